@@ -1,0 +1,126 @@
+import type { S3ChangeEvent, SlotChange, SlotOrder, SlotValue, VersionRecord } from './types';
+
+/**
+ * Slot names. Bucket names cannot contain ':' or '>', so these never collide.
+ * - `w:<bucket>`            earliest write of the version to that bucket
+ * - `f:<source>><dest|*>`   latest replication failure notice for that pair (`*`: destination unknown)
+ * - `c:<source>`            latest HeadObject replication status of the source version
+ */
+export const writeSlot = (bucket: string): string => `w:${bucket}`;
+export const failureSlot = (source: string, destination?: string): string => `f:${source}>${destination ?? '*'}`;
+export const checkSlot = (source: string): string => `c:${source}`;
+export const ANY_DESTINATION = '*';
+
+export type SlotKind = 'write' | 'failure' | 'check';
+
+/** Splits a slot name into its kind and buckets; undefined for names this model does not own. */
+export function parseSlotName(slot: string): { kind: SlotKind; bucket: string; destination?: string } | undefined {
+  const body = slot.slice(2);
+  switch (slot.slice(0, 2)) {
+    case 'w:':
+      return { kind: 'write', bucket: body };
+    case 'c:':
+      return { kind: 'check', bucket: body };
+    case 'f:': {
+      const cut = body.indexOf('>');
+      if (cut < 0) return undefined;
+      return { kind: 'failure', bucket: body.slice(0, cut), destination: body.slice(cut + 1) };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The one slot change an event makes. Writes without a version ID cannot be placed (the caller must
+ * resolve the version first, e.g. with HeadObject) and give undefined; so do notices that carry no
+ * replication state (`OperationNotTracked`).
+ */
+export function changeFor(event: S3ChangeEvent): SlotChange | undefined {
+  switch (event.type) {
+    case 'write': {
+      if (!event.versionId) return undefined;
+      const value: SlotValue = {
+        at: event.at,
+        tie: `${event.byReplication ? 1 : 0}|${event.operation}|${event.bytes ?? ''}`,
+        what: event.operation,
+        byReplication: event.byReplication ? 1 : 0,
+        ...(event.bytes !== undefined ? { bytes: event.bytes } : {}),
+      };
+      return { key: event.key, versionId: event.versionId, slot: writeSlot(event.bucket), keep: 'earliest', value };
+    }
+    case 'replication':
+      return noticeChange(event);
+    case 'check':
+      return {
+        key: event.key,
+        versionId: event.versionId,
+        slot: checkSlot(event.bucket),
+        keep: 'latest',
+        value: { at: event.at, tie: event.status, what: event.status },
+      };
+  }
+}
+
+function noticeChange(event: Extract<S3ChangeEvent, { type: 'replication' }>): SlotChange | undefined {
+  const base = { key: event.key, versionId: event.versionId };
+  const sized = event.bytes !== undefined ? { bytes: event.bytes } : {};
+  switch (event.notice) {
+    case 'OperationFailedReplication': {
+      const reason = event.failureReason ?? 'Unknown';
+      const value: SlotValue = {
+        at: event.at,
+        tie: reason,
+        what: reason,
+        ...sized,
+        ...(event.requestedAt !== undefined ? { requestedAt: event.requestedAt } : {}),
+      };
+      return { ...base, slot: failureSlot(event.bucket, event.destination), keep: 'latest', value };
+    }
+    case 'OperationMissedThreshold':
+      // Proof that the source version exists and asked for replication at requestTime.
+      return {
+        ...base,
+        slot: writeSlot(event.bucket),
+        keep: 'earliest',
+        value: { at: event.requestedAt ?? event.at, tie: `0|MissedThreshold|${event.bytes ?? ''}`, what: 'MissedThreshold', byReplication: 0, ...sized },
+      };
+    case 'OperationReplicatedAfterThreshold':
+      // The replica exists (late). Without a destination we cannot say where, so it changes nothing.
+      if (!event.destination) return undefined;
+      return {
+        ...base,
+        slot: writeSlot(event.destination),
+        keep: 'earliest',
+        value: { at: event.at, tie: `1|ReplicatedAfterThreshold|${event.bytes ?? ''}`, what: 'ReplicatedAfterThreshold', byReplication: 1, ...sized },
+      };
+    case 'OperationNotTracked':
+      return undefined;
+  }
+}
+
+/** Whether `incoming` replaces `existing` in a slot kept by `keep`. Equal values never replace (idempotence). */
+export function supersedes(incoming: SlotValue, existing: SlotValue | undefined, keep: SlotOrder): boolean {
+  if (!existing) return true;
+  if (incoming.at !== existing.at) return keep === 'earliest' ? incoming.at < existing.at : incoming.at > existing.at;
+  if (incoming.tie === existing.tie) return false;
+  return keep === 'earliest' ? incoming.tie < existing.tie : incoming.tie > existing.tie;
+}
+
+/**
+ * Applies one change to a record (or creates it). Returns the same record object when nothing changed.
+ * This is exactly the conditional write the DynamoDB adapter performs:
+ * `SET #slot = :value` if `attribute_not_exists(#slot) OR <supersedes>`.
+ */
+export function applyChange(record: VersionRecord | undefined, change: SlotChange): VersionRecord {
+  const current = record ?? { key: change.key, versionId: change.versionId, slots: {} };
+  if (!supersedes(change.value, current.slots[change.slot], change.keep)) return current;
+  return { key: current.key, versionId: current.versionId, slots: { ...current.slots, [change.slot]: change.value } };
+}
+
+/** Mutating variant for bulk in-memory replay (analyze): same rule, no copy. Returns whether the slot changed. */
+export function applyChangeInPlace(record: { slots: Record<string, SlotValue> }, change: SlotChange): boolean {
+  if (!supersedes(change.value, record.slots[change.slot], change.keep)) return false;
+  record.slots[change.slot] = change.value;
+  return true;
+}

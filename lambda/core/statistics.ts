@@ -1,0 +1,99 @@
+import type { PairState } from './types';
+
+export interface LatencySummary {
+  readonly p50: number | null;
+  readonly p90: number | null;
+  readonly p99: number | null;
+  readonly max: number | null;
+}
+
+export interface PairSummary {
+  readonly source: string;
+  readonly destination: string;
+  readonly completed: number;
+  readonly failed: number;
+  readonly failedByReason: Readonly<Record<string, number>>;
+  readonly pending: number;
+  readonly overdue: number;
+  /** Sum over completed versions of the size the events give. */
+  readonly bytes: number;
+  readonly latencySeconds: LatencySummary;
+}
+
+/** Nearest-rank percentile: the value at rank ceil(q·n) of the ascending list (1-based). */
+export function nearestRank(ascending: readonly number[], q: number): number | null {
+  if (ascending.length === 0) return null;
+  const rank = Math.max(1, Math.ceil(q * ascending.length));
+  return ascending[Math.min(rank, ascending.length) - 1];
+}
+
+export function summarizeLatencies(latencies: readonly number[]): LatencySummary {
+  const sorted = Float64Array.from(latencies).sort();
+  const list = Array.from(sorted);
+  return {
+    p50: nearestRank(list, 0.5),
+    p90: nearestRank(list, 0.9),
+    p99: nearestRank(list, 0.99),
+    max: list.length ? list[list.length - 1] : null,
+  };
+}
+
+interface Accumulator {
+  source: string;
+  destination: string;
+  completed: number;
+  failed: number;
+  failedByReason: Record<string, number>;
+  pending: number;
+  overdue: number;
+  bytes: number;
+  latencies: number[];
+}
+
+/** Folds pair states into per-pair statistics; feed it states one at a time, then read `summaries()`. */
+export class PairStatistics {
+  private readonly byPair = new Map<string, Accumulator>();
+
+  add(state: PairState): void {
+    const id = `${state.source}>${state.destination}`;
+    let acc = this.byPair.get(id);
+    if (!acc) {
+      acc = { source: state.source, destination: state.destination, completed: 0, failed: 0, failedByReason: {}, pending: 0, overdue: 0, bytes: 0, latencies: [] };
+      this.byPair.set(id, acc);
+    }
+    switch (state.state) {
+      case 'COMPLETED':
+        acc.completed++;
+        acc.bytes += state.bytes;
+        if (state.latencySeconds !== null) acc.latencies.push(state.latencySeconds);
+        break;
+      case 'FAILED': {
+        acc.failed++;
+        const reason = state.failureReason ?? 'Unknown';
+        acc.failedByReason[reason] = (acc.failedByReason[reason] ?? 0) + 1;
+        break;
+      }
+      case 'PENDING':
+        acc.pending++;
+        break;
+      case 'OVERDUE':
+        acc.overdue++;
+        break;
+    }
+  }
+
+  summaries(): PairSummary[] {
+    return [...this.byPair.values()].sort(bySourceThenDestination).map(({ latencies, ...acc }) => ({
+      ...acc,
+      latencySeconds: summarizeLatencies(latencies),
+    }));
+  }
+}
+
+export function bySourceThenDestination(a: { source: string; destination: string }, b: { source: string; destination: string }): number {
+  return compareText(a.source, b.source) || compareText(a.destination, b.destination);
+}
+
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

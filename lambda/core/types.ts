@@ -1,0 +1,122 @@
+/**
+ * The replication-tracking model. Everything here is plain data: no SDK types, no clock, no I/O.
+ * Times are epoch milliseconds (number) so that comparisons are cheap and exact.
+ */
+
+export type EpochMillis = number;
+
+/** The three API calls that create a new object version. `UploadPart` is not one of them. */
+export const OBJECT_WRITE_OPERATIONS = ['PutObject', 'CopyObject', 'CompleteMultipartUpload'] as const;
+export type WriteOperation = (typeof OBJECT_WRITE_OPERATIONS)[number] | 'ReplicatedAfterThreshold' | 'MissedThreshold';
+
+/** One object version written to one bucket, as a CloudTrail data event or S3 notification tells it. */
+export interface ObjectWrite {
+  readonly type: 'write';
+  readonly bucket: string;
+  /** The plain key (URL-decoded for S3 notifications). */
+  readonly key: string;
+  /** Missing when CloudTrail did not record `x-amz-version-id`; HeadObject is then the fallback. */
+  readonly versionId?: string;
+  readonly at: EpochMillis;
+  readonly operation: WriteOperation;
+  /** Object size when the event gives it (PutObject/CopyObject `bytesTransferredIn`, notification `size`). */
+  readonly bytes?: number;
+  /** The writer looks like S3 replication itself (invokedBy / sourceIPAddress s3.amazonaws.com). A hint only. */
+  readonly byReplication: boolean;
+}
+
+export type ReplicationNoticeKind = 'OperationFailedReplication' | 'OperationMissedThreshold' | 'OperationReplicatedAfterThreshold' | 'OperationNotTracked';
+
+/** A native S3 replication event notification (`s3:Replication:*`) about one source object version. */
+export interface ReplicationNotice {
+  readonly type: 'replication';
+  readonly notice: ReplicationNoticeKind;
+  /** The source bucket: replication notifications are emitted by the source. */
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string;
+  /** Destination bucket name (ARN prefix stripped); absent when the notification does not say. */
+  readonly destination?: string;
+  readonly at: EpochMillis;
+  /** `replicationEventData.requestTime`: when the source write asked for replication. */
+  readonly requestedAt?: EpochMillis;
+  readonly failureReason?: string;
+  readonly bytes?: number;
+}
+
+/** What the sweep learned from HeadObject on the source version (`x-amz-replication-status`). */
+export type ReplicationStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REPLICA';
+
+export interface StatusCheck {
+  readonly type: 'check';
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string;
+  readonly at: EpochMillis;
+  readonly status: ReplicationStatus;
+}
+
+export type S3ChangeEvent = ObjectWrite | ReplicationNotice | StatusCheck;
+
+/** A replication pair: objects written to `source` are expected in `destination`. */
+export interface ReplicationPair {
+  readonly source: string;
+  readonly destination: string;
+}
+
+/**
+ * The stored record of one object version `(key, versionId)` across every bucket it appears in.
+ * It is a map of slots; each slot holds the winning observation of one kind, so that merging is a
+ * per-slot lattice join: order-independent and idempotent. One event changes exactly one slot, which
+ * is what lets DynamoDB store an event with exactly one conditional UpdateItem.
+ */
+export interface VersionRecord {
+  readonly key: string;
+  readonly versionId: string;
+  readonly slots: Record<string, SlotValue>;
+}
+
+/**
+ * A slot's value. `at` and `tie` order competing values: `earliest` slots keep the smallest
+ * `(at, tie)`, `latest` slots the largest. Equal `(at, tie)` means the same observation (a duplicate).
+ */
+export interface SlotValue {
+  readonly at: EpochMillis;
+  readonly tie: string;
+  readonly bytes?: number;
+  /** write slots: the operation; failure slots: the failure reason; check slots: the status. */
+  readonly what: string;
+  /** failure slots: when the source write requested replication, if known. */
+  readonly requestedAt?: EpochMillis;
+  /** write slots: the writer looked like S3 replication (1) or not (0). */
+  readonly byReplication?: 0 | 1;
+}
+
+export type SlotOrder = 'earliest' | 'latest';
+
+/** The single change one event makes to one version record. */
+export interface SlotChange {
+  readonly key: string;
+  readonly versionId: string;
+  readonly slot: string;
+  readonly keep: SlotOrder;
+  readonly value: SlotValue;
+}
+
+export type PairStateName = 'PENDING' | 'COMPLETED' | 'FAILED' | 'OVERDUE';
+
+/** The derived state of one (source, destination, key, versionId). */
+export interface PairState {
+  readonly source: string;
+  readonly destination: string;
+  readonly key: string;
+  readonly versionId: string;
+  readonly state: PairStateName;
+  readonly sourceAt: EpochMillis;
+  /** COMPLETED: replica time − source time in seconds (never negative); null when only HeadObject said so. */
+  readonly latencySeconds: number | null;
+  readonly bytes: number;
+  readonly failureReason?: string;
+  /** PENDING/OVERDUE: evaluation time − source time in seconds. */
+  readonly pendingSeconds?: number;
+}
