@@ -6,3 +6,4 @@ export * from './record';
 export * from './evaluate';
 export * from './statistics';
 export * from './report';
+export * from './tracker';

@@ -1,0 +1,47 @@
+import { applyChangeInPlace, changeFor } from './record';
+import type { S3ChangeEvent, SlotValue, VersionRecord } from './types';
+
+/** Why an event could not be placed in a record (it is still counted). */
+export type Unplaced = 'missing-version-id' | 'no-replication-state';
+
+/**
+ * In-memory store of version records, for replaying events offline. It keeps the merged records
+ * only, never the events: memory grows with object versions, not with the event count.
+ */
+export class VersionTracker {
+  private readonly byVersion = new Map<string, { key: string; versionId: string; slots: Record<string, SlotValue> }>();
+
+  /** Applies one event; returns why it could not be placed, or undefined when it was (or was a duplicate). */
+  apply(event: S3ChangeEvent): Unplaced | undefined {
+    const change = changeFor(event);
+    if (!change) return event.type === 'write' ? 'missing-version-id' : 'no-replication-state';
+    const id = `${change.versionId}\u0000${change.key}`;
+    let record = this.byVersion.get(id);
+    if (!record) {
+      record = { key: change.key, versionId: change.versionId, slots: {} };
+      this.byVersion.set(id, record);
+    }
+    applyChangeInPlace(record, change);
+    return undefined;
+  }
+
+  get size(): number {
+    return this.byVersion.size;
+  }
+
+  records(): IterableIterator<VersionRecord> {
+    return this.byVersion.values();
+  }
+}
+
+/**
+ * The latest time any stored observation carries: the default evaluation time. It is derived from
+ * the merged records, so the offline replay and the DynamoDB-backed pipeline agree on it.
+ */
+export function latestTime(records: Iterable<VersionRecord>): number | undefined {
+  let latest: number | undefined;
+  for (const record of records) {
+    for (const slot of Object.values(record.slots)) if (latest === undefined || slot.at > latest) latest = slot.at;
+  }
+  return latest;
+}
