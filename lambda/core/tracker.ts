@@ -35,13 +35,17 @@ export class VersionTracker {
 }
 
 /**
- * The latest time any stored observation carries: the default evaluation time. It is derived from
- * the merged records, so the offline replay and the DynamoDB-backed pipeline agree on it.
+ * The latest event time the stored records carry: the default evaluation time. It is derived from
+ * the merged records, so the offline replay and the DynamoDB-backed pipeline agree on it. HeadObject
+ * checks are left out: their time is the checker's clock, not an event's.
  */
 export function latestTime(records: Iterable<VersionRecord>): number | undefined {
   let latest: number | undefined;
   for (const record of records) {
-    for (const slot of Object.values(record.slots)) if (latest === undefined || slot.at > latest) latest = slot.at;
+    for (const [name, slot] of Object.entries(record.slots)) {
+      if (name.startsWith('c:')) continue;
+      if (latest === undefined || slot.at > latest) latest = slot.at;
+    }
   }
   return latest;
 }
