@@ -1,0 +1,50 @@
+/**
+ * The CloudWatch metrics crr-monitor publishes: one place for the names, units and dimensions, shared by the
+ * sweep (which publishes them) and the CDK app (alarms, dashboard). Pure constants, no SDK.
+ *
+ * The sweep publishes one datapoint per metric, per bucket pair, per closed minute (a minute is closed once the
+ * overdue threshold has passed for writes made in it, or everything in it is final), with the datapoint's
+ * timestamp set to that minute. Datapoints therefore arrive late relative to their timestamp; alarms use a
+ * 5-minute period and evaluate several periods so that a late datapoint still lands in an evaluated period.
+ */
+
+export const METRICS_NAMESPACE = 'CRRMonitor';
+
+/** Dimension names; every metric carries both. */
+export const DIMENSION_SOURCE_BUCKET = 'SourceBucket';
+export const DIMENSION_DEST_BUCKET = 'DestBucket';
+
+export const METRIC = {
+  /** Object versions that finished replicating (COMPLETED) in the minute. Unit Count. */
+  ReplicationObjects: 'ReplicationObjects',
+  /**
+   * Bytes replicated per second of replication latency: for each completed version, its size divided by its
+   * latency (source write → replica write), published per version like ReplicationLatency. Unit Bytes/Second. It is the
+   * effective throughput one object experienced, not the link's bandwidth; low values with large objects mean
+   * slow replication. (The original CRR Monitor published the same quantity under this name.)
+   */
+  ReplicationSpeed: 'ReplicationSpeed',
+  /** Object versions whose replication FAILED in the minute (S3 said FAILED, or a failure notification). Unit Count. */
+  FailedReplications: 'FailedReplications',
+  /**
+   * Seconds from the source write to the replica write, one value per completed version. Publish it with
+   * PutMetricData `Values`/`Counts` (not a StatisticSet) so that CloudWatch can compute p50/p90/p99. Unit Seconds.
+   */
+  ReplicationLatency: 'ReplicationLatency',
+  /** Object versions still pending past the overdue threshold at the sweep. Unit Count. */
+  OverdueReplications: 'OverdueReplications',
+  /** Bytes of the versions counted in ReplicationObjects. Unit Bytes. */
+  ReplicationBytes: 'ReplicationBytes',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** CloudWatch unit of each metric (the StandardUnit strings of PutMetricData). */
+export const METRIC_UNIT: Record<MetricName, 'Count' | 'Bytes' | 'Seconds' | 'Bytes/Second'> = {
+  ReplicationObjects: 'Count',
+  ReplicationSpeed: 'Bytes/Second',
+  FailedReplications: 'Count',
+  ReplicationLatency: 'Seconds',
+  OverdueReplications: 'Count',
+  ReplicationBytes: 'Bytes',
+};
