@@ -1,5 +1,7 @@
 import { PairStatistics, bySourceThenDestination, compareText, type LatencySummary } from './statistics';
-import type { EpochMillis, PairState } from './types';
+import { evaluateRecord, indexPairs, inferPairs } from './evaluate';
+import { latestTime } from './tracker';
+import type { EpochMillis, PairState, ReplicationPair, VersionRecord } from './types';
 
 /** The report `crr-monitor analyze --format json` prints, field for field. */
 export interface ReplicationReport {
@@ -57,4 +59,32 @@ export class ReportBuilder {
     const failedByReason = new Map(summaries.map((s) => [`${s.source}>${s.destination}`, s.failedByReason]));
     return { report, detail: { failedByReason } };
   }
+}
+
+export interface RecordsReportOptions {
+  /** Configured pairs; when empty they are inferred from the records. */
+  readonly pairs: readonly ReplicationPair[];
+  readonly overdueMillis: number;
+  /** Evaluation time; default: the latest event time in the records. */
+  readonly at?: EpochMillis;
+  /** Used when `at` is not given and the records hold no event time. */
+  readonly fallbackAt: EpochMillis;
+}
+
+/**
+ * The report over a set of merged version records. The offline replay (analyze) and the
+ * DynamoDB-backed pipeline (local/demo) both end here, so for the same events they print the same.
+ */
+export function reportOnRecords(
+  records: () => Iterable<VersionRecord>,
+  options: RecordsReportOptions,
+  counts: { rejected: number; ignored: number },
+): { report: ReplicationReport; detail: ReportDetail } {
+  const pairs = indexPairs(options.pairs.length > 0 ? options.pairs : inferPairs(records()));
+  const at = options.at ?? latestTime(records()) ?? options.fallbackAt;
+  const builder = new ReportBuilder();
+  for (const record of records()) {
+    for (const state of evaluateRecord(record, pairs, { at, overdueMillis: options.overdueMillis })) builder.add(state);
+  }
+  return builder.build(at, counts);
 }

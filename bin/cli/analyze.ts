@@ -1,0 +1,56 @@
+import { formatRejection, parseText, reportOnRecords, VersionTracker, type ReplicationReport, type ReportDetail } from '../../lambda/core';
+import { readInputs, type InputUnit } from './inputs';
+import type { ReportOptions } from './options';
+
+export interface AnalyzeResult {
+  readonly report: ReplicationReport;
+  readonly detail: ReportDetail;
+  /** Whether any input could be read and parsed at all (exit code 2 when not). */
+  readonly analysed: boolean;
+  /** Object versions tracked (for memory figures). */
+  readonly versions: number;
+}
+
+/** Where an input unit came from, as `file:line` for JSON Lines and `file` for whole documents. */
+export const placeOf = (unit: { file: string; line?: number }): string => (unit.line ? `${unit.file}:${unit.line}` : unit.file);
+
+/**
+ * Replays recorded events through the core, exactly as the drain Lambda applies them, and reports.
+ * Problems are reported through `warn` (one line each, naming file and line) and counted as rejected.
+ */
+export async function analyze(paths: readonly string[], options: ReportOptions, warn: (line: string) => void): Promise<AnalyzeResult> {
+  const tracker = new VersionTracker();
+  let rejected = 0;
+  let ignored = 0;
+  let analysed = false;
+  const reject = (place: string, reason: string) => {
+    rejected++;
+    warn(`rejected ${place}: ${reason}`);
+  };
+  await readInputs(paths, {
+    unit(unit: InputUnit) {
+      const parsed = parseText(unit.text);
+      ignored += parsed.ignored;
+      for (const rejection of parsed.rejected) reject(placeOf(unit), formatRejection(rejection));
+      // A document rejected whole (bad JSON, unknown shape) has not been analysed.
+      if (parsed.events.length > 0 || parsed.ignored > 0 || parsed.rejected.length === 0) analysed = true;
+      for (const event of parsed.events) {
+        const unplaced = tracker.apply(event);
+        if (unplaced === 'missing-version-id') {
+          reject(placeOf(unit), `${event.type === 'write' ? event.operation : 'event'} s3://${event.bucket}/${event.key} has no x-amz-version-id; only the monitor (HeadObject) can resolve it`);
+        } else if (unplaced === 'no-replication-state') {
+          ignored++;
+        }
+      }
+    },
+    failure(failure) {
+      reject(placeOf(failure), failure.reason);
+    },
+  });
+  const { report, detail } = reportOnRecords(
+    () => tracker.records(),
+    { pairs: options.pairs, overdueMillis: options.overdueMinutes * 60_000, at: options.at, fallbackAt: Date.now() },
+    { rejected, ignored },
+  );
+  return { report, detail, analysed, versions: tracker.size };
+}
