@@ -1,0 +1,145 @@
+import {
+  applyChange,
+  changeFor,
+  evaluateRecord,
+  indexPairs,
+  inferPairs,
+  originOf,
+  VersionTracker,
+  type PairState,
+  type S3ChangeEvent,
+  type VersionRecord,
+} from '../../lambda/core';
+
+const T0 = Date.parse('2026-11-20T10:00:00Z');
+const KEY = 'photos/a b+c ü.jpg';
+const V = 'v1';
+const MIN = 60_000;
+
+const write = (bucket: string, atSeconds: number, extra: Partial<Extract<S3ChangeEvent, { type: 'write' }>> = {}): S3ChangeEvent => ({
+  type: 'write', bucket, key: KEY, versionId: V, at: T0 + atSeconds * 1000, operation: 'PutObject', byReplication: false, ...extra,
+});
+const failure = (source: string, destination: string | undefined, atSeconds: number, reason = 'DstPutObjectNotPermitted'): S3ChangeEvent => ({
+  type: 'replication', notice: 'OperationFailedReplication', bucket: source, key: KEY, versionId: V, ...(destination ? { destination } : {}),
+  at: T0 + atSeconds * 1000, requestedAt: T0, failureReason: reason,
+});
+const check = (source: string, atSeconds: number, status: 'PENDING' | 'COMPLETED' | 'FAILED'): S3ChangeEvent => ({
+  type: 'check', bucket: source, key: KEY, versionId: V, at: T0 + atSeconds * 1000, status,
+});
+
+function recordOf(events: S3ChangeEvent[]): VersionRecord {
+  let record: VersionRecord | undefined;
+  for (const event of events) record = applyChange(record, changeFor(event)!);
+  return record!;
+}
+
+function states(events: S3ChangeEvent[], pairs: [string, string][], atSeconds = 60, overdueMinutes = 15): PairState[] {
+  return evaluateRecord(recordOf(events), indexPairs(pairs.map(([source, destination]) => ({ source, destination }))), {
+    at: T0 + atSeconds * 1000,
+    overdueMillis: overdueMinutes * MIN,
+  });
+}
+
+describe('merge', () => {
+  it('keeps the earliest write per bucket and ignores a duplicate', () => {
+    const a = changeFor(write('src', 5))!;
+    const b = changeFor(write('src', 3))!;
+    const once = applyChange(undefined, a);
+    expect(applyChange(once, a)).toBe(once);
+    expect(applyChange(once, b).slots['w:src'].at).toBe(T0 + 3000);
+    expect(applyChange(applyChange(undefined, b), a).slots['w:src'].at).toBe(T0 + 3000);
+  });
+
+  it('keeps the latest failure notice, breaking time ties by reason', () => {
+    const r1 = recordOf([failure('src', 'dst', 10, 'B'), failure('src', 'dst', 20, 'A')]);
+    expect(r1.slots['f:src>dst'].what).toBe('A');
+    const r2 = recordOf([failure('src', 'dst', 20, 'A'), failure('src', 'dst', 20, 'B')]);
+    const r3 = recordOf([failure('src', 'dst', 20, 'B'), failure('src', 'dst', 20, 'A')]);
+    expect(r2.slots['f:src>dst'].what).toBe('B');
+    expect(r3).toEqual(r2);
+  });
+});
+
+describe('evaluate', () => {
+  it('is PENDING until the threshold, then OVERDUE (strictly longer than the threshold)', () => {
+    expect(states([write('src', 0)], [['src', 'dst']], 15 * 60)[0]).toMatchObject({ state: 'PENDING', pendingSeconds: 900 });
+    expect(states([write('src', 0)], [['src', 'dst']], 15 * 60 + 1)[0]).toMatchObject({ state: 'OVERDUE', pendingSeconds: 901 });
+  });
+
+  it('completes with latency = replica time − source time, whichever arrives first', () => {
+    const forward = states([write('src', 0, { bytes: 42 }), write('dst', 13, { byReplication: true })], [['src', 'dst']]);
+    const backward = states([write('dst', 13, { byReplication: true }), write('src', 0, { bytes: 42 })], [['src', 'dst']]);
+    expect(forward).toEqual(backward);
+    expect(forward[0]).toMatchObject({ state: 'COMPLETED', latencySeconds: 13, bytes: 42, source: 'src', destination: 'dst' });
+  });
+
+  it('matches a replica written by any identity, because the version matches', () => {
+    const [state] = states([write('src', 0), write('dst', 4, { byReplication: false })], [['src', 'dst']]);
+    expect(state.state).toBe('COMPLETED');
+  });
+
+  it('fails on a failure notice, and a replica arriving after the failure completes it', () => {
+    expect(states([write('src', 0), failure('src', 'dst', 30)], [['src', 'dst']])[0]).toMatchObject({ state: 'FAILED', failureReason: 'DstPutObjectNotPermitted' });
+    expect(states([write('src', 0), failure('src', 'dst', 30), write('dst', 90)], [['src', 'dst']])[0]).toMatchObject({ state: 'COMPLETED', latencySeconds: 90 });
+  });
+
+  it('reports a failure even when the source write event never arrived, timed by the request time', () => {
+    const [state] = states([failure('src', 'dst', 30)], [['src', 'dst']]);
+    expect(state).toMatchObject({ state: 'FAILED', sourceAt: T0 });
+  });
+
+  it('tracks each destination of a multi-destination source on its own', () => {
+    const result = states([write('src', 0), write('d1', 5), failure('src', 'd2', 20)], [['src', 'd1'], ['src', 'd2'], ['src', 'd3']]);
+    expect(result.map((s) => [s.destination, s.state])).toEqual([['d1', 'COMPLETED'], ['d2', 'FAILED'], ['d3', 'PENDING']]);
+  });
+
+  it('applies a failure notice without a destination to every unreplicated destination', () => {
+    const result = states([write('src', 0), write('d1', 5), failure('src', undefined, 20)], [['src', 'd1'], ['src', 'd2']]);
+    expect(result.map((s) => [s.destination, s.state])).toEqual([['d1', 'COMPLETED'], ['d2', 'FAILED']]);
+  });
+
+  it('uses the HeadObject status when no event settles the pair', () => {
+    expect(states([write('src', 0), check('src', 1000, 'FAILED')], [['src', 'dst']], 2000)[0]).toMatchObject({ state: 'FAILED', failureReason: 'ReplicationStatusFailed' });
+    expect(states([write('src', 0), check('src', 1000, 'COMPLETED')], [['src', 'dst']], 2000)[0]).toMatchObject({ state: 'COMPLETED', latencySeconds: null });
+    expect(states([write('src', 0), check('src', 1000, 'PENDING')], [['src', 'dst']], 2000)[0].state).toBe('OVERDUE');
+  });
+
+  it('takes the earlier write of a bi-directional pair as the source', () => {
+    const pairs: [string, string][] = [['a', 'b'], ['b', 'a']];
+    expect(states([write('b', 0), write('a', 7)], pairs)).toEqual([expect.objectContaining({ source: 'b', destination: 'a', state: 'COMPLETED', latencySeconds: 7 })]);
+    expect(states([write('a', 0)], pairs)).toEqual([expect.objectContaining({ source: 'a', destination: 'b', state: 'PENDING' })]);
+  });
+
+  it('breaks a same-second tie toward the bucket configured to replicate to the other', () => {
+    expect(originOf(recordOf([write('zz-source', 0), write('aa-dest', 0)]), indexPairs([{ source: 'zz-source', destination: 'aa-dest' }]))?.bucket).toBe('zz-source');
+  });
+
+  it('does not treat a replica in a chained bucket as a new source', () => {
+    // a → b and b → c are configured; a version written to a and replicated to b is not pending for c.
+    const result = states([write('a', 0), write('b', 5)], [['a', 'b'], ['b', 'c']]);
+    expect(result.map((s) => [s.source, s.destination, s.state])).toEqual([['a', 'b', 'COMPLETED']]);
+  });
+
+  it('yields nothing for a version seen only in a bucket that is not a configured source', () => {
+    expect(states([write('dst', 5)], [['src', 'dst']])).toEqual([]);
+  });
+
+  it('never reports a negative latency when the replica clock is ahead of the source', () => {
+    const tracker = new VersionTracker();
+    tracker.apply(write('src', 10));
+    tracker.apply(write('dst', 10));
+    const [record] = [...tracker.records()];
+    expect(evaluateRecord(record, indexPairs([{ source: 'src', destination: 'dst' }]), { at: T0, overdueMillis: MIN })[0].latencySeconds).toBe(0);
+  });
+});
+
+describe('inferPairs', () => {
+  it('infers source → every other holder of the version, and the destination a failure names', () => {
+    const records = [recordOf([write('src', 0), write('d1', 3), write('d2', 4)]), { ...recordOf([write('src', 0), failure('src', 'd3', 9)]), versionId: 'v2' }];
+    expect(inferPairs(records)).toEqual([
+      { source: 'src', destination: 'd1' },
+      { source: 'src', destination: 'd2' },
+      { source: 'src', destination: 'd3' },
+    ]);
+  });
+});
