@@ -245,5 +245,6 @@ export function parseText(body: string): ParseResult {
 }
 
 export function formatRejection(rejection: Rejection): string {
-  return rejection.where ? `${rejection.where}: ${rejection.reason}` : rejection.reason;
+  // `$` is the document itself: the place (file and line) already says where that is.
+  return rejection.where && rejection.where !== '$' ? `${rejection.where}: ${rejection.reason}` : rejection.reason;
 }

@@ -1,0 +1,160 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { analyze } from '../../bin/cli/analyze';
+import { generateWorkload } from '../../bin/cli/workload';
+import type { ReplicationReport } from '../../lambda/core';
+
+const ROOT = path.join(__dirname, '../..');
+const SAMPLES = path.join(ROOT, 'test/fixtures/events');
+const CLI = path.join(ROOT, 'bin/crr-monitor');
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(CLI, args, { cwd: ROOT }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'crr-analyze-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('crr-monitor analyze (the command)', () => {
+  it('reports the shipped samples as exactly the documented JSON', async () => {
+    const { code, stdout, stderr } = await run(['analyze', '--format', 'json', SAMPLES]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual<ReplicationReport>({
+      asOf: '2026-11-20T10:17:05.012Z',
+      pairs: [
+        {
+          source: 'photos-use1', destination: 'photos-euw2', completed: 1, failed: 0, pending: 1, overdue: 0, bytes: 48213,
+          latencySeconds: { p50: 13, p90: 13, p99: 13, max: 13 },
+        },
+      ],
+      failures: [],
+      overdue: [],
+      rejected: 0,
+      ignored: 0,
+    });
+  });
+
+  it('marks the multipart upload overdue at a later --at, and prints a table for people', async () => {
+    const { code, stdout } = await run(['analyze', '--pair', 'photos-use1=photos-euw2', '--at', '2026-11-20T11:00:00Z', path.join(SAMPLES, 'cloudtrail-logfile.json')]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/photos-use1\s+photos-euw2\s+1\s+0\s+0\s+1\s+47\.1 KiB\s+13s/);
+    expect(stdout).toContain('Overdue replications (1):');
+    expect(stdout).toContain('video/raw/holiday.mov');
+  });
+
+  it('exits 2 with the usage on a usage error, and when no input could be read', async () => {
+    const usage = await run(['analyze', '--pair', 'Bad_Bucket=x', SAMPLES]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("'Bad_Bucket' is not a valid S3 bucket name");
+    expect((await run(['analyze'])).code).toBe(2);
+    expect((await run(['analyze', '--format', 'xml', SAMPLES])).code).toBe(2);
+    const missing = await run(['analyze', path.join(dir, 'nope.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.json: no such file or directory');
+  });
+});
+
+describe('analyze: bad input never stops the run', () => {
+  it('counts and names each corrupt line, truncated gzip, wrong shape and missing file, and analyses the rest', async () => {
+    const source = readFileSync(path.join(SAMPLES, 'eventbridge-putobject-source.json'), 'utf8');
+    const replica = readFileSync(path.join(SAMPLES, 'eventbridge-putobject-replica.json'), 'utf8');
+    const lines = path.join(dir, 'mixed.jsonl');
+    writeFileSync(lines, [JSON.stringify(JSON.parse(source)), '{"truncated": ', '', '{"detail-type":"AWS API Call via CloudTrail","detail":[]}', JSON.stringify(JSON.parse(replica))].join('\n'));
+    const truncated = path.join(dir, 'broken.json.gz');
+    const gz = gzipSync(readFileSync(path.join(SAMPLES, 'cloudtrail-logfile.json')));
+    writeFileSync(truncated, gz.subarray(0, gz.length - 40));
+    const warnings: string[] = [];
+    const result = await analyze([lines, truncated, path.join(dir, 'missing.jsonl')], { pairs: [], overdueMinutes: 15, format: 'json' }, (w) => warnings.push(w));
+    expect(result.analysed).toBe(true);
+    expect(result.report.rejected).toBe(4);
+    expect(result.report.pairs).toEqual([expect.objectContaining({ source: 'photos-use1', destination: 'photos-euw2', completed: 1 })]);
+    expect(warnings).toEqual([
+      expect.stringMatching(new RegExp(`^rejected ${escape(lines)}:2: not valid JSON`)),
+      `rejected ${lines}:4: detail: detail is an array, expected an object`,
+      expect.stringMatching(new RegExp(`^rejected ${escape(truncated)}: (truncated|corrupt) gzip`)),
+      `rejected ${path.join(dir, 'missing.jsonl')}: no such file or directory`,
+    ]);
+  });
+
+  it('rejects a write without a version ID, since only HeadObject could resolve it', async () => {
+    const event = JSON.parse(readFileSync(path.join(SAMPLES, 'eventbridge-putobject-source.json'), 'utf8'));
+    delete event.detail.responseElements['x-amz-version-id'];
+    const file = path.join(dir, 'no-version.jsonl');
+    writeFileSync(file, JSON.stringify(event) + '\n');
+    const warnings: string[] = [];
+    const result = await analyze([file], { pairs: [], overdueMinutes: 15, format: 'json' }, (w) => warnings.push(w));
+    expect(result.report.rejected).toBe(1);
+    expect(warnings[0]).toContain('has no x-amz-version-id');
+  });
+});
+
+describe('analyze: inputs', () => {
+  it('reads folders recursively, gzipped log files and gzipped JSON Lines, and CRLF line ends', async () => {
+    const tree = path.join(dir, 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20');
+    mkdirSync(tree, { recursive: true });
+    writeFileSync(path.join(tree, 'log-1.json.gz'), gzipSync(readFileSync(path.join(SAMPLES, 'cloudtrail-logfile.json'))));
+    writeFileSync(path.join(tree, 'notes.txt'), 'not an input');
+    const notice = JSON.stringify(JSON.parse(readFileSync(path.join(SAMPLES, 's3-notification-replication-failed.json'), 'utf8')));
+    writeFileSync(path.join(dir, 'AWSLogs', 'notices.jsonl.gz'), gzipSync(`${notice}\r\n${notice}\r\n`));
+    const result = await analyze([path.join(dir, 'AWSLogs')], { pairs: [], overdueMinutes: 15, format: 'json' }, () => undefined);
+    expect(result.report.rejected).toBe(0);
+    expect(result.report.pairs[0]).toMatchObject({ completed: 1, pending: 1 });
+    expect(result.versions).toBe(2);
+  });
+
+  it('takes the replication pairs and overdue threshold from the config file the CDK app uses', async () => {
+    const config = path.join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ monitorRegion: 'us-east-1', regions: ['us-east-1', 'eu-west-2'], replication: [{ source: 'photos-use1', destinations: ['photos-euw2', 'photos-apse2'] }], overdueMinutes: 1 }),
+    );
+    const { code, stdout } = await run(['analyze', '--config', config, '--format', 'json', SAMPLES]);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as ReplicationReport;
+    expect(report.pairs.map((p) => [p.destination, p.completed, p.pending, p.overdue])).toEqual([
+      ['photos-apse2', 0, 0, 2],
+      ['photos-euw2', 1, 0, 1],
+    ]);
+    writeFileSync(config, JSON.stringify({ monitorRegion: 'mars-north-1', regions: [], replication: [] }));
+    const bad = await run(['analyze', '--config', config, SAMPLES]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('monitorRegion');
+  });
+});
+
+describe('analyze against a generated workload with known truth', () => {
+  it('finds exactly the completed, failed and unreplicated versions per pair, with duplicates and shuffling', async () => {
+    const file = path.join(dir, 'workload.jsonl');
+    const lines: string[] = [];
+    const rules = [
+      { source: 'photos-use1', destinations: ['photos-euw2', 'photos-apse2'] },
+      { source: 'logs-use1', destinations: ['logs-usw2'] },
+    ];
+    const truth = generateWorkload({ objects: 3000, rules, failRate: 0.05, delayRate: 0.05, duplicateRate: 0.2, shuffleWindow: 500, seed: 7 }, (e) => lines.push(JSON.stringify(e)));
+    writeFileSync(file, lines.join('\n') + '\n');
+    const pairs = rules.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination })));
+    const result = await analyze([file], { pairs, overdueMinutes: 15, format: 'json', at: Date.parse('2026-11-21T00:00:00Z') }, () => undefined);
+    const byPair = Object.fromEntries(result.report.pairs.map((p) => [`${p.source}>${p.destination}`, p]));
+    expect(truth.every((t) => t.failed > 0 && t.unreplicated > 0)).toBe(true);
+    for (const t of truth) {
+      const got = byPair[`${t.source}>${t.destination}`];
+      expect([got.completed, got.failed, got.pending + got.overdue, got.bytes]).toEqual([t.completed, t.failed, t.unreplicated, t.bytes]);
+      expect(got.overdue).toBe(t.unreplicated);
+    }
+    expect(result.report.failures).toHaveLength(truth.reduce((n, t) => n + t.failed, 0));
+    expect(result.report.rejected).toBe(0);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
