@@ -1,4 +1,4 @@
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PENDING_INDEX, TABLE_KEY } from '../../../lambda/shared/table-schema';
@@ -48,6 +48,13 @@ export async function createTable(dynamodb: DynamoDBClient, tableName: string): 
       ],
     }),
   );
+  // Wait until the table and its index are ACTIVE.
+  for (let i = 0; i < 200; i++) {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE' && (Table.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
 }
 
 export async function provision(clients: { dynamodb: DynamoDBClient; sqs: SQSClient; sns: SNSClient }, options: ProvisionOptions = {}): Promise<Provisioned> {

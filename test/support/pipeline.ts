@@ -1,0 +1,106 @@
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { DeleteMessageCommand, PurgeQueueCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { applyChange, changeFor, type SlotChange, type VersionRecord } from '../../lambda/core';
+import { DynamoRecordStore, type RecordStore, type StoredRecord } from '../../lambda/adapters/dynamodb';
+import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
+import { createDrainHandler, type DrainHandler } from '../../lambda/drain/drain';
+import { memoryLogger } from '../../lambda/shared/log';
+import { CallCounter, localClients, type LocalClients } from '../../bin/cli/local/clients';
+import { startEmulators, type Emulators } from '../../bin/cli/local/emulators';
+import { LocalEventSource } from '../../bin/cli/local/event-source';
+import { createTable, provision, type Provisioned } from '../../bin/cli/local/provision';
+
+export interface Harness {
+  readonly emulators: Emulators;
+  readonly clients: LocalClients;
+  readonly resources: Provisioned;
+  readonly calls: CallCounter;
+  stop(): Promise<void>;
+}
+
+let sequence = 0;
+
+/** One emulator pair per test file; each test gets fresh resources from `fresh()`. */
+export async function startHarness(): Promise<Harness> {
+  const emulators = await startEmulators();
+  const calls = new CallCounter();
+  const clients = localClients(emulators.endpoints, { dynamoMaxAttempts: 2 });
+  calls.watch(clients.dynamodb, 'dynamodb');
+  calls.watch(clients.sqs, 'sqs');
+  const resources = await provision(clients, { name: `t${++sequence}`, visibilityTimeoutSeconds: 1, regions: ['us-east-1', 'eu-west-2'] });
+  return { emulators, clients, resources, calls, stop: () => emulators.stop() };
+}
+
+/** A new table (same shape) for a test, so that tests do not see each other's records. */
+export async function freshTable(h: Harness): Promise<string> {
+  const name = `records-${++sequence}`;
+  await createTable(h.clients.dynamodb, name);
+  return name;
+}
+
+export async function dropTable(h: Harness, name: string): Promise<void> {
+  await h.clients.dynamodb.send(new DeleteTableCommand({ TableName: name }));
+}
+
+export async function purgeQueues(h: Harness): Promise<void> {
+  await h.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: h.resources.queueUrl }));
+  await h.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: h.resources.dlqUrl }));
+}
+
+export function storeFor(h: Harness, tableName: string, now?: () => number): DynamoRecordStore {
+  return new DynamoRecordStore({ client: h.clients.dynamodb, tableName, retentionHours: 24, ...(now ? { now } : {}) });
+}
+
+export function drainFor(h: Harness, store: RecordStore, sources: readonly string[]): DrainHandler {
+  return createDrainHandler({
+    store,
+    deadLetters: new SqsDeadLetters(h.clients.sqs, h.resources.dlqUrl),
+    sources: new Set(sources),
+    logger: memoryLogger(),
+  });
+}
+
+export function eventSourceFor(h: Harness, drain: DrainHandler): LocalEventSource {
+  return new LocalEventSource(h.clients.sqs, drain, { queueUrl: h.resources.queueUrl, queueArn: h.resources.queueArn });
+}
+
+/** Publishes a document to a forwarder topic, as EventBridge → SNS does. */
+export async function publish(h: Harness, doc: unknown, region = 'us-east-1'): Promise<void> {
+  await h.clients.sns.send(new PublishCommand({ TopicArn: h.resources.topicArns[region], Message: typeof doc === 'string' ? doc : JSON.stringify(doc) }));
+}
+
+export async function readAll(store: RecordStore): Promise<Map<string, StoredRecord>> {
+  const out = new Map<string, StoredRecord>();
+  for await (const stored of store.scan()) out.set(`${stored.record.key}\u0000${stored.record.versionId}`, stored);
+  return out;
+}
+
+/** Drains the DLQ (deleting what it reads). */
+export async function receiveDeadLetters(h: Harness): Promise<Message[]> {
+  const out: Message[] = [];
+  for (;;) {
+    const page = await h.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: h.resources.dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }),
+    );
+    if (!page.Messages?.length) return out;
+    for (const m of page.Messages) {
+      out.push(m);
+      await h.clients.sqs.send(new DeleteMessageCommand({ QueueUrl: h.resources.dlqUrl, ReceiptHandle: m.ReceiptHandle }));
+    }
+  }
+}
+
+/** The in-memory fold of the core over the same changes: what the table must hold. */
+export function foldChanges(changes: readonly SlotChange[]): Map<string, VersionRecord> {
+  const out = new Map<string, VersionRecord>();
+  for (const change of changes) {
+    const id = `${change.key}\u0000${change.versionId}`;
+    out.set(id, applyChange(out.get(id), change));
+  }
+  return out;
+}
+
+export { changeFor };
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
