@@ -18,7 +18,13 @@ export const placeOf = (unit: { file: string; line?: number }): string => (unit.
  * Replays recorded events through the core, exactly as the drain Lambda applies them, and reports.
  * Problems are reported through `warn` (one line each, naming file and line) and counted as rejected.
  */
-export async function analyze(paths: readonly string[], options: ReportOptions, warn: (line: string) => void): Promise<AnalyzeResult> {
+export async function analyze(
+  paths: readonly string[],
+  options: ReportOptions,
+  warn: (line: string) => void,
+  /** Called once every input is applied, while the merged records are still held (memory probes). */
+  onReplayed?: (versions: number) => void,
+): Promise<AnalyzeResult> {
   const tracker = new VersionTracker();
   let rejected = 0;
   let ignored = 0;
@@ -47,6 +53,7 @@ export async function analyze(paths: readonly string[], options: ReportOptions, 
       reject(placeOf(failure), failure.reason);
     },
   });
+  onReplayed?.(tracker.size);
   const { report, detail } = reportOnRecords(
     () => tracker.records(),
     { pairs: options.pairs, overdueMillis: options.overdueMinutes * 60_000, at: options.at, fallbackAt: Date.now() },

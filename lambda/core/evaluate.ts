@@ -29,18 +29,24 @@ interface Candidate {
 
 /** Buckets that evidently hold the version, each with the time it first appeared there. */
 function candidates(record: VersionRecord): Candidate[] {
-  const found = new Map<string, Candidate>();
-  const offer = (bucket: string, at: EpochMillis, byReplication: number) => {
-    const seen = found.get(bucket);
-    if (!seen || at < seen.at) found.set(bucket, { bucket, at, byReplication });
-  };
-  for (const [name, value] of Object.entries(record.slots)) {
-    const slot = parseSlotName(name);
-    if (slot?.kind === 'write') offer(slot.bucket, value.at, value.byReplication ?? 0);
+  const found: Candidate[] = [];
+  // Hot path over every record: plain prefix tests instead of parseSlotName's allocations.
+  for (const name in record.slots) {
+    const value = record.slots[name];
+    if (name.startsWith('w:')) offer(found, name.slice(2), value.at, value.byReplication ?? 0);
     // A failure notice proves the source version exists even when its write event never arrived.
-    else if (slot?.kind === 'failure') offer(slot.bucket, value.requestedAt ?? value.at, 0);
+    else if (name.startsWith('f:')) offer(found, name.slice(2, name.indexOf('>')), value.requestedAt ?? value.at, 0);
   }
-  return [...found.values()];
+  return found;
+}
+
+function offer(found: Candidate[], bucket: string, at: EpochMillis, byReplication: number): void {
+  for (let i = 0; i < found.length; i++) {
+    if (found[i].bucket !== bucket) continue;
+    if (at < found[i].at) found[i] = { bucket, at, byReplication };
+    return;
+  }
+  found.push({ bucket, at, byReplication });
 }
 
 /**
@@ -52,17 +58,13 @@ function candidates(record: VersionRecord): Candidate[] {
  */
 export function originOf(record: VersionRecord, pairs: PairIndex): Candidate | undefined {
   const all = candidates(record);
-  if (all.length === 0) return undefined;
-  const holders = new Set(all.map((c) => c.bucket));
-  const feedsAHolder = (c: Candidate) => ((pairs.get(c.bucket) ?? []).some((d) => holders.has(d)) ? 0 : 1);
-  all.sort(
-    (a, b) =>
-      a.at - b.at ||
-      feedsAHolder(a) - feedsAHolder(b) ||
-      a.byReplication - b.byReplication ||
-      (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0),
-  );
-  return all[0];
+  if (all.length <= 1) return all[0];
+  const feedsAHolder = (c: Candidate) => ((pairs.get(c.bucket) ?? []).some((d) => all.some((h) => h.bucket === d)) ? 0 : 1);
+  const before = (a: Candidate, b: Candidate) =>
+    a.at - b.at || feedsAHolder(a) - feedsAHolder(b) || a.byReplication - b.byReplication || (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0);
+  let origin = all[0];
+  for (let i = 1; i < all.length; i++) if (before(all[i], origin) < 0) origin = all[i];
+  return origin;
 }
 
 /**
@@ -82,36 +84,47 @@ export function evaluateRecord(record: VersionRecord, pairs: PairIndex, options:
   for (const destination of destinations) {
     const replica = slots[`w:${destination}`];
     const failure = slots[`f:${origin.bucket}>${destination}`] ?? anyFailure;
-    const base = {
+    // One object literal of one shape per state: spreads here dominated the cost of a whole report.
+    let state: PairState['state'];
+    let latencySeconds: number | null = null;
+    let failureReason: string | undefined;
+    let pendingSeconds: number | undefined;
+    if (replica) {
+      // A replica settles it, even after a failure notice (S3 retried and succeeded).
+      state = 'COMPLETED';
+      latencySeconds = Math.max(0, replica.at - origin.at) / 1000;
+    } else if (failure) {
+      state = 'FAILED';
+      failureReason = failure.what;
+    } else if (check?.what === 'FAILED') {
+      state = 'FAILED';
+      failureReason = 'ReplicationStatusFailed';
+    } else if (check?.what === 'COMPLETED') {
+      state = 'COMPLETED';
+    } else {
+      const pendingMillis = Math.max(0, options.at - origin.at);
+      state = pendingMillis > options.overdueMillis ? 'OVERDUE' : 'PENDING';
+      pendingSeconds = pendingMillis / 1000;
+    }
+    states.push({
       source: origin.bucket,
       destination,
       key: record.key,
       versionId: record.versionId,
+      state,
       sourceAt: origin.at,
+      latencySeconds,
       bytes: sizeOf(sourceWrite, replica, failure),
-    };
-    if (replica) {
-      // A replica settles it, even after a failure notice (S3 retried and succeeded).
-      states.push({ ...base, state: 'COMPLETED', latencySeconds: Math.max(0, replica.at - origin.at) / 1000 });
-    } else if (failure) {
-      states.push({ ...base, state: 'FAILED', latencySeconds: null, failureReason: failure.what });
-    } else if (check?.what === 'FAILED') {
-      states.push({ ...base, state: 'FAILED', latencySeconds: null, failureReason: 'ReplicationStatusFailed' });
-    } else if (check?.what === 'COMPLETED') {
-      states.push({ ...base, state: 'COMPLETED', latencySeconds: null });
-    } else {
-      const pendingMillis = Math.max(0, options.at - origin.at);
-      const state = pendingMillis > options.overdueMillis ? 'OVERDUE' : 'PENDING';
-      states.push({ ...base, state, latencySeconds: null, pendingSeconds: pendingMillis / 1000 });
-    }
+      failureReason,
+      pendingSeconds,
+    });
   }
   return states;
 }
 
 /** Bytes the events give for the version: the source write's, else the replica's, else a notice's; 0 if none. */
-function sizeOf(...slots: (SlotValue | undefined)[]): number {
-  for (const slot of slots) if (slot?.bytes !== undefined) return slot.bytes;
-  return 0;
+function sizeOf(source: SlotValue | undefined, replica: SlotValue | undefined, notice: SlotValue | undefined): number {
+  return source?.bytes ?? replica?.bytes ?? notice?.bytes ?? 0;
 }
 
 /**

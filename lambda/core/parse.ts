@@ -89,21 +89,23 @@ function fromCloudTrailRecord(record: Json, where: string, out: ParseResult): vo
   const identity = isObject(record.userIdentity) ? record.userIdentity : undefined;
   const operation = record.eventName as WriteOperation;
   const versionId = response?.['x-amz-version-id'];
-  const bytes = operation === 'CompleteMultipartUpload' ? undefined : optionalSize(extra?.bytesTransferredIn);
-  const write: ObjectWrite = {
+  // Built property by property: conditional spreads are several times slower on this hot path.
+  const write: { -readonly [K in keyof ObjectWrite]: ObjectWrite[K] } = {
     type: 'write',
     bucket: text(request, 'bucketName', requestWhere),
     key: text(request, 'key', requestWhere),
-    ...(typeof versionId === 'string' && versionId !== '' ? { versionId } : {}),
     at: time(record, 'eventTime', where),
     operation,
-    ...(bytes !== undefined ? { bytes } : {}),
     byReplication:
       identity?.invokedBy === S3_SERVICE ||
       identity?.type === 'AWSService' ||
       record.sourceIPAddress === S3_SERVICE ||
       record.userAgent === S3_SERVICE,
   };
+  if (typeof versionId === 'string' && versionId !== '') write.versionId = versionId;
+  // CompleteMultipartUpload's bytesTransferredIn is 0 whatever the object's size: not a size.
+  const bytes = operation === 'CompleteMultipartUpload' ? undefined : optionalSize(extra?.bytesTransferredIn);
+  if (bytes !== undefined) write.bytes = bytes;
   out.events.push(write);
 }
 

@@ -40,13 +40,13 @@ export function changeFor(event: S3ChangeEvent): SlotChange | undefined {
   switch (event.type) {
     case 'write': {
       if (!event.versionId) return undefined;
-      const value: SlotValue = {
+      const value: { -readonly [K in keyof SlotValue]: SlotValue[K] } = {
         at: event.at,
-        tie: `${event.byReplication ? 1 : 0}|${event.operation}|${event.bytes ?? ''}`,
+        tie: (event.byReplication ? '1|' : '0|') + event.operation + '|' + (event.bytes ?? ''),
         what: event.operation,
         byReplication: event.byReplication ? 1 : 0,
-        ...(event.bytes !== undefined ? { bytes: event.bytes } : {}),
       };
+      if (event.bytes !== undefined) value.bytes = event.bytes;
       return { key: event.key, versionId: event.versionId, slot: writeSlot(event.bucket), keep: 'earliest', value };
     }
     case 'replication':

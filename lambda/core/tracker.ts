@@ -15,7 +15,7 @@ export class VersionTracker {
   apply(event: S3ChangeEvent): Unplaced | undefined {
     const change = changeFor(event);
     if (!change) return event.type === 'write' ? 'missing-version-id' : 'no-replication-state';
-    const id = `${change.versionId}\u0000${change.key}`;
+    const id = change.versionId + '\u0000' + change.key;
     let record = this.byVersion.get(id);
     if (!record) {
       record = { key: change.key, versionId: change.versionId, slots: {} };

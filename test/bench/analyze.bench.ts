@@ -1,0 +1,100 @@
+/**
+ * `npm run bench`: analyze's throughput against a bare JSON.parse loop over the same file, measured in
+ * the same run, and the memory analyze holds per tracked object version. Prints figures; asserts nothing.
+ */
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { analyze } from '../../bin/cli/analyze';
+import { readInputs } from '../../bin/cli/inputs';
+import { generateWorkload } from '../../bin/cli/workload';
+
+const TARGET_EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function writeWorkload(file: string): Promise<number> {
+  const rules = [
+    { source: 'photos-use1', destinations: ['photos-euw2'] },
+    { source: 'logs-use1', destinations: ['logs-usw2', 'logs-apse2'] },
+    { source: 'backup-euw1', destinations: ['backup-use2'] },
+  ];
+  const out = createWriteStream(file);
+  let events = 0;
+  let chunk: string[] = [];
+  const drain = () => new Promise<void>((resolve) => out.write(chunk.join(''), () => resolve()));
+  // ~2.4 events per object (replicas, 2% failures, 5% duplicates), so this reaches the target.
+  generateWorkload({ objects: Math.ceil(TARGET_EVENTS / 2.3), rules, failRate: 0.02, delayRate: 0.02, multipartRate: 0.1, duplicateRate: 0.05, seed: 42 }, (event) => {
+    chunk.push(JSON.stringify(event) + '\n');
+    events++;
+  });
+  await drain();
+  chunk = [];
+  await new Promise<void>((resolve) => out.end(resolve));
+  return events;
+}
+
+async function parseOnly(file: string): Promise<number> {
+  let parsed = 0;
+  await readInputs([file], {
+    unit(unit) {
+      JSON.parse(unit.text);
+      parsed++;
+    },
+    failure(failure) {
+      throw new Error(failure.reason);
+    },
+  });
+  return parsed;
+}
+
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'crr-bench-'));
+  const file = path.join(dir, 'events.jsonl');
+  try {
+    const events = await writeWorkload(file);
+    const bytes = statSync(file).size;
+    console.log(`workload: ${events} events, ${(bytes / 1e6).toFixed(1)} MB, ${Math.round(bytes / events)} bytes/event (${file})`);
+    let bestParse = Infinity;
+    let bestAnalyze = Infinity;
+    let heapPerVersion = NaN;
+    let versions = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      gc?.();
+      let start = process.hrtime.bigint();
+      await parseOnly(file);
+      bestParse = Math.min(bestParse, seconds(start));
+      gc?.();
+      const baseline = process.memoryUsage().heapUsed;
+      start = process.hrtime.bigint();
+      const result = await analyze([file], { pairs: [], overdueMinutes: 15, format: 'json' }, (line) => {
+        throw new Error(`unexpected rejection: ${line}`);
+      }, (tracked) => {
+        gc?.();
+        versions = tracked;
+        heapPerVersion = (process.memoryUsage().heapUsed - baseline) / tracked;
+      });
+      bestAnalyze = Math.min(bestAnalyze, seconds(start));
+      if (round === 0) console.log(`report: ${result.report.pairs.map((p) => `${p.source}→${p.destination} ${p.completed} completed`).join(', ')}`);
+    }
+    const parseRate = events / bestParse;
+    const analyzeRate = events / bestAnalyze;
+    console.log(`JSON.parse only: ${Math.round(parseRate).toLocaleString('en-US')} events/s (${(bytes / bestParse / 1e6).toFixed(0)} MB/s), best of ${ROUNDS}`);
+    console.log(`analyze:         ${Math.round(analyzeRate).toLocaleString('en-US')} events/s (${(bytes / bestAnalyze / 1e6).toFixed(0)} MB/s), best of ${ROUNDS}`);
+    console.log(`analyze / parse-only: ${((100 * analyzeRate) / parseRate).toFixed(0)} % (target ≥ 60 %)`);
+    console.log(
+      gc
+        ? `memory: ${versions.toLocaleString('en-US')} object versions tracked, ${Math.round(heapPerVersion)} bytes of heap per version (no event is kept)`
+        : 'memory: run with node --expose-gc for the per-version figure',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
