@@ -1,0 +1,39 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoRecordStore } from '../adapters/dynamodb';
+import { CloudWatchMetricsSink } from '../adapters/metrics';
+import { S3ClientsByBucket, S3ObjectInspector } from '../adapters/s3';
+import { METRICS_NAMESPACE } from '../core/metric-names';
+import { requireEnv } from '../shared/clients';
+import { createLogger } from '../shared/log';
+import { parseRuntimeConfig } from '../shared/runtime-config';
+import { ENV } from '../shared/table-schema';
+import { createSweepHandler, type SweepSummary } from './sweep';
+
+export { createSweepHandler } from './sweep';
+
+let sweep: (() => Promise<SweepSummary>) | undefined;
+
+function build(): () => Promise<SweepSummary> {
+  const config = parseRuntimeConfig(process.env[ENV.config]);
+  return createSweepHandler({
+    store: new DynamoRecordStore({
+      client: new DynamoDBClient({}),
+      tableName: requireEnv(ENV.tableName),
+      pendingIndexName: process.env[ENV.pendingIndexName],
+      retentionHours: config.retentionHours,
+    }),
+    inspector: new S3ObjectInspector(new S3ClientsByBucket(config.agentRoles)),
+    metrics: new CloudWatchMetricsSink(new CloudWatchClient({})),
+    pairs: config.pairs,
+    overdueMillis: config.overdueMinutes * 60_000,
+    namespace: process.env[ENV.metricsNamespace] || METRICS_NAMESPACE,
+    logger: createLogger('sweep'),
+  });
+}
+
+/** Invoked by the every-minute schedule; the event carries nothing the sweep needs. */
+export async function handler(): Promise<SweepSummary> {
+  sweep ??= build();
+  return sweep();
+}
