@@ -1,0 +1,96 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Duration } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { DEFAULTS } from '../defaults';
+import { METRIC, pairMetric, type Pair } from './monitor-metrics';
+
+export interface MonitorAlarmsProps {
+  readonly pairs: readonly Pair[];
+  readonly topic: sns.ITopic;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly queue: sqs.IQueue;
+  readonly drain: lambda.IFunction;
+  readonly sweep: lambda.IFunction;
+  /** The queue is behind when its oldest message is older than this. */
+  readonly queueAgeThreshold?: Duration;
+}
+
+/**
+ * The alarms, all notifying CRRMonitorMetricsTopic (on ALARM and on OK).
+ *
+ * Periods: the sweep publishes one datapoint per closed minute, minutes after that minute (a minute closes when
+ * its writes are final or past the overdue threshold), so alarms use 5-minute periods and look back three of them,
+ * firing on one breaching period. A 60-second period — what the original CRR Monitor used — evaluates minutes
+ * before their datapoints exist, and rarely fires.
+ *
+ * treatMissingData: the CRRMonitor metrics and the Lambda/SQS metrics are only published when something happens;
+ * no datapoint means no failure, so missing data is NOT_BREACHING — except for the sweep heartbeat, where a
+ * missing Invocations datapoint means the sweep is not running, which is BREACHING.
+ */
+export class MonitorAlarms extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitorAlarmsProps) {
+    super(scope, id);
+    const { period, evaluationPeriods, datapointsToAlarm } = DEFAULTS.alarms;
+    const action = new actions.SnsAction(props.topic);
+    const add = (alarmId: string, metric: cloudwatch.IMetric, opts: Partial<cloudwatch.CreateAlarmOptions> & { alarmDescription: string }) => {
+      const alarm = new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods,
+        datapointsToAlarm,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...opts,
+      });
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+      this.alarms.push(alarm);
+      return alarm;
+    };
+
+    for (const pair of props.pairs) {
+      const label = `${pair.source} -> ${pair.destination}`;
+      const id = `${pair.source}-to-${pair.destination}`;
+      add(`Failed-${id}`, pairMetric(pair, METRIC.FailedReplications, 'Sum', period), {
+        alarmDescription: `S3 replication FAILED for at least one object version, ${label} (crr-monitor)`,
+      });
+      add(`Overdue-${id}`, pairMetric(pair, METRIC.OverdueReplications, 'Maximum', period), {
+        alarmDescription: `Object versions pending replication past the overdue threshold, ${label} (crr-monitor)`,
+      });
+    }
+
+    add('DeadLetterQueueNotEmpty', props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }), {
+      alarmDescription: 'crr-monitor messages could not be processed and are in the dead-letter queue: events are waiting, not lost',
+      evaluationPeriods: 1,
+    });
+    add('QueueBehind', props.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }), {
+      alarmDescription: 'CRRMonitorQueue is falling behind: its oldest message is older than the threshold',
+      threshold: (props.queueAgeThreshold ?? Duration.minutes(10)).toSeconds(),
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+    });
+    add('DrainErrors', props.drain.metricErrors({ period, statistic: 'Sum' }), {
+      alarmDescription: 'The crr-monitor drain handler failed (whole-batch errors; messages are retried, then dead-lettered)',
+    });
+    add('DrainThrottles', props.drain.metricThrottles({ period, statistic: 'Sum' }), {
+      alarmDescription: 'The crr-monitor drain handler was throttled (account concurrency exhausted)',
+    });
+    add('SweepErrors', props.sweep.metricErrors({ period, statistic: 'Sum' }), {
+      alarmDescription: 'The crr-monitor sweep failed: overdue detection and metrics are stale',
+    });
+    add('SweepNotRunning', props.sweep.metricInvocations({ period, statistic: 'Sum' }), {
+      alarmDescription: 'The crr-monitor sweep has not run for 15 minutes (scheduled every minute)',
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods,
+      datapointsToAlarm: evaluationPeriods,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+  }
+}

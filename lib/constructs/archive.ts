@@ -1,0 +1,154 @@
+import { Aws, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DEFAULTS } from '../defaults';
+import { ENV } from '../names';
+import { HandlerFunction } from './handler-function';
+
+export interface ArchiveProps {
+  /** The table, with a NEW_IMAGE stream. */
+  readonly table: dynamodb.ITable;
+  /** An existing bucket (by name) that receives the archive. */
+  readonly bucketName: string;
+  /** Where stream records that keep failing go (the DLQ; its alarm fires). */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** Environment shared with the other handlers (TABLE_NAME, CONFIG_JSON, ...). */
+  readonly environment: Record<string, string>;
+  readonly logRetentionDays: number;
+}
+
+/**
+ * The archived record: one JSON line per finished (source, destination, key, versionId) — the PairState of
+ * lambda/core/types.ts. The Glue table describes exactly these columns.
+ */
+export const ARCHIVE_COLUMNS: glue.CfnTable.ColumnProperty[] = [
+  { name: 'source', type: 'string', comment: 'source bucket' },
+  { name: 'destination', type: 'string', comment: 'destination bucket' },
+  { name: 'key', type: 'string', comment: 'object key (plain, not URL-encoded)' },
+  { name: 'versionid', type: 'string', comment: 'object version id (the same on source and replica)' },
+  { name: 'state', type: 'string', comment: 'COMPLETED, FAILED or OVERDUE' },
+  { name: 'sourceat', type: 'bigint', comment: 'source write time, epoch milliseconds' },
+  { name: 'latencyseconds', type: 'double', comment: 'replica write time - source write time (null if only HeadObject said COMPLETED)' },
+  { name: 'bytes', type: 'bigint', comment: 'object size' },
+  { name: 'failurereason', type: 'string', comment: 'S3 failure reason code, when known' },
+  { name: 'pendingseconds', type: 'double', comment: 'OVERDUE: seconds pending when archived' },
+];
+
+/**
+ * The optional archive: DynamoDB Streams (NEW_IMAGE; inserts and updates only, so TTL deletions are not archived)
+ * → archive handler (keeps the records that became final) → Kinesis Data Firehose (PutRecordBatch) → the archive
+ * bucket, GZIP-compressed, under `crr-monitor/records/dt=YYYY-MM-DD/`; plus a Glue database and table with partition
+ * projection so that Athena can query the history with no crawler and no hand-written DDL.
+ */
+export class Archive extends Construct {
+  readonly deliveryStream: firehose.DeliveryStream;
+  readonly handler: HandlerFunction;
+  readonly database: glue.CfnDatabase;
+  readonly glueTable: glue.CfnTable;
+
+  constructor(scope: Construct, id: string, props: ArchiveProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const bucket = s3.Bucket.fromBucketName(this, 'Bucket', props.bucketName);
+
+    // Firehose delivery errors go to a log group of our own: with a retention, deleted with the stack.
+    const deliveryLogs = new logs.LogGroup(this, 'DeliveryLogs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.deliveryStream = new firehose.DeliveryStream(this, 'DeliveryStream', {
+      encryption: firehose.StreamEncryption.awsOwnedKey(),
+      destination: new firehose.S3Bucket(bucket, {
+        compression: firehose.Compression.GZIP,
+        dataOutputPrefix: `${DEFAULTS.archive.prefix}dt=!{timestamp:yyyy-MM-dd}/`,
+        errorOutputPrefix: `${DEFAULTS.archive.errorPrefix}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`,
+        bufferingInterval: DEFAULTS.archive.bufferingInterval,
+        bufferingSize: Size.mebibytes(DEFAULTS.archive.bufferingSizeMiB),
+        loggingConfig: new firehose.EnableLogging(deliveryLogs),
+      }),
+    });
+    for (const child of deliveryLogs.node.findAll()) {
+      if (child instanceof logs.CfnLogStream) child.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    }
+
+    this.handler = new HandlerFunction(this, 'Handler', {
+      entry: 'lambda/archive/index.ts',
+      description: 'crr-monitor: archives finished replication records to Kinesis Data Firehose',
+      timeout: DEFAULTS.archive.timeout,
+      memorySize: DEFAULTS.archive.memorySize,
+      environment: { ...props.environment, [ENV.archiveStreamName]: this.deliveryStream.deliveryStreamName },
+      logRetentionDays: props.logRetentionDays,
+    });
+    this.handler.fn.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: DEFAULTS.archive.batchSize,
+        maxBatchingWindow: DEFAULTS.archive.maxBatchingWindow,
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        onFailure: new SqsDlq(props.deadLetterQueue),
+        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') }), lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('MODIFY') })],
+      }),
+    );
+    this.handler.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'PutArchiveRecords',
+        actions: ['firehose:PutRecordBatch'],
+        resources: [this.deliveryStream.deliveryStreamArn],
+      }),
+    );
+
+    const databaseName = `${stack.stackName.toLowerCase().replace(/[^a-z0-9]/g, '_')}_archive`;
+    this.database = new glue.CfnDatabase(this, 'Database', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseInput: { name: databaseName, description: 'crr-monitor: archived S3 replication records' },
+    });
+    this.glueTable = new glue.CfnTable(this, 'Table', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName,
+      tableInput: {
+        name: 'replications',
+        description: 'One row per finished (source, destination, key, versionId); partitioned by archive date',
+        tableType: 'EXTERNAL_TABLE',
+        partitionKeys: [{ name: 'dt', type: 'string', comment: 'archive date, YYYY-MM-DD (UTC)' }],
+        parameters: {
+          classification: 'json',
+          compressionType: 'gzip',
+          'projection.enabled': 'true',
+          'projection.dt.type': 'date',
+          'projection.dt.format': 'yyyy-MM-dd',
+          'projection.dt.range': '2024-01-01,NOW',
+          'projection.dt.interval': '1',
+          'projection.dt.interval.unit': 'DAYS',
+          'storage.location.template': `s3://${props.bucketName}/${DEFAULTS.archive.prefix}dt=\${dt}/`,
+        },
+        storageDescriptor: {
+          columns: ARCHIVE_COLUMNS,
+          location: `s3://${props.bucketName}/${DEFAULTS.archive.prefix}`,
+          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          serdeInfo: {
+            serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+            parameters: { 'case.insensitive': 'true', 'ignore.malformed.json': 'true' },
+          },
+        },
+      },
+    });
+    this.glueTable.addDependency(this.database);
+
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'Firehose writes objects under the archive bucket (object ARN wildcard of that one bucket), and the DynamoDB stream ARN ends in a wildcard until deployed; CDK grants, scoped to these resources.',
+    });
+  }
+}

@@ -1,0 +1,102 @@
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { objectWritePatterns } from '../event-pattern';
+import { QUEUE_NAME } from '../names';
+
+export interface EventForwarderProps {
+  /** Buckets in this account whose object writes are forwarded. */
+  readonly buckets: readonly string[];
+  /** Source buckets in this account that may publish native `s3:Replication:*` notifications to the topic. */
+  readonly replicationNotificationBuckets: readonly string[];
+  /** The monitor's region: the central queue `CRRMonitorQueue` lives there, in this same account. */
+  readonly monitorRegion: string;
+  /** The topic's name (fixed per stack so the monitor's queue policy can name it exactly). */
+  readonly topicName: string;
+}
+
+/**
+ * One region's forwarder: EventBridge rules for the CloudTrail object-write events of the configured buckets
+ * (in this account only) → an SNS topic in this region (KMS-encrypted with a key EventBridge and S3 may use) →
+ * the central queue in the monitor region (cross-region subscription, raw message delivery).
+ *
+ * The topic also accepts native S3 replication event notifications (`s3:Replication:*`) from the configured
+ * source buckets, if you configure them (see the README): they carry S3's own failure reasons.
+ */
+export class EventForwarder extends Construct {
+  readonly topic: sns.Topic;
+  readonly key: kms.Key;
+  readonly rules: events.Rule[] = [];
+
+  constructor(scope: Construct, id: string, props: EventForwarderProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Encrypts the crr-monitor forwarder topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    // EventBridge publishes through a role (granted on the topic and key below); S3 notifications need the key policy.
+    if (props.replicationNotificationBuckets.length > 0) {
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowS3ReplicationNotificationsToEncrypt',
+          principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }),
+      );
+    }
+
+    this.topic = new sns.Topic(this, 'Topic', {
+      topicName: props.topicName,
+      displayName: 'crr-monitor object-write events',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+
+    if (props.replicationNotificationBuckets.length > 0) {
+      this.topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowReplicationNotificationsOfMonitoredSources',
+          principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          conditions: {
+            ArnLike: { 'aws:SourceArn': props.replicationNotificationBuckets.map((b) => `arn:${Aws.PARTITION}:s3:::${b}`) },
+            StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          },
+        }),
+      );
+    }
+
+    const queue = sqs.Queue.fromQueueArn(
+      this,
+      'CentralQueue',
+      `arn:${Aws.PARTITION}:sqs:${props.monitorRegion}:${Aws.ACCOUNT_ID}:${QUEUE_NAME}`,
+    );
+    // Raw delivery: the queue receives the EventBridge event itself, as from the monitor's own rules.
+    this.topic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: true }));
+
+    const patterns = objectWritePatterns(props.buckets, [Aws.ACCOUNT_ID]);
+    patterns.forEach((eventPattern, i) => {
+      const rule = new events.Rule(this, `ObjectWrites${i}`, {
+        description: `crr-monitor: S3 object writes of ${props.buckets.length} monitored bucket(s) in ${stack.region} (${i + 1}/${patterns.length})`,
+        eventPattern,
+      });
+      // Publish through a role that only EventBridge can assume and that may publish only to this topic,
+      // rather than opening the topic policy to every rule of every account (events.amazonaws.com).
+      rule.addTarget(new targets.SnsTopic(this.topic, { authorizeUsingRole: true }));
+      this.rules.push(rule);
+    });
+  }
+}

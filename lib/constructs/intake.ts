@@ -1,0 +1,99 @@
+import { Aws, Duration, Names, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DEFAULTS } from '../defaults';
+import { objectWritePatterns } from '../event-pattern';
+import { forwarderTopicName, QUEUE_NAME } from '../names';
+
+export interface IntakeProps {
+  /** Regions with a CrrForwarder-<region> stack whose SNS topic delivers to the queue. */
+  readonly forwarderRegions: readonly string[];
+  /** Accounts whose AgentStacks forward events to this account's default event bus. */
+  readonly remoteAccounts: readonly string[];
+  /** Source buckets in the remote accounts (the rule on the default bus matches exactly these). */
+  readonly remoteSourceBuckets: readonly string[];
+  /** Visibility timeout of the queue: at least six times the drain timeout plus its batching window. */
+  readonly visibilityTimeout: Duration;
+}
+
+/**
+ * How events reach the drain: the central queue `CRRMonitorQueue` (SSE, TLS only) with a DLQ, a queue policy that
+ * admits only this monitor's regional SNS topics (by exact ARN) and its own EventBridge rules, and — for
+ * cross-account sources — a default-event-bus policy that admits exactly `remoteAccounts`, plus rules that send
+ * their forwarded object-write events to the queue.
+ *
+ * SNS subscriptions use raw message delivery and EventBridge targets send the event itself, so every message body
+ * is the EventBridge event JSON, whichever way it came.
+ */
+export class Intake extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly remoteRules: events.Rule[] = [];
+
+  constructor(scope: Construct, id: string, props: IntakeProps) {
+    super(scope, id);
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DEFAULTS.queue.dlqRetentionPeriod,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This is the dead-letter queue of CRRMonitorQueue; an alarm fires as soon as it holds a message.',
+    });
+
+    // SSE-SQS rather than a KMS key: SNS topics in other regions deliver to it without a cross-region key grant.
+    this.queue = new sqs.Queue(this, 'Queue', {
+      queueName: QUEUE_NAME,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: props.visibilityTimeout,
+      retentionPeriod: DEFAULTS.queue.retentionPeriod,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DEFAULTS.queue.maxReceiveCount },
+    });
+
+    const stack = Stack.of(this);
+    const topicArns = props.forwarderRegions.map(
+      (region) => `arn:${Aws.PARTITION}:sns:${region}:${Aws.ACCOUNT_ID}:${forwarderTopicName(region)}`,
+    );
+    if (topicArns.length > 0) {
+      this.queue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowThisMonitorsForwarderTopics',
+          principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [this.queue.queueArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': topicArns } },
+        }),
+      );
+    }
+
+    if (props.remoteAccounts.length > 0) {
+      // The default bus of this account and region admits PutEvents from exactly the listed accounts.
+      new events.CfnEventBusPolicy(this, 'RemoteAccountsBusPolicy', {
+        eventBusName: 'default',
+        statementId: `crr-monitor-${Names.uniqueId(this)}`.slice(0, 64),
+        statement: {
+          Sid: `crr-monitor-${Names.uniqueId(this)}`.slice(0, 64),
+          Effect: 'Allow',
+          Principal: { AWS: props.remoteAccounts.map((a) => `arn:${Aws.PARTITION}:iam::${a}:root`) },
+          Action: 'events:PutEvents',
+          Resource: `arn:${Aws.PARTITION}:events:${stack.region}:${Aws.ACCOUNT_ID}:event-bus/default`,
+        },
+      });
+      const patterns = objectWritePatterns(props.remoteSourceBuckets, props.remoteAccounts);
+      patterns.forEach((eventPattern, i) => {
+        const rule = new events.Rule(this, `RemoteWrites${i}`, {
+          description: `crr-monitor: object writes forwarded by the agents of ${props.remoteAccounts.length} account(s) (${i + 1}/${patterns.length})`,
+          eventPattern,
+        });
+        // The target adds a queue-policy statement for events.amazonaws.com limited to this rule's ARN.
+        rule.addTarget(new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 185 }));
+        this.remoteRules.push(rule);
+      });
+    }
+  }
+}

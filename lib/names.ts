@@ -1,0 +1,54 @@
+/**
+ * Names and ARNs that cross stack, account or region boundaries, and the environment-variable contract between
+ * the CDK app and the Lambda handlers. Everything else is named by CloudFormation.
+ */
+
+/** The alarm topic (documented fixed name: users subscribe to it). */
+export const METRICS_TOPIC_NAME = 'CRRMonitorMetricsTopic';
+/** The central queue (documented fixed name: the regional forwarder stacks subscribe it by ARN). */
+export const QUEUE_NAME = 'CRRMonitorQueue';
+
+/** IAM names are account-global: the monitor region in the name lets one account run monitors in two regions. */
+export const drainRoleName = (monitorRegion: string) => `crr-monitor-drain-${monitorRegion}`;
+export const sweepRoleName = (monitorRegion: string) => `crr-monitor-sweep-${monitorRegion}`;
+/** The read-only role each AgentStack creates in a source account; the monitor assumes it for HeadObject. */
+export const agentRoleName = (monitorRegion: string) => `crr-monitor-agent-read-${monitorRegion}`;
+
+export const roleArn = (partition: string, account: string, name: string) => `arn:${partition}:iam::${account}:role/${name}`;
+
+/** Stack names. */
+export const MONITOR_STACK_NAME = 'MonitorStack';
+export const forwarderStackName = (region: string) => `CrrForwarder-${region}`;
+export const agentStackName = (account: string, region: string) => `AgentStack-${account}-${region}`;
+
+/** The SNS topic of one forwarder stack: named after its stack, so the monitor's queue policy can name it exactly. */
+export const forwarderTopicName = (region: string) => `${forwarderStackName(region)}-Events`;
+
+/** DynamoDB layout the handlers rely on. */
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  pendingIndex: 'pending',
+  pendingPartitionKey: 'pendingShard',
+  pendingSortKey: 'pendingSince',
+} as const;
+
+/** Environment variables the handlers read. */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  pendingIndexName: 'PENDING_INDEX_NAME',
+  configJson: 'CONFIG_JSON',
+  metricsNamespace: 'METRICS_NAMESPACE',
+  archiveStreamName: 'ARCHIVE_STREAM_NAME',
+  dlqUrl: 'DLQ_URL',
+} as const;
+
+/** The shape of CONFIG_JSON. */
+export interface HandlerConfig {
+  pairs: { source: string; destination: string }[];
+  retentionHours: number;
+  overdueMinutes: number;
+  /** Source bucket (in a remote account) → the agent role ARN to assume for HeadObject on it. */
+  agentRoles: Record<string, string>;
+}

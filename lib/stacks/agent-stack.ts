@@ -1,0 +1,76 @@
+import { Aws, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import { partitionOf, remoteSourceBuckets, type MonitorConfig } from '../../lambda/core/config';
+import { objectWritePatterns } from '../event-pattern';
+import { agentRoleName, drainRoleName, roleArn, sweepRoleName } from '../names';
+import { AgentReadRole } from '../constructs/agent-read-role';
+import { WriteDataTrail } from '../constructs/trail';
+
+export interface AgentStackProps extends StackProps {
+  readonly config: MonitorConfig;
+  /** The source account this stack is deployed to. */
+  readonly account: string;
+  /** The region this stack is deployed to. */
+  readonly region: string;
+  /**
+   * The account's home stack (in the monitor region) also holds the account-wide parts: the multi-region trail
+   * that logs the source buckets' writes and the read role.
+   */
+  readonly home: boolean;
+}
+
+/**
+ * `AgentStack-<account>-<region>`, in a source account: rules that forward the object-write events of this
+ * account's configured source buckets to the monitor account's default event bus (in the monitor region); in
+ * the home region also the trail that produces those events and the read role the monitor assumes for HeadObject.
+ */
+export class AgentStack extends Stack {
+  readonly rules: events.Rule[] = [];
+  readonly readRole?: AgentReadRole;
+  readonly trail?: WriteDataTrail;
+
+  constructor(scope: Construct, id: string, props: AgentStackProps) {
+    super(scope, id, {
+      description: `crr-monitor agent: forwards S3 object writes of account ${props.account} in ${props.region} to the monitor`,
+      ...props,
+      env: { account: props.account, region: props.region },
+    });
+    const { config } = props;
+    if (!config.monitorAccount) throw new Error('AgentStack needs config.monitorAccount');
+    const monitorAccount = config.monitorAccount;
+    const buckets = remoteSourceBuckets(config, props.account);
+    if (buckets.length === 0) throw new Error(`AgentStack: no replication rule has sourceAccount ${props.account}`);
+    const partition = partitionOf(config.monitorRegion);
+
+    const bus = events.EventBus.fromEventBusArn(
+      this,
+      'MonitorBus',
+      `arn:${Aws.PARTITION}:events:${config.monitorRegion}:${monitorAccount}:event-bus/default`,
+    );
+    const patterns = objectWritePatterns(buckets, [props.account]);
+    patterns.forEach((eventPattern, i) => {
+      const rule = new events.Rule(this, `ObjectWrites${i}`, {
+        description: `crr-monitor agent: object writes of ${buckets.length} source bucket(s) → monitor account ${monitorAccount} (${i + 1}/${patterns.length})`,
+        eventPattern,
+      });
+      rule.addTarget(new targets.EventBus(bus));
+      this.rules.push(rule);
+    });
+
+    if (props.home) {
+      this.trail = new WriteDataTrail(this, 'Trail', { buckets, logExpirationDays: config.trailLogExpirationDays });
+      this.readRole = new AgentReadRole(this, 'ReadRole', {
+        roleName: agentRoleName(config.monitorRegion),
+        buckets,
+        monitorAccount,
+        trustedRoleArns: [
+          roleArn(partition, monitorAccount, drainRoleName(config.monitorRegion)),
+          roleArn(partition, monitorAccount, sweepRoleName(config.monitorRegion)),
+        ],
+      });
+      new CfnOutput(this, 'ReadRoleArn', { value: this.readRole.role.roleArn });
+    }
+  }
+}
