@@ -4,7 +4,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoRecordStore } from '../adapters/dynamodb';
 import { SqsDeadLetters } from '../adapters/dead-letters';
 import { S3ClientsByBucket, S3ObjectInspector } from '../adapters/s3';
-import { requireEnv } from '../shared/clients';
+import { requireEnv, sqsEndpointConfigured } from '../shared/clients';
 import { createLogger } from '../shared/log';
 import { parseRuntimeConfig } from '../shared/runtime-config';
 import { ENV } from '../shared/table-schema';
@@ -24,7 +24,7 @@ function build(): DrainHandler {
       pendingIndexName: process.env[ENV.pendingIndexName],
       retentionHours: config.retentionHours,
     }),
-    deadLetters: new SqsDeadLetters(new SQSClient({}), requireEnv(ENV.dlqUrl)),
+    deadLetters: new SqsDeadLetters(new SQSClient({ useQueueUrlAsEndpoint: !sqsEndpointConfigured() }), requireEnv(ENV.dlqUrl)),
     inspector: new S3ObjectInspector(new S3ClientsByBucket(config.agentRoles)),
     sources: config.sources,
     logger: createLogger('drain'),

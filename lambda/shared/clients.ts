@@ -9,3 +9,12 @@ export function requireEnv(name: string): string {
   if (!value) throw new Error(`environment variable ${name} is not set`);
   return value;
 }
+
+/**
+ * SQS clients follow the queue URL's host by default (`useQueueUrlAsEndpoint`), which overrides
+ * AWS_ENDPOINT_URL_SQS: emulators hand out URLs like http://sqs.us-east-1.localhost:port/... that do not
+ * resolve. When an endpoint is configured, keep it.
+ */
+export function sqsEndpointConfigured(): boolean {
+  return Boolean(process.env.AWS_ENDPOINT_URL_SQS || process.env.AWS_ENDPOINT_URL);
+}
