@@ -25,6 +25,8 @@ export interface DrainCounters {
   applied: number;
   unchanged: number;
   ignored: number;
+  /** Rejections the parser reported (one message can hold several). */
+  rejected: number;
   unresolved: number;
   deadLettered: number;
   failed: number;
@@ -47,7 +49,7 @@ type Outcome = 'done' | 'retry';
  *   back after its visibility timeout and is applied then (the writes are idempotent).
  */
 export function createDrainHandler(deps: DrainDependencies): DrainHandler {
-  const counters: DrainCounters = { messages: 0, events: 0, applied: 0, unchanged: 0, ignored: 0, unresolved: 0, deadLettered: 0, failed: 0 };
+  const counters: DrainCounters = { messages: 0, events: 0, applied: 0, unchanged: 0, ignored: 0, rejected: 0, unresolved: 0, deadLettered: 0, failed: 0 };
   const { store, logger } = deps;
   const limit = deps.concurrency ?? 16;
 
@@ -90,6 +92,7 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
     const work: { index: number; event: S3ChangeEvent }[] = [];
     parsed.forEach((result, index) => {
       counters.ignored += result.ignored;
+      counters.rejected += result.rejected.length;
       for (const e of result.events) work.push({ index, event: e });
     });
     counters.events += work.length;

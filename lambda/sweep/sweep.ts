@@ -18,7 +18,8 @@ import { PENDING_INDEX } from '../shared/table-schema';
 
 export interface SweepDependencies {
   readonly store: RecordStore;
-  readonly inspector: Pick<ObjectInspector, 'head'>;
+  /** HeadObject for overdue versions; without it (offline replay) overdue versions are not re-checked. */
+  readonly inspector?: Pick<ObjectInspector, 'head'>;
   readonly metrics: MetricsSink;
   readonly pairs: readonly ReplicationPair[];
   readonly overdueMillis: number;
@@ -102,7 +103,7 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
 
     const recheckRecord = async (record: VersionRecord, source: string): Promise<VersionRecord> => {
       const check = record.slots[`c:${source}`];
-      if (check && check.at > at - recheck) return record;
+      if (!deps.inspector || (check && check.at > at - recheck)) return record;
       summary.checked++;
       const where = { bucket: source, key: record.key, versionId: record.versionId };
       let result;
