@@ -2,7 +2,7 @@ import * as path from 'path';
 import { RemovalPolicy, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults';
@@ -18,7 +18,7 @@ export interface HandlerFunctionProps {
   readonly memorySize: number;
   readonly environment: Record<string, string>;
   readonly logRetentionDays: number;
-  /** An execution role (e.g. with a fixed name an agent role trusts); otherwise one is created. */
+  /** An execution role (e.g. with a fixed name an agent role trusts); otherwise one is created. Either way it gets no managed policy. */
   readonly role?: iam.IRole;
   readonly reservedConcurrentExecutions?: number;
   /** Asynchronous invocations only (e.g. schedules): retries after a function error. */
@@ -26,15 +26,17 @@ export interface HandlerFunctionProps {
 }
 
 /**
- * A handler bundled by the local esbuild (no Docker): Node 22 on arm64, minified with source maps, the AWS SDK v3
+ * A handler bundled by the local esbuild (no Docker): Node 24 (the current Lambda runtime) on arm64, minified with source maps, the AWS SDK v3
  * bundled at the locked version, its own log group with a retention, JSON logs, X-Ray tracing off (the metrics tell the story).
  */
 export class HandlerFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  readonly role: iam.IRole;
 
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     super(scope, id);
+    this.role = props.role ?? new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: props.description });
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -44,13 +46,13 @@ export class HandlerFunction extends Construct {
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: DEFAULTS.architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
       description: props.description,
       timeout: props.timeout,
       memorySize: props.memorySize,
       environment: props.environment,
-      role: props.role,
+      role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -58,14 +60,16 @@ export class HandlerFunction extends Construct {
       bundling: {
         minify: true,
         sourceMap: true,
+        // The runtime is Node 24; node22 syntax keeps the bundle loadable by the Node 20+ toolchain that tests it.
         target: 'node22',
         format: OutputFormat.CJS,
         // Bundle the SDK versions the tests ran against instead of whatever the runtime ships.
         bundleAwsSDK: true,
         forceDockerBundling: false,
+        logLevel: LogLevel.WARNING,
       },
     });
-    // A given role gets no managed policy: it may write to this function's log group and nothing else.
-    if (props.role) this.logGroup.grantWrite(props.role);
+    // No AWSLambdaBasicExecutionRole: the role may write to this function's log group and nowhere else.
+    this.logGroup.grantWrite(this.role);
   }
 }

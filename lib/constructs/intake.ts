@@ -77,7 +77,6 @@ export class Intake extends Construct {
         eventBusName: 'default',
         statementId: `crr-monitor-${Names.uniqueId(this)}`.slice(0, 64),
         statement: {
-          Sid: `crr-monitor-${Names.uniqueId(this)}`.slice(0, 64),
           Effect: 'Allow',
           Principal: { AWS: props.remoteAccounts.map((a) => `arn:${Aws.PARTITION}:iam::${a}:root`) },
           Action: 'events:PutEvents',

@@ -36,14 +36,23 @@ export const fullConfig = (): MonitorConfig =>
 export const minimalConfig = (): MonitorConfig =>
   validateConfig({ monitorRegion: 'eu-central-1', replication: [{ source: 'src-bucket', destinations: ['dst-bucket'] }] });
 
-/** An App with the feature flags of cdk.json, as `npx cdk synth` runs it. */
-export function newApp(): App {
-  const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  return new App({ context: cdkJson.context });
+export interface BuildOptions {
+  /** Bundle the handlers with esbuild (default true). Tests about other stacks skip it: it is the slow part. */
+  readonly bundle?: boolean;
+  readonly outdir?: string;
 }
 
-export function build(config: MonitorConfig): { app: App; stacks: CrrMonitorStacks } {
-  const app = newApp();
+/** An App with the feature flags of cdk.json, as `npx cdk synth` runs it. */
+export function newApp(options: BuildOptions = {}): App {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const context: Record<string, unknown> = { ...cdkJson.context };
+  // The CDK's own switch (what `cdk deploy --exclusively` uses): no stack bundles its assets.
+  if (options.bundle === false) context['aws:cdk:bundling-stacks'] = [];
+  return new App({ context, outdir: options.outdir });
+}
+
+export function build(config: MonitorConfig, options: BuildOptions = {}): { app: App; stacks: CrrMonitorStacks } {
+  const app = newApp(options);
   return { app, stacks: addCrrMonitorStacks(app, config) };
 }
 

@@ -14,7 +14,7 @@ let tm: Template;
 beforeAll(() => {
   stack = build(fullConfig()).stacks.monitor;
   t = Template.fromStack(stack);
-  minimal = build(minimalConfig()).stacks.monitor;
+  minimal = build(minimalConfig(), { bundle: false }).stacks.monitor;
   tm = Template.fromStack(minimal);
 });
 
@@ -84,7 +84,7 @@ describe('MonitorStack: CloudTrail trail', () => {
 
   test('existingTrailArn: no trail and no trail bucket are created', () => {
     const config = validateConfig({ ...minimalConfig(), existingTrailArn: 'arn:aws:cloudtrail:eu-central-1:222222222222:trail/org' });
-    const t2 = Template.fromStack(build(config).stacks.monitor);
+    const t2 = Template.fromStack(build(config, { bundle: false }).stacks.monitor);
     t2.resourceCountIs('AWS::CloudTrail::Trail', 0);
     t2.resourceCountIs('AWS::S3::Bucket', 0);
   });
@@ -179,10 +179,10 @@ describe('MonitorStack: table', () => {
 });
 
 describe('MonitorStack: drain', () => {
-  test('Node 22 on arm64, bundled, with every environment variable the handlers read', () => {
+  test('Node 24 on arm64, bundled, with every environment variable the handlers read', () => {
     const id = idOf(stack, stack.processing.drain.fn);
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Timeout: 30,
       LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: idOf(stack, stack.processing.drain.logGroup) } },
