@@ -13,10 +13,14 @@ export interface ArchiveRow {
   versionId: string;
   state: 'COMPLETED' | 'FAILED';
   sourceTime: string;
+  /** The same instant in epoch milliseconds (the Glue table's `sourceat` bigint column). */
+  sourceAt: number;
   replicaTime: string | null;
   latencySeconds: number | null;
   bytes: number;
   failureReason: string | null;
+  /** Always null for final rows (the Glue table's `pendingseconds` column is for OVERDUE rows). */
+  pendingSeconds: null;
 }
 
 export function archiveRow(s: PairState): ArchiveRow {
@@ -27,10 +31,12 @@ export function archiveRow(s: PairState): ArchiveRow {
     versionId: s.versionId,
     state: s.state as ArchiveRow['state'],
     sourceTime: new Date(s.sourceAt).toISOString(),
+    sourceAt: s.sourceAt,
     replicaTime: s.latencySeconds === null ? null : new Date(s.sourceAt + s.latencySeconds * 1000).toISOString(),
     latencySeconds: s.latencySeconds,
     bytes: s.bytes,
     failureReason: s.failureReason ?? null,
+    pendingSeconds: null,
   };
 }
 

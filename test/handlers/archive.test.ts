@@ -25,7 +25,7 @@ test('settled records become one JSON line per final pair; pending ones are not 
   const done = recordOf([
     { type: 'write', bucket: 's', key: 'a b', versionId: 'v', at: T, operation: 'PutObject', bytes: 10, byReplication: false },
     { type: 'write', bucket: 'd1', key: 'a b', versionId: 'v', at: T + 4000, operation: 'PutObject', bytes: 10, byReplication: true },
-    { type: 'replication', notice: 'OperationFailedReplication', bucket: 's', destination: 'd2', key: 'a b', versionId: 'v', at: T + 9000, failureReason: 'DstKmsKeyNotFound' },
+    { type: 'replication', notice: 'OperationFailedReplication', bucket: 's', destination: 'd2', key: 'a b', versionId: 'v', at: T + 9000, failureReason: 'DstKmsKeyNotFound', pendingSeconds: null },
   ]);
   const pending = recordOf([{ type: 'write', bucket: 's', key: 'p', versionId: 'v', at: T, operation: 'PutObject', byReplication: false }]);
   const event = {
@@ -37,8 +37,8 @@ test('settled records become one JSON line per final pair; pending ones are not 
   } as unknown as DynamoDBStreamEvent;
   await expect(archive(event)).resolves.toEqual({ archived: 2 });
   expect(lines.map((l) => JSON.parse(l))).toEqual([
-    { source: 's', destination: 'd1', key: 'a b', versionId: 'v', state: 'COMPLETED', sourceTime: '2026-11-20T10:00:00.000Z', replicaTime: '2026-11-20T10:00:04.000Z', latencySeconds: 4, bytes: 10, failureReason: null },
-    { source: 's', destination: 'd2', key: 'a b', versionId: 'v', state: 'FAILED', sourceTime: '2026-11-20T10:00:00.000Z', replicaTime: null, latencySeconds: null, bytes: 10, failureReason: 'DstKmsKeyNotFound' },
+    { source: 's', destination: 'd1', key: 'a b', versionId: 'v', state: 'COMPLETED', sourceTime: '2026-11-20T10:00:00.000Z', sourceAt: T, replicaTime: '2026-11-20T10:00:04.000Z', latencySeconds: 4, bytes: 10, failureReason: null, pendingSeconds: null },
+    { source: 's', destination: 'd2', key: 'a b', versionId: 'v', state: 'FAILED', sourceTime: '2026-11-20T10:00:00.000Z', sourceAt: T, replicaTime: null, latencySeconds: null, bytes: 10, failureReason: 'DstKmsKeyNotFound', pendingSeconds: null },
   ]);
 });
 
