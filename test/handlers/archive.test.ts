@@ -25,7 +25,7 @@ test('settled records become one JSON line per final pair; pending ones are not 
   const done = recordOf([
     { type: 'write', bucket: 's', key: 'a b', versionId: 'v', at: T, operation: 'PutObject', bytes: 10, byReplication: false },
     { type: 'write', bucket: 'd1', key: 'a b', versionId: 'v', at: T + 4000, operation: 'PutObject', bytes: 10, byReplication: true },
-    { type: 'replication', notice: 'OperationFailedReplication', bucket: 's', destination: 'd2', key: 'a b', versionId: 'v', at: T + 9000, failureReason: 'DstKmsKeyNotFound', pendingSeconds: null },
+    { type: 'replication', notice: 'OperationFailedReplication', bucket: 's', destination: 'd2', key: 'a b', versionId: 'v', at: T + 9000, failureReason: 'DstKmsKeyNotFound' },
   ]);
   const pending = recordOf([{ type: 'write', bucket: 's', key: 'p', versionId: 'v', at: T, operation: 'PutObject', byReplication: false }]);
   const event = {
