@@ -26,20 +26,23 @@ export interface ArchiveProps {
 }
 
 /**
- * The archived record: one JSON line per finished (source, destination, key, versionId) — the PairState of
- * lambda/core/types.ts. The Glue table describes exactly these columns.
+ * The archived record: one JSON line per finished (source, destination, key, versionId), as the archive handler
+ * writes it (ArchiveRow in lambda/archive/archive.ts; a test keeps the two in step). JSON keys are matched
+ * case-insensitively. Times are ISO-8601 strings: query them with from_iso8601_timestamp().
  */
 export const ARCHIVE_COLUMNS: glue.CfnTable.ColumnProperty[] = [
   { name: 'source', type: 'string', comment: 'source bucket' },
   { name: 'destination', type: 'string', comment: 'destination bucket' },
   { name: 'key', type: 'string', comment: 'object key (plain, not URL-encoded)' },
   { name: 'versionid', type: 'string', comment: 'object version id (the same on source and replica)' },
-  { name: 'state', type: 'string', comment: 'COMPLETED, FAILED or OVERDUE' },
+  { name: 'state', type: 'string', comment: 'COMPLETED or FAILED' },
+  { name: 'sourcetime', type: 'string', comment: 'source write time, ISO-8601 UTC' },
   { name: 'sourceat', type: 'bigint', comment: 'source write time, epoch milliseconds' },
-  { name: 'latencyseconds', type: 'double', comment: 'replica write time - source write time (null if only HeadObject said COMPLETED)' },
+  { name: 'replicatime', type: 'string', comment: 'replica write time, ISO-8601 UTC (null if only HeadObject said COMPLETED)' },
+  { name: 'latencyseconds', type: 'double', comment: 'replica write time - source write time, seconds' },
   { name: 'bytes', type: 'bigint', comment: 'object size' },
   { name: 'failurereason', type: 'string', comment: 'S3 failure reason code, when known' },
-  { name: 'pendingseconds', type: 'double', comment: 'OVERDUE: seconds pending when archived' },
+  { name: 'pendingseconds', type: 'double', comment: 'seconds pending when archived (OVERDUE rows only; null for final rows)' },
 ];
 
 /**

@@ -11,6 +11,8 @@ import { loadConfig } from '../../lib/config-loader';
 import { MAX_PATTERN_CHARS, OBJECT_WRITE_EVENT_NAMES, objectWritePatterns } from '../../lib/event-pattern';
 import { ENV, TABLE } from '../../lib/names';
 import { handlerConfig } from '../../lib/stacks/monitor-stack';
+import { ARCHIVE_COLUMNS } from '../../lib/constructs/archive';
+import { archiveRow } from '../../lambda/archive/archive';
 import { fullConfig, REMOTE_ACCOUNT, ROOT } from './helpers';
 
 function tmpFile(name: string, content: string): string {
@@ -103,6 +105,13 @@ describe('contract with the handlers', () => {
 
   test('the rules and the trail match exactly the object writes the core tracks', () => {
     expect(OBJECT_WRITE_EVENT_NAMES).toEqual([...OBJECT_WRITE_OPERATIONS]);
+  });
+
+  test('the Glue table has exactly the columns the archive handler writes', () => {
+    const row = archiveRow({
+      source: 's', destination: 'd', key: 'k', versionId: 'v', state: 'COMPLETED', sourceAt: 0, latencySeconds: 1, bytes: 2,
+    });
+    expect(ARCHIVE_COLUMNS.map((c) => c.name).sort()).toEqual(Object.keys(row).map((k) => k.toLowerCase()).sort());
   });
 
   test('every metric has a unit', () => {
