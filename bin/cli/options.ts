@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError, parseConfigText, replicationPairs, validateConfig } from '../../lambda/core/config';
+import { ConfigError, replicationPairs } from '../../lambda/core/config';
+import { loadConfig } from '../../lib/config-loader';
 import type { ReplicationPair } from '../../lambda/core';
 
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
@@ -61,7 +61,7 @@ export function parseArguments(argv: readonly string[], own: { valued?: string[]
         pairs.push(parsePair(value!));
         break;
       case 'config': {
-        const config = loadConfig(value!);
+        const config = configFrom(value!);
         pairs.push(...replicationPairs(config));
         configOverdue = config.overdueMinutes;
         break;
@@ -100,15 +100,10 @@ function parsePair(value: string): ReplicationPair {
   return { source, destination };
 }
 
-function loadConfig(file: string) {
-  let text: string;
+/** The CDK app's config file, read by the same loader; its problems become usage errors naming the field. */
+function configFrom(file: string) {
   try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--config ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-  try {
-    return validateConfig(parseConfigText(text, file), file);
+    return loadConfig(file);
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(`--config ${error.message}`);
     throw error;
