@@ -37,6 +37,24 @@ describe('config files in the repository', () => {
   });
 });
 
+describe('synth with the default config', () => {
+  test('bin/app.ts synthesizes every stack with no credentials', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'crr-out-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, CDK_OUTDIR: outdir, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' };
+    delete env.CRR_MONITOR_CONFIG;
+    const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(ROOT, 'bin', 'app.ts')], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.status).toBe(0);
+    const templates = fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')).sort();
+    expect(templates).toEqual(['CrrForwarder-us-east-1.template.json', 'CrrForwarder-us-west-2.template.json', 'MonitorStack.template.json']);
+  });
+});
+
 describe('synth with a bad config', () => {
   test('stops before building anything, naming the file and each bad field', () => {
     const file = tmpFile(
