@@ -2,10 +2,11 @@
  * The CloudWatch metrics crr-monitor publishes: one place for the names, units and dimensions, shared by the
  * sweep (which publishes them) and the CDK app (alarms, dashboard). Pure constants, no SDK.
  *
- * The sweep publishes one datapoint per metric, per bucket pair, per closed minute (a minute is closed once the
- * overdue threshold has passed for writes made in it, or everything in it is final), with the datapoint's
- * timestamp set to that minute. Datapoints therefore arrive late relative to their timestamp; alarms use a
- * 5-minute period and evaluate several periods so that a late datapoint still lands in an evaluated period.
+ * The sweep runs every minute and publishes, per bucket pair, what it found final in that run (completed,
+ * failed, bytes, latency, speed) and the current overdue count, stamped with the minute that just closed;
+ * pairs with nothing to report get zeros. Outcomes reach the sweep only after CloudTrail has delivered the
+ * replica's event (typically 5 minutes or more after the write), so a datapoint describes replications that
+ * finished several minutes before its timestamp; alarms use a 5-minute period over several periods for that.
  */
 
 export const METRICS_NAMESPACE = 'CRRMonitor';
