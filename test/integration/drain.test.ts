@@ -8,18 +8,14 @@ import { eventBridgeWrite, replicationNotification } from '../../bin/cli/local/e
 import {
   changeFor,
   drainFor,
-  dropTable,
   eventSourceFor,
   foldChanges,
-  freshTable,
   publish,
-  purgeQueues,
   readAll,
   receiveDeadLetters,
   sleep,
-  startHarness,
   storeFor,
-  type Harness,
+  useEmulators,
 } from '../support/pipeline';
 
 const SRC = 'photos-use1';
@@ -27,22 +23,7 @@ const DST = 'photos-euw2';
 const DST2 = 'photos-apse2';
 const T0 = Date.parse('2026-11-20T10:15:28Z');
 
-let h: Harness;
-let table: string;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
-beforeEach(async () => {
-  table = await freshTable(h);
-  await purgeQueues(h);
-});
-afterEach(async () => {
-  await dropTable(h, table);
-});
+const env = useEmulators();
 
 const recordOf = async (store: RecordStore, key: string, versionId: string): Promise<VersionRecord | undefined> =>
   (await readAll(store)).get(`${key}\u0000${versionId}`)?.record;
@@ -51,15 +32,15 @@ const changesOf = (docs: unknown[]) => docs.flatMap((d) => parseDocument(d).even
 
 describe('drain on emulated SNS → SQS → DynamoDB', () => {
   test('replica first, everything duplicated: the record is the same as in order, and evaluates COMPLETED', async () => {
-    const store = storeFor(h, table);
-    const drain = drainFor(h, store, [SRC]);
+    const store = storeFor(env.h, env.table);
+    const drain = drainFor(env.h, store, [SRC]);
     const key = '2026/11/pug toast+crumbs ü.jpg';
     const source = eventBridgeWrite({ bucket: SRC, key, versionId: 'v1', at: T0, bytes: 48213 });
     const replica = eventBridgeWrite({ bucket: DST, key, versionId: 'v1', at: T0 + 7000, bytes: 48213, byReplication: true, region: 'eu-west-2' });
     for (const [doc, region] of [[replica, 'eu-west-2'], [replica, 'eu-west-2'], [source, 'us-east-1'], [replica, 'eu-west-2'], [source, 'us-east-1']] as const) {
-      await publish(h, doc, region);
+      await publish(env.h, doc, region);
     }
-    await eventSourceFor(h, drain).run();
+    await eventSourceFor(env.h, drain).run();
     expect(drain.counters).toMatchObject({ messages: 5, events: 5, applied: 2, unchanged: 3, failed: 0, deadLettered: 0 });
     const stored = (await readAll(store)).get(`${key}\u0000v1`)!;
     expect(stored.record).toEqual(foldChanges(changesOf([source, replica])).get(`${key}\u0000v1`));
@@ -71,8 +52,8 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
   });
 
   test('concurrent workers on the same object converge on the core fold (no read-then-write race)', async () => {
-    const store = storeFor(h, table);
-    const drain = drainFor(h, store, [SRC]);
+    const store = storeFor(env.h, env.table);
+    const drain = drainFor(env.h, store, [SRC]);
     const key = 'hot/object.bin';
     const docs = [
       eventBridgeWrite({ bucket: SRC, key, versionId: 'hv', at: T0, bytes: 10 }),
@@ -82,8 +63,8 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
       replicationNotification({ source: SRC, destination: DST2, key, versionId: 'hv', at: T0 + 1000, reason: 'DstPutObjectNotPermitted' }),
       replicationNotification({ source: SRC, destination: DST2, key, versionId: 'hv', at: T0 + 1500, reason: 'DstKmsKeyNotFound' }),
     ];
-    for (let copy = 0; copy < 6; copy++) for (const doc of docs) await publish(h, doc);
-    await eventSourceFor(h, drain).run({ workers: 4 });
+    for (let copy = 0; copy < 6; copy++) for (const doc of docs) await publish(env.h, doc);
+    await eventSourceFor(env.h, drain).run({ workers: 4 });
     expect(drain.counters.events).toBe(36);
     expect(drain.counters.failed).toBe(0);
     expect(await recordOf(store, key, 'hv')).toEqual(foldChanges(changesOf(docs)).get(`${key}\u0000hv`));
@@ -99,15 +80,15 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
   });
 
   test('multipart and copy writes are tracked; multi-destination with a failure notice', async () => {
-    const store = storeFor(h, table);
-    const drain = drainFor(h, store, [SRC]);
+    const store = storeFor(env.h, env.table);
+    const drain = drainFor(env.h, store, [SRC]);
     const pairs = indexPairs([{ source: SRC, destination: DST }, { source: SRC, destination: DST2 }]);
-    await publish(h, eventBridgeWrite({ bucket: SRC, key: 'big/video.mp4', versionId: 'mp', at: T0, operation: 'CompleteMultipartUpload' }));
-    await publish(h, eventBridgeWrite({ bucket: DST, key: 'big/video.mp4', versionId: 'mp', at: T0 + 90_000, operation: 'CompleteMultipartUpload', byReplication: true }), 'eu-west-2');
-    await publish(h, replicationNotification({ source: SRC, destination: DST2, key: 'big/video.mp4', versionId: 'mp', at: T0 + 30_000, requestedAt: T0, reason: 'DstKmsKeyNotFound', bytes: 5e9 }));
-    await publish(h, eventBridgeWrite({ bucket: SRC, key: 'copied/report.pdf', versionId: 'cp', at: T0, operation: 'CopyObject', bytes: 2048 }));
-    await publish(h, eventBridgeWrite({ bucket: DST, key: 'copied/report.pdf', versionId: 'cp', at: T0 + 5000, operation: 'PutObject', byReplication: true, bytes: 2048 }));
-    await eventSourceFor(h, drain).run();
+    await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'big/video.mp4', versionId: 'mp', at: T0, operation: 'CompleteMultipartUpload' }));
+    await publish(env.h, eventBridgeWrite({ bucket: DST, key: 'big/video.mp4', versionId: 'mp', at: T0 + 90_000, operation: 'CompleteMultipartUpload', byReplication: true }), 'eu-west-2');
+    await publish(env.h, replicationNotification({ source: SRC, destination: DST2, key: 'big/video.mp4', versionId: 'mp', at: T0 + 30_000, requestedAt: T0, reason: 'DstKmsKeyNotFound', bytes: 5e9 }));
+    await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'copied/report.pdf', versionId: 'cp', at: T0, operation: 'CopyObject', bytes: 2048 }));
+    await publish(env.h, eventBridgeWrite({ bucket: DST, key: 'copied/report.pdf', versionId: 'cp', at: T0 + 5000, operation: 'PutObject', byReplication: true, bytes: 2048 }));
+    await eventSourceFor(env.h, drain).run();
     const all = await readAll(store);
     const opts = { at: T0 + 120_000, overdueMillis: 900_000 };
     const big = evaluateRecord(all.get('big/video.mp4\u0000mp')!.record, pairs, opts);
@@ -122,31 +103,31 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
   });
 
   test('keys with spaces, unicode, "+" and "%" meet in one record whether they come from CloudTrail or a notification', async () => {
-    const store = storeFor(h, table);
-    const drain = drainFor(h, store, [SRC]);
+    const store = storeFor(env.h, env.table);
+    const drain = drainFor(env.h, store, [SRC]);
     const keys = ['a b/c+d.txt', 'ünïcødé/日本語 ファイル.png', '100% +plus+ %2B.csv', 'trailing space '];
     for (const key of keys) {
-      await publish(h, eventBridgeWrite({ bucket: SRC, key, versionId: `v-${keys.indexOf(key)}`, at: T0, bytes: 1 }));
-      await publish(h, replicationNotification({ source: SRC, destination: DST, key, versionId: `v-${keys.indexOf(key)}`, at: T0 + 1000 }));
+      await publish(env.h, eventBridgeWrite({ bucket: SRC, key, versionId: `v-${keys.indexOf(key)}`, at: T0, bytes: 1 }));
+      await publish(env.h, replicationNotification({ source: SRC, destination: DST, key, versionId: `v-${keys.indexOf(key)}`, at: T0 + 1000 }));
     }
-    await eventSourceFor(h, drain).run();
+    await eventSourceFor(env.h, drain).run();
     const all = await readAll(store);
     expect([...all.values()].map((s) => s.record.key).sort()).toEqual([...keys].sort());
     for (const stored of all.values()) expect(Object.keys(stored.record.slots).sort()).toEqual([`f:${SRC}>${DST}`, `w:${SRC}`]);
   });
 
   test('a poison message among good ones goes to the DLQ with its reason; the good ones are applied and deleted', async () => {
-    const store = storeFor(h, table);
-    const drain = drainFor(h, store, [SRC]);
-    await publish(h, eventBridgeWrite({ bucket: SRC, key: 'good/1', versionId: 'g1', at: T0 }));
-    await publish(h, 'this is not JSON {');
-    await publish(h, eventBridgeWrite({ bucket: SRC, key: 'good/2', versionId: 'g2', at: T0 }));
-    await publish(h, { Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', eventTime: 'yesterday', s3: { bucket: { name: SRC }, object: { key: 'k' } } }] });
-    await publish(h, eventBridgeWrite({ bucket: SRC, key: 'good/3', versionId: 'g3', at: T0 }));
-    const result = await eventSourceFor(h, drain).run();
+    const store = storeFor(env.h, env.table);
+    const drain = drainFor(env.h, store, [SRC]);
+    await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'good/1', versionId: 'g1', at: T0 }));
+    await publish(env.h, 'this is not JSON {');
+    await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'good/2', versionId: 'g2', at: T0 }));
+    await publish(env.h, { Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', eventTime: 'yesterday', s3: { bucket: { name: SRC }, object: { key: 'k' } } }] });
+    await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'good/3', versionId: 'g3', at: T0 }));
+    const result = await eventSourceFor(env.h, drain).run();
     expect(result).toEqual({ received: 5, failed: 0 });
     expect([...(await readAll(store)).keys()].map((id) => id.split('\u0000')[0]).sort()).toEqual(['good/1', 'good/2', 'good/3']);
-    const dead = await receiveDeadLetters(h);
+    const dead = await receiveDeadLetters(env.h);
     expect(dead).toHaveLength(2);
     const reasons = dead.map((m) => m.MessageAttributes?.reason?.StringValue ?? '').sort();
     expect(reasons).toEqual([
@@ -158,11 +139,11 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     expect(dead.map((m) => m.Body).some((b) => b!.includes('this is not JSON {'))).toBe(true);
     expect(drain.counters.deadLettered).toBe(2);
     // Nothing is left on the main queue.
-    expect((await eventSourceFor(h, drain).run()).received).toBe(0);
+    expect((await eventSourceFor(env.h, drain).run()).received).toBe(0);
   });
 
   test('an injected DynamoDB failure fails only its message; it comes back after the visibility timeout and is applied', async () => {
-    const real = storeFor(h, table);
+    const real = storeFor(env.h, env.table);
     let failuresLeft = 2;
     const flaky: RecordStore = {
       apply: async (change, pending) => {
@@ -176,9 +157,9 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
       settle: (k, v, r) => real.settle(k, v, r),
       scan: () => real.scan(),
     };
-    const drain = drainFor(h, flaky, [SRC]);
-    const source = eventSourceFor(h, drain);
-    for (const key of ['steady/1', 'flaky/object', 'steady/2']) await publish(h, eventBridgeWrite({ bucket: SRC, key, versionId: 'x', at: T0 }));
+    const drain = drainFor(env.h, flaky, [SRC]);
+    const source = eventSourceFor(env.h, drain);
+    for (const key of ['steady/1', 'flaky/object', 'steady/2']) await publish(env.h, eventBridgeWrite({ bucket: SRC, key, versionId: 'x', at: T0 }));
     const first = await source.pollOnce();
     expect(first).toEqual({ received: 3, failed: 1 });
     expect([...(await readAll(real)).keys()].map((id) => id.split('\u0000')[0]).sort()).toEqual(['steady/1', 'steady/2']);
@@ -191,6 +172,6 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     expect((await readAll(real)).has('flaky/object\u0000x')).toBe(true);
     expect(failuresLeft).toBe(0);
     expect(drain.counters.failed).toBe(2);
-    expect(await receiveDeadLetters(h)).toHaveLength(0);
+    expect(await receiveDeadLetters(env.h)).toHaveLength(0);
   });
 });

@@ -8,7 +8,7 @@ import type { HeadResult, ObjectInspector } from '../../lambda/adapters/s3';
 import { memoryLogger } from '../../lambda/shared/log';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
 import { eventBridgeWrite, replicationNotification } from '../../bin/cli/local/events';
-import { drainFor, dropTable, eventSourceFor, freshTable, publish, purgeQueues, readAll, startHarness, storeFor, type Harness } from '../support/pipeline';
+import { drainFor, eventSourceFor, publish, readAll, storeFor, useEmulators } from '../support/pipeline';
 
 const SRC = 'logs-use1';
 const DST = 'logs-euw1';
@@ -23,21 +23,7 @@ const PAIRS = [
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const MIN = 60_000;
 
-let h: Harness;
-let table: string;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
-beforeEach(async () => {
-  table = await freshTable(h);
-  await purgeQueues(h);
-});
-afterEach(async () => {
-  await dropTable(h, table);
-});
+const env = useEmulators();
 
 class FakeS3 implements Pick<ObjectInspector, 'head'> {
   readonly calls: string[] = [];
@@ -54,9 +40,9 @@ const pick = (data: MetricDatum[], name: string, destination: string) =>
   data.filter((d) => d.MetricName === name && d.Dimensions?.some((x) => x.Name === 'DestBucket' && x.Value === destination));
 
 test('sweep: settles final versions, re-checks overdue ones (403/404 kept), publishes the closed minute per pair', async () => {
-  const store = storeFor(h, table);
-  const drain = drainFor(h, store, [SRC, OTHER]);
-  const w = (bucket: string, key: string, at: number, extra: object = {}) => publish(h, eventBridgeWrite({ bucket, key, versionId: 'v', at, bytes: 1000, ...extra }));
+  const store = storeFor(env.h, env.table);
+  const drain = drainFor(env.h, store, [SRC, OTHER]);
+  const w = (bucket: string, key: string, at: number, extra: object = {}) => publish(env.h, eventBridgeWrite({ bucket, key, versionId: 'v', at, bytes: 1000, ...extra }));
   // done: both destinations replicated (2 s and 4 s).
   await w(SRC, 'done', T0);
   await w(DST, 'done', T0 + 2000, { byReplication: true });
@@ -64,7 +50,7 @@ test('sweep: settles final versions, re-checks overdue ones (403/404 kept), publ
   // half: one replicated, the other failed by notification.
   await w(SRC, 'half', T0);
   await w(DST, 'half', T0 + 5000, { byReplication: true });
-  await publish(h, replicationNotification({ source: SRC, destination: DST2, key: 'half', versionId: 'v', at: T0 + 60_000, requestedAt: T0, reason: 'DstKmsKeyNotFound' }));
+  await publish(env.h, replicationNotification({ source: SRC, destination: DST2, key: 'half', versionId: 'v', at: T0 + 60_000, requestedAt: T0, reason: 'DstKmsKeyNotFound' }));
   // young: written a minute before the sweep, nothing else yet: PENDING, not checked.
   await w(OTHER, 'young', T0 + 19 * MIN);
   // Overdue ones (written at T0, sweep at T0 + 20 min, threshold 15 min):
@@ -75,7 +61,7 @@ test('sweep: settles final versions, re-checks overdue ones (403/404 kept), publ
   await w(OTHER, 'late-throttled', T0); // HeadObject throws
   // replica only, its source never seen: not in the pending index at all.
   await w(OTHER_DST, 'orphan', T0, { byReplication: true });
-  await eventSourceFor(h, drain).run();
+  await eventSourceFor(env.h, drain).run();
 
   const s3 = new FakeS3({
     'late-completed': { outcome: 'found', status: 'COMPLETED', bytes: 1000 },
@@ -136,18 +122,18 @@ test('sweep: settles final versions, re-checks overdue ones (403/404 kept), publ
 });
 
 test('a settled version that re-enters the index (an earlier source-side notice arrives late) is not counted again', async () => {
-  const store = storeFor(h, table);
-  const drain = drainFor(h, store, [SRC]);
+  const store = storeFor(env.h, env.table);
+  const drain = drainFor(env.h, store, [SRC]);
   const pairs = [{ source: SRC, destination: DST }];
-  await publish(h, eventBridgeWrite({ bucket: SRC, key: 'k', versionId: 'v', at: T0 + 1000, bytes: 5 }));
-  await publish(h, eventBridgeWrite({ bucket: DST, key: 'k', versionId: 'v', at: T0 + 3000, bytes: 5, byReplication: true }));
-  await eventSourceFor(h, drain).run();
+  await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'k', versionId: 'v', at: T0 + 1000, bytes: 5 }));
+  await publish(env.h, eventBridgeWrite({ bucket: DST, key: 'k', versionId: 'v', at: T0 + 3000, bytes: 5, byReplication: true }));
+  await eventSourceFor(env.h, drain).run();
   const metrics = new RecordingMetricsSink();
   const sweep = createSweepHandler({ store, inspector: new FakeS3({}), metrics, pairs, overdueMillis: 15 * MIN, logger: memoryLogger(), now: () => T0 + 2 * MIN });
   expect(await sweep()).toMatchObject({ completed: 1, settled: 1 });
   // OperationMissedThreshold with an earlier requestTime rewrites the source slot and re-marks it pending.
-  await publish(h, replicationNotification({ notice: 'OperationMissedThreshold', source: SRC, destination: DST, key: 'k', versionId: 'v', at: T0 + 2000, requestedAt: T0 }));
-  await eventSourceFor(h, drain).run();
+  await publish(env.h, replicationNotification({ notice: 'OperationMissedThreshold', source: SRC, destination: DST, key: 'k', versionId: 'v', at: T0 + 2000, requestedAt: T0 }));
+  await eventSourceFor(env.h, drain).run();
   expect((await readAll(store)).get('k\u0000v')!.pendingShard).toBeDefined();
   expect(await sweep()).toMatchObject({ scanned: 1, completed: 0, settled: 1 });
   expect(pick(metrics.requests[1].data, METRIC.ReplicationObjects, DST)[0].Value).toBe(0);

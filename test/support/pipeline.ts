@@ -33,6 +33,28 @@ export async function startHarness(): Promise<Harness> {
 }
 
 /** A new table (same shape) for a test, so that tests do not see each other's records. */
+/**
+ * Registers the jest hooks of an integration test file: one emulator pair for the file, a fresh table and
+ * empty queues for each test. Read `env.h` and `env.table` inside tests.
+ */
+export function useEmulators(): { readonly h: Harness; readonly table: string } {
+  const env = {} as { h: Harness; table: string };
+  beforeAll(async () => {
+    env.h = await startHarness();
+  });
+  afterAll(async () => {
+    await env.h?.stop();
+  });
+  beforeEach(async () => {
+    env.table = await freshTable(env.h);
+    await purgeQueues(env.h);
+  });
+  afterEach(async () => {
+    await dropTable(env.h, env.table);
+  });
+  return env;
+}
+
 export async function freshTable(h: Harness): Promise<string> {
   const name = `records-${++sequence}`;
   await createTable(h.clients.dynamodb, name);
