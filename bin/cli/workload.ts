@@ -1,4 +1,4 @@
-import { encodeNotificationKey } from '../../lambda/core/keys';
+import { eventBridgeWrite, replicationNotification } from './events';
 
 /**
  * A synthetic replication workload: realistic CloudTrail data events (as EventBridge delivers them)
@@ -65,124 +65,6 @@ function versionId(random: () => number): string {
   return id;
 }
 
-const iso = (millis: number) => new Date(millis).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-interface WriteSpec {
-  bucket: string;
-  region: string;
-  key: string;
-  versionId: string;
-  at: number;
-  operation: 'PutObject' | 'CopyObject' | 'CompleteMultipartUpload';
-  bytes: number;
-  byReplication: boolean;
-  account: string;
-}
-
-/** A CloudTrail data event for an object write, wrapped as EventBridge delivers it (~1.5 KB). */
-export function cloudTrailWriteEvent(spec: WriteSpec, eventId: string): Record<string, unknown> {
-  const identity = spec.byReplication
-    ? {
-        type: 'AssumedRole',
-        principalId: 'AROAREPLROLEID:s3-replication',
-        arn: `arn:aws:sts::${spec.account}:assumed-role/s3-replication-role/s3-replication`,
-        accountId: spec.account,
-        sessionContext: { sessionIssuer: { type: 'Role', principalId: 'AROAREPLROLEID', arn: `arn:aws:iam::${spec.account}:role/s3-replication-role`, accountId: spec.account, userName: 's3-replication-role' } },
-        invokedBy: 's3.amazonaws.com',
-      }
-    : {
-        type: 'AssumedRole',
-        principalId: 'AROAEXAMPLEID:uploader',
-        arn: `arn:aws:sts::${spec.account}:assumed-role/uploader/session`,
-        accountId: spec.account,
-        accessKeyId: 'ASIAEXAMPLEKEY',
-        sessionContext: {
-          sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLEID', arn: `arn:aws:iam::${spec.account}:role/uploader`, accountId: spec.account, userName: 'uploader' },
-          attributes: { creationDate: iso(spec.at - 3_600_000), mfaAuthenticated: 'false' },
-        },
-      };
-  const host = `${spec.bucket}.s3.${spec.region}.amazonaws.com`;
-  const requestParameters: Record<string, string> = { bucketName: spec.bucket, Host: host, key: spec.key };
-  if (spec.operation === 'CompleteMultipartUpload') requestParameters.uploadId = `upload-${eventId}`;
-  if (spec.operation === 'CopyObject') requestParameters['x-amz-copy-source'] = `staging-bucket/${encodeURIComponent(spec.key)}`;
-  const detail = {
-    eventVersion: '1.09',
-    userIdentity: identity,
-    eventTime: iso(spec.at),
-    eventSource: 's3.amazonaws.com',
-    eventName: spec.operation,
-    awsRegion: spec.region,
-    sourceIPAddress: spec.byReplication ? 's3.amazonaws.com' : '203.0.113.10',
-    userAgent: spec.byReplication ? 's3.amazonaws.com' : '[aws-sdk-js/3.700.0]',
-    requestParameters,
-    responseElements: { 'x-amz-server-side-encryption': 'AES256', 'x-amz-version-id': spec.versionId },
-    additionalEventData: {
-      SignatureVersion: 'SigV4',
-      CipherSuite: 'TLS_AES_128_GCM_SHA256',
-      bytesTransferredIn: spec.operation === 'PutObject' ? spec.bytes : 0,
-      AuthenticationMethod: 'AuthHeader',
-      'x-amz-id-2': 'Kq3nT0yZfExampleId2Value/abcdefghijklmnop=',
-      bytesTransferredOut: 0,
-    },
-    requestID: eventId.slice(0, 16).toUpperCase(),
-    eventID: eventId,
-    readOnly: false,
-    resources: [
-      { type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${spec.bucket}/${spec.key}` },
-      { accountId: spec.account, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${spec.bucket}` },
-    ],
-    eventType: 'AwsApiCall',
-    managementEvent: false,
-    recipientAccountId: spec.account,
-    eventCategory: 'Data',
-    tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: host },
-  };
-  return {
-    version: '0',
-    id: `eb-${eventId}`,
-    'detail-type': 'AWS API Call via CloudTrail',
-    source: 'aws.s3',
-    account: spec.account,
-    time: iso(spec.at),
-    region: spec.region,
-    resources: [],
-    detail,
-  };
-}
-
-/** An `s3:Replication:OperationFailedReplication` notification, key URL-encoded as S3 sends it. */
-export function replicationFailedNotification(
-  spec: { source: string; destination: string; key: string; versionId: string; requestedAt: number; at: number; bytes: number; reason: string; region: string },
-): Record<string, unknown> {
-  return {
-    Records: [
-      {
-        eventVersion: '2.2',
-        eventSource: 'aws:s3',
-        awsRegion: spec.region,
-        eventTime: new Date(spec.at).toISOString(),
-        eventName: 'Replication:OperationFailedReplication',
-        userIdentity: { principalId: 's3.amazonaws.com' },
-        requestParameters: { sourceIPAddress: 's3.amazonaws.com' },
-        responseElements: { 'x-amz-request-id': 'D82B88E5F771F645', 'x-amz-id-2': 'vlR7PnpV2Ce81l0PRw6jlUpck7Jo5ZsQjryTjKlc5aLWGVHPZLj5NeC6qMa0emYBDXOo6QBU0Wo=' },
-        s3: {
-          s3SchemaVersion: '1.0',
-          configurationId: 'crr-monitor-replication-failures',
-          bucket: { name: spec.source, ownerIdentity: { principalId: 'A3NL1KOZZKEXAMPLE' }, arn: `arn:aws:s3:::${spec.source}` },
-          object: { key: encodeNotificationKey(spec.key), size: spec.bytes, eTag: 'd41d8cd98f00b204e9800998ecf8427e', versionId: spec.versionId, sequencer: '0066A1B2C3D4E5F6A7' },
-        },
-        replicationEventData: {
-          replicationRuleId: `replicate-to-${spec.destination}`,
-          destinationBucket: `arn:aws:s3:::${spec.destination}`,
-          s3Operation: 'OBJECT_PUT',
-          requestTime: new Date(spec.requestedAt).toISOString(),
-          failureReason: spec.reason,
-        },
-      },
-    ],
-  };
-}
-
 const REGIONS = ['us-east-1', 'eu-west-2', 'ap-southeast-2', 'us-west-2'];
 
 /**
@@ -240,14 +122,14 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
     const bytes = operation === 'CompleteMultipartUpload' ? 0 : 1 + Math.floor(random() * 1_000_000);
     const version = versionId(random);
     const sourceRegion = bucketRegion(rule.source);
-    deliver(cloudTrailWriteEvent({ bucket: rule.source, region: sourceRegion, key, versionId: version, at, operation, bytes, byReplication: false, account }, eventId()));
+    deliver(eventBridgeWrite({ bucket: rule.source, region: sourceRegion, key, versionId: version, at, operation, bytes: operation === 'PutObject' ? bytes : 0, byReplication: false, account, eventId: eventId() }));
     for (const destination of rule.destinations) {
       const truth = expected.get(`${rule.source}>${destination}`)!;
       const fate = random();
       if (fate < failRate) {
         truth.failed++;
         const reason = FAILURE_REASONS[Math.floor(random() * FAILURE_REASONS.length)];
-        deliver(replicationFailedNotification({ source: rule.source, destination, key, versionId: version, requestedAt: at, at: at + 30_000, bytes, reason, region: sourceRegion }));
+        deliver(replicationNotification({ source: rule.source, destination, key, versionId: version, requestedAt: at, at: at + 30_000, bytes, reason, region: sourceRegion }));
       } else if (fate < failRate + delayRate) {
         truth.unreplicated++;
       } else {
@@ -258,10 +140,10 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
         const replicaOperation = operation === 'CompleteMultipartUpload' ? 'CompleteMultipartUpload' : 'PutObject';
         const replicaBytes = operation === 'PutObject' ? bytes : 0;
         deliver(
-          cloudTrailWriteEvent(
-            { bucket: destination, region: bucketRegion(destination), key, versionId: version, at: at + latency, operation: replicaOperation, bytes: replicaBytes, byReplication: true, account },
-            eventId(),
-          ),
+          eventBridgeWrite({
+            bucket: destination, region: bucketRegion(destination), key, versionId: version, at: at + latency, operation: replicaOperation, bytes: replicaBytes, byReplication: true, account,
+            eventId: eventId(),
+          }),
         );
       }
     }

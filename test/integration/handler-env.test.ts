@@ -5,7 +5,7 @@
  */
 import { ENV } from '../../lambda/shared/table-schema';
 import { toSqsRecord } from '../../bin/cli/local/event-source';
-import { eventBridgeWrite } from '../../bin/cli/local/events';
+import { eventBridgeWrite } from '../../bin/cli/events';
 import { readAll, receiveDeadLetters, startHarness, storeFor, type Harness } from '../support/pipeline';
 
 let h: Harness;

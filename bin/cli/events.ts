@@ -1,0 +1,166 @@
+import { encodeNotificationKey } from '../../lambda/core/keys';
+import type { ReplicationNoticeKind } from '../../lambda/core';
+
+/**
+ * Builders of realistic events, in the shapes of the samples (test/fixtures/events): EventBridge
+ * "AWS API Call via CloudTrail" events for object writes — the uploader's and the replication role's,
+ * ~1.5 KB like real ones — and native S3 replication notifications (`s3:Replication:*`, URL-encoded keys).
+ * Deterministic: event IDs come from a counter unless given.
+ */
+export interface WriteSpec {
+  readonly bucket: string;
+  readonly key: string;
+  /** Left out of `responseElements` when absent, as CloudTrail sometimes does. */
+  readonly versionId?: string;
+  readonly at: number;
+  readonly operation?: 'PutObject' | 'CopyObject' | 'CompleteMultipartUpload';
+  /** `bytesTransferredIn` of PutObject/CopyObject (CompleteMultipartUpload always records 0). */
+  readonly bytes?: number;
+  /** Written by S3 replication (the replica). */
+  readonly byReplication?: boolean;
+  readonly region?: string;
+  readonly account?: string;
+  readonly eventId?: string;
+}
+
+export interface NoticeSpec {
+  readonly source: string;
+  readonly destination?: string;
+  readonly key: string;
+  readonly versionId: string;
+  readonly at: number;
+  readonly requestedAt?: number;
+  readonly reason?: string;
+  readonly bytes?: number;
+  readonly notice?: ReplicationNoticeKind;
+  readonly region?: string;
+}
+
+const DEFAULT_ACCOUNT = '111122223333';
+const DEFAULT_REGION = 'us-east-1';
+/** CloudTrail times have one-second resolution. */
+const iso = (millis: number) => new Date(millis).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+let sequence = 0;
+function nextEventId(): string {
+  sequence++;
+  return `0b1c2d3e-4f5a-6b7c-8d9e-${sequence.toString(16).padStart(12, '0')}`;
+}
+
+/** The CloudTrail record (`detail`, or one entry of a log file) of a successful object write. */
+export function cloudTrailWrite(spec: WriteSpec): Record<string, unknown> {
+  const operation = spec.operation ?? 'PutObject';
+  const account = spec.account ?? DEFAULT_ACCOUNT;
+  const region = spec.region ?? DEFAULT_REGION;
+  const eventId = spec.eventId ?? nextEventId();
+  const identity = spec.byReplication
+    ? {
+        type: 'AssumedRole',
+        principalId: 'AROAREPLROLEID:s3-replication',
+        arn: `arn:aws:sts::${account}:assumed-role/s3-replication-role/s3-replication`,
+        accountId: account,
+        sessionContext: { sessionIssuer: { type: 'Role', principalId: 'AROAREPLROLEID', arn: `arn:aws:iam::${account}:role/s3-replication-role`, accountId: account, userName: 's3-replication-role' } },
+        invokedBy: 's3.amazonaws.com',
+      }
+    : {
+        type: 'AssumedRole',
+        principalId: 'AROAEXAMPLEID:uploader',
+        arn: `arn:aws:sts::${account}:assumed-role/uploader/session`,
+        accountId: account,
+        accessKeyId: 'ASIAEXAMPLEKEY',
+        sessionContext: {
+          sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLEID', arn: `arn:aws:iam::${account}:role/uploader`, accountId: account, userName: 'uploader' },
+          attributes: { creationDate: iso(spec.at - 3_600_000), mfaAuthenticated: 'false' },
+        },
+      };
+  const host = `${spec.bucket}.s3.${region}.amazonaws.com`;
+  const requestParameters: Record<string, string> = { bucketName: spec.bucket, Host: host, key: spec.key };
+  if (operation === 'CompleteMultipartUpload') requestParameters.uploadId = `upload-${eventId}`;
+  if (operation === 'CopyObject') requestParameters['x-amz-copy-source'] = `staging-bucket/${encodeURIComponent(spec.key)}`;
+  const responseElements: Record<string, string> = { 'x-amz-server-side-encryption': 'AES256' };
+  if (spec.versionId) responseElements['x-amz-version-id'] = spec.versionId;
+  return {
+    eventVersion: '1.09',
+    userIdentity: identity,
+    eventTime: iso(spec.at),
+    eventSource: 's3.amazonaws.com',
+    eventName: operation,
+    awsRegion: region,
+    sourceIPAddress: spec.byReplication ? 's3.amazonaws.com' : '203.0.113.10',
+    userAgent: spec.byReplication ? 's3.amazonaws.com' : '[aws-sdk-js/3.700.0]',
+    requestParameters,
+    responseElements,
+    additionalEventData: {
+      SignatureVersion: 'SigV4',
+      CipherSuite: 'TLS_AES_128_GCM_SHA256',
+      bytesTransferredIn: operation === 'CompleteMultipartUpload' ? 0 : spec.bytes ?? 0,
+      AuthenticationMethod: 'AuthHeader',
+      'x-amz-id-2': 'Kq3nT0yZfExampleId2Value/abcdefghijklmnop=',
+      bytesTransferredOut: 0,
+    },
+    requestID: eventId.slice(-16).toUpperCase(),
+    eventID: eventId,
+    readOnly: false,
+    resources: [
+      { type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${spec.bucket}/${spec.key}` },
+      { accountId: account, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${spec.bucket}` },
+    ],
+    eventType: 'AwsApiCall',
+    managementEvent: false,
+    recipientAccountId: account,
+    eventCategory: 'Data',
+    tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: host },
+  };
+}
+
+/** The EventBridge event wrapping a CloudTrail write record, as the forwarder rule sends it to SNS. */
+export function eventBridgeWrite(spec: WriteSpec): Record<string, unknown> {
+  const detail = cloudTrailWrite(spec);
+  return {
+    version: '0',
+    id: `eb-${detail.eventID as string}`,
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.s3',
+    account: spec.account ?? DEFAULT_ACCOUNT,
+    time: detail.eventTime,
+    region: spec.region ?? DEFAULT_REGION,
+    resources: [],
+    detail,
+  };
+}
+
+/** A native S3 replication event notification (`{"Records": [...]}`), key URL-encoded as S3 sends it. */
+export function replicationNotification(spec: NoticeSpec): Record<string, unknown> {
+  const notice = spec.notice ?? 'OperationFailedReplication';
+  const data: Record<string, unknown> = { replicationRuleId: `replicate-to-${spec.destination ?? 'all'}` };
+  if (spec.destination) data.destinationBucket = `arn:aws:s3:::${spec.destination}`;
+  data.s3Operation = 'OBJECT_PUT';
+  data.requestTime = new Date(spec.requestedAt ?? spec.at).toISOString();
+  if (notice === 'OperationFailedReplication') data.failureReason = spec.reason ?? 'DstPutObjectNotPermitted';
+  const object: Record<string, unknown> = { key: encodeNotificationKey(spec.key) };
+  if (spec.bytes !== undefined) object.size = spec.bytes;
+  object.eTag = 'd41d8cd98f00b204e9800998ecf8427e';
+  object.versionId = spec.versionId;
+  object.sequencer = '0066A1B2C3D4E5F6A7';
+  return {
+    Records: [
+      {
+        eventVersion: '2.2',
+        eventSource: 'aws:s3',
+        awsRegion: spec.region ?? DEFAULT_REGION,
+        eventTime: new Date(spec.at).toISOString(),
+        eventName: `Replication:${notice}`,
+        userIdentity: { principalId: 's3.amazonaws.com' },
+        requestParameters: { sourceIPAddress: 's3.amazonaws.com' },
+        responseElements: { 'x-amz-request-id': 'D82B88E5F771F645', 'x-amz-id-2': 'vlR7PnpV2Ce81l0PRw6jlUpck7Jo5ZsQjryTjKlc5aLWGVHPZLj5NeC6qMa0emYBDXOo6QBU0Wo=' },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'crr-monitor-replication-failures',
+          bucket: { name: spec.source, ownerIdentity: { principalId: 'A3NL1KOZZKEXAMPLE' }, arn: `arn:aws:s3:::${spec.source}` },
+          object,
+        },
+        replicationEventData: data,
+      },
+    ],
+  };
+}
