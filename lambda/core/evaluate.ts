@@ -58,13 +58,23 @@ function offer(found: Candidate[], bucket: string, at: EpochMillis, byReplicatio
  */
 export function originOf(record: VersionRecord, pairs: PairIndex): Candidate | undefined {
   const all = candidates(record);
-  if (all.length <= 1) return all[0];
-  const feedsAHolder = (c: Candidate) => ((pairs.get(c.bucket) ?? []).some((d) => all.some((h) => h.bucket === d)) ? 0 : 1);
-  const before = (a: Candidate, b: Candidate) =>
-    a.at - b.at || feedsAHolder(a) - feedsAHolder(b) || a.byReplication - b.byReplication || (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0);
   let origin = all[0];
-  for (let i = 1; i < all.length; i++) if (before(all[i], origin) < 0) origin = all[i];
+  for (let i = 1; i < all.length; i++) if (precedes(all[i], origin, all, pairs)) origin = all[i];
   return origin;
+}
+
+/** Whether `a` is a better origin than `b` among `all` holders (module-level: this runs for every record). */
+function precedes(a: Candidate, b: Candidate, all: readonly Candidate[], pairs: PairIndex): boolean {
+  if (a.at !== b.at) return a.at < b.at;
+  const feeds = feedsAHolder(a, all, pairs) - feedsAHolder(b, all, pairs);
+  if (feeds !== 0) return feeds < 0;
+  if (a.byReplication !== b.byReplication) return a.byReplication < b.byReplication;
+  return a.bucket < b.bucket;
+}
+
+function feedsAHolder(c: Candidate, all: readonly Candidate[], pairs: PairIndex): number {
+  for (const destination of pairs.get(c.bucket) ?? []) if (all.some((h) => h.bucket === destination)) return 0;
+  return 1;
 }
 
 /**

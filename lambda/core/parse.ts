@@ -169,6 +169,14 @@ function fromNotificationRecord(record: Json, where: string, out: ParseResult): 
 function fromDocument(doc: unknown, where: string, out: ParseResult, depth: number): void {
   if (depth > 4) throw new Rejected('envelopes nested too deep', where);
   if (!isObject(doc)) throw new Rejected(`document is ${describe(doc)}, expected a JSON object`, where || '$');
+  // EventBridge event: by far the most common shape, so it is tested first.
+  if (typeof doc['detail-type'] === 'string') {
+    if (doc['detail-type'] !== 'AWS API Call via CloudTrail') {
+      out.ignored++;
+      return;
+    }
+    return fromCloudTrailRecord(field(doc, 'detail', where), join(where, 'detail'), out);
+  }
   // SNS notification (an SQS body without raw delivery) or an SNS record of a Lambda event.
   if (doc.Type === 'Notification' || isObject(doc.Sns)) {
     const sns = isObject(doc.Sns) ? doc.Sns : doc;
@@ -177,14 +185,6 @@ function fromDocument(doc: unknown, where: string, out: ParseResult, depth: numb
   }
   // SQS record of a Lambda event.
   if (doc.eventSource === 'aws:sqs') return fromText(text(doc, 'body', where), join(where, 'body'), out, depth + 1);
-  // EventBridge event.
-  if (typeof doc['detail-type'] === 'string') {
-    if (doc['detail-type'] !== 'AWS API Call via CloudTrail') {
-      out.ignored++;
-      return;
-    }
-    return fromCloudTrailRecord(field(doc, 'detail', where), join(where, 'detail'), out);
-  }
   if (Array.isArray(doc.Records)) {
     const records = doc.Records as unknown[];
     for (let i = 0; i < records.length; i++) {

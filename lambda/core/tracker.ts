@@ -8,29 +8,43 @@ export type Unplaced = 'missing-version-id' | 'no-replication-state';
  * In-memory store of version records, for replaying events offline. It keeps the merged records
  * only, never the events: memory grows with object versions, not with the event count.
  */
+interface TrackedRecord {
+  readonly key: string;
+  readonly versionId: string;
+  readonly slots: Record<string, SlotValue>;
+  /** Another key with the same version ID (IDs are random per write, so this chain is almost always empty). */
+  next?: TrackedRecord;
+}
+
 export class VersionTracker {
-  private readonly byVersion = new Map<string, { key: string; versionId: string; slots: Record<string, SlotValue> }>();
+  // Keyed by version ID alone: hashing a fresh `versionId + key` string per event cost more than the merge.
+  private readonly byVersion = new Map<string, TrackedRecord>();
+  private count = 0;
 
   /** Applies one event; returns why it could not be placed, or undefined when it was (or was a duplicate). */
   apply(event: S3ChangeEvent): Unplaced | undefined {
     const change = changeFor(event);
     if (!change) return event.type === 'write' ? 'missing-version-id' : 'no-replication-state';
-    const id = change.versionId + '\u0000' + change.key;
-    let record = this.byVersion.get(id);
+    const first = this.byVersion.get(change.versionId);
+    let record = first;
+    while (record && record.key !== change.key) record = record.next;
     if (!record) {
-      record = { key: change.key, versionId: change.versionId, slots: {} };
-      this.byVersion.set(id, record);
+      record = { key: change.key, versionId: change.versionId, slots: {}, next: first };
+      this.byVersion.set(change.versionId, record);
+      this.count++;
     }
     applyChangeInPlace(record, change);
     return undefined;
   }
 
   get size(): number {
-    return this.byVersion.size;
+    return this.count;
   }
 
-  records(): IterableIterator<VersionRecord> {
-    return this.byVersion.values();
+  *records(): IterableIterator<VersionRecord> {
+    for (const first of this.byVersion.values()) {
+      for (let record: TrackedRecord | undefined = first; record; record = record.next) yield record;
+    }
   }
 }
 
