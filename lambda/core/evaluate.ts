@@ -79,7 +79,8 @@ function feedsAHolder(c: Candidate, all: readonly Candidate[], pairs: PairIndex)
 
 /**
  * The state of every pair (origin → configured destination) of one version record. A record whose
- * origin is not a configured source (e.g. only a replica has been seen so far) yields nothing yet.
+ * origin is not a configured source (e.g. only a replica has been seen so far) yields nothing yet, and
+ * neither does one that HeadObject showed no replication rule applies to.
  */
 export function evaluateRecord(record: VersionRecord, pairs: PairIndex, options: EvaluationOptions): PairState[] {
   const origin = originOf(record, pairs);
@@ -90,6 +91,8 @@ export function evaluateRecord(record: VersionRecord, pairs: PairIndex, options:
   const sourceWrite = slots[`w:${origin.bucket}`];
   const anyFailure = slots[`f:${origin.bucket}>${ANY_DESTINATION}`];
   const check = slots[`c:${origin.bucket}`];
+  // HeadObject found no replication status: no rule replicates this version, so it is not tracked.
+  if (check?.what === 'NONE') return [];
   const states: PairState[] = [];
   for (const destination of destinations) {
     const replica = slots[`w:${destination}`];

@@ -44,8 +44,16 @@ export interface ReplicationNotice {
   readonly bytes?: number;
 }
 
-/** What the sweep learned from HeadObject on the source version (`x-amz-replication-status`). */
+/** `x-amz-replication-status` as HeadObject returns it. */
 export type ReplicationStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REPLICA';
+
+/**
+ * What the sweep learned from HeadObject on the source version: its replication status; `NONE` when the
+ * version has no status at all (no replication rule applies to it, e.g. outside a rule's prefix filter, so
+ * it must not be reported as overdue); `NOT_FOUND` (404) or `FORBIDDEN` (403) when S3 would not say.
+ * The last two settle nothing; they are recorded so that the version is not asked about every minute.
+ */
+export type CheckOutcome = ReplicationStatus | 'NONE' | 'NOT_FOUND' | 'FORBIDDEN';
 
 export interface StatusCheck {
   readonly type: 'check';
@@ -53,7 +61,7 @@ export interface StatusCheck {
   readonly key: string;
   readonly versionId: string;
   readonly at: EpochMillis;
-  readonly status: ReplicationStatus;
+  readonly status: CheckOutcome;
 }
 
 export type S3ChangeEvent = ObjectWrite | ReplicationNotice | StatusCheck;

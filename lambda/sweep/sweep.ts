@@ -4,6 +4,7 @@ import {
   evaluateRecord,
   indexPairs,
   originOf,
+  type CheckOutcome,
   type PairState,
   type ReplicationPair,
   type VersionRecord,
@@ -114,6 +115,7 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
         logger.error('HeadObject failed; the version stays overdue', { ...where, ...errorFields(error) });
         return record;
       }
+      let status: CheckOutcome;
       if (result.outcome !== 'found') {
         summary[result.outcome === 'forbidden' ? 'forbidden' : 'notFound']++;
         logger.error(
@@ -122,13 +124,16 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
             : 'HeadObject found no such version (404): deleted or never written; the version stays overdue until it expires',
           where,
         );
-        return record;
+        status = result.outcome === 'forbidden' ? 'FORBIDDEN' : 'NOT_FOUND';
+      } else if (!result.status) {
+        logger.warn('source version has no replication status: no replication rule applies to it; no longer tracked', where);
+        status = 'NONE';
+      } else {
+        status = result.status;
       }
-      if (!result.status) {
-        logger.warn('source version has no replication status: no replication rule applies to it', where);
-        return record;
-      }
-      const change = changeFor({ type: 'check', ...where, at, status: result.status })!;
+      // Recorded whatever the answer, so that the next check waits `recheck` (a 403 storm costs one
+      // write per version per interval, not a HeadObject per version every minute).
+      const change = changeFor({ type: 'check', ...where, at, status })!;
       await store.apply(change);
       return applyChange(record, change);
     };
@@ -138,7 +143,10 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
       let record = stored.record;
       let states = evaluateRecord(record, pairIndex, { at, overdueMillis: deps.overdueMillis });
       if (states.length === 0) {
-        summary.unattributed++;
+        // A version HeadObject showed no rule replicates (its settle failed last time): just take it out.
+        const origin = originOf(record, pairIndex);
+        if (origin && record.slots[`c:${origin.bucket}`]?.what === 'NONE') toSettle.push({ record, signature: '' });
+        else summary.unattributed++;
         return;
       }
       if (states.some((s) => s.state === 'OVERDUE')) {

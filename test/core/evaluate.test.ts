@@ -6,6 +6,7 @@ import {
   inferPairs,
   originOf,
   VersionTracker,
+  type CheckOutcome,
   type PairState,
   type S3ChangeEvent,
   type VersionRecord,
@@ -23,7 +24,7 @@ const failure = (source: string, destination: string | undefined, atSeconds: num
   type: 'replication', notice: 'OperationFailedReplication', bucket: source, key: KEY, versionId: V, ...(destination ? { destination } : {}),
   at: T0 + atSeconds * 1000, requestedAt: T0, failureReason: reason,
 });
-const check = (source: string, atSeconds: number, status: 'PENDING' | 'COMPLETED' | 'FAILED'): S3ChangeEvent => ({
+const check = (source: string, atSeconds: number, status: CheckOutcome): S3ChangeEvent => ({
   type: 'check', bucket: source, key: KEY, versionId: V, at: T0 + atSeconds * 1000, status,
 });
 
@@ -102,6 +103,13 @@ describe('evaluate', () => {
     expect(states([write('src', 0), check('src', 1000, 'FAILED')], [['src', 'dst']], 2000)[0]).toMatchObject({ state: 'FAILED', failureReason: 'ReplicationStatusFailed' });
     expect(states([write('src', 0), check('src', 1000, 'COMPLETED')], [['src', 'dst']], 2000)[0]).toMatchObject({ state: 'COMPLETED', latencySeconds: null });
     expect(states([write('src', 0), check('src', 1000, 'PENDING')], [['src', 'dst']], 2000)[0].state).toBe('OVERDUE');
+  });
+
+  it('stops tracking a version HeadObject shows no rule replicates, and keeps it overdue on 403/404', () => {
+    expect(states([write('src', 0), check('src', 1000, 'NONE')], [['src', 'dst']], 2000)).toEqual([]);
+    for (const answer of ['FORBIDDEN', 'NOT_FOUND'] as const) {
+      expect(states([write('src', 0), check('src', 1000, answer)], [['src', 'dst']], 2000)[0].state).toBe('OVERDUE');
+    }
   });
 
   it('takes the earlier write of a bi-directional pair as the source', () => {

@@ -43,7 +43,7 @@ const checkArb = fc.record({
   key: fc.constant('k'),
   versionId: fc.constant('v1'),
   at: fc.integer({ min: 0, max: 3_600 }).map((s) => T0 + s * 1000),
-  status: fc.constantFrom('PENDING' as const, 'COMPLETED' as const, 'FAILED' as const),
+  status: fc.constantFrom('PENDING' as const, 'COMPLETED' as const, 'FAILED' as const, 'NONE' as const, 'FORBIDDEN' as const, 'NOT_FOUND' as const),
 });
 
 const eventArb: fc.Arbitrary<S3ChangeEvent> = fc.oneof({ weight: 6, arbitrary: writeArb }, { weight: 2, arbitrary: failureArb }, { weight: 1, arbitrary: checkArb });

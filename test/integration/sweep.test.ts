@@ -59,6 +59,7 @@ test('sweep: settles final versions, re-checks overdue ones (403/404 kept), publ
   await w(OTHER, 'late-denied', T0); // 403
   await w(OTHER, 'late-gone', T0); // 404
   await w(OTHER, 'late-throttled', T0); // HeadObject throws
+  await w(OTHER, 'late-norule', T0); // no replication status: no rule applies, not tracked
   // replica only, its source never seen: not in the pending index at all.
   await w(OTHER_DST, 'orphan', T0, { byReplication: true });
   await eventSourceFor(env.h, drain).run();
@@ -68,6 +69,7 @@ test('sweep: settles final versions, re-checks overdue ones (403/404 kept), publ
     'late-pending': { outcome: 'found', status: 'PENDING' },
     'late-denied': { outcome: 'forbidden' },
     'late-gone': { outcome: 'not-found' },
+    'late-norule': { outcome: 'found' },
   });
   const metrics = new RecordingMetricsSink();
   const logger = memoryLogger();
@@ -76,9 +78,9 @@ test('sweep: settles final versions, re-checks overdue ones (403/404 kept), publ
 
   const first = await sweep();
   expect(first).toMatchObject({
-    scanned: 8, settled: 3, completed: 4, failed: 1, pending: 1, overdue: 4, checked: 5, forbidden: 1, notFound: 1, checkErrors: 1, unattributed: 0,
+    scanned: 9, settled: 4, completed: 4, failed: 1, pending: 1, overdue: 4, checked: 6, forbidden: 1, notFound: 1, checkErrors: 1, unattributed: 0,
   });
-  expect(s3.calls.sort()).toEqual(['late-completed', 'late-denied', 'late-gone', 'late-pending', 'late-throttled'].map((k) => `${OTHER}/${k}@v`));
+  expect(s3.calls.sort()).toEqual(['late-completed', 'late-denied', 'late-gone', 'late-norule', 'late-pending', 'late-throttled'].map((k) => `${OTHER}/${k}@v`));
   // 403 and 404 are logged as errors, never swallowed.
   expect(logger.entries.filter((e) => e.level === 'error').map((e) => e.key).sort()).toEqual(['late-denied', 'late-gone', 'late-throttled']);
 
@@ -103,19 +105,25 @@ test('sweep: settles final versions, re-checks overdue ones (403/404 kept), publ
 
   // The table: settled records are out of the index (and remember what was reported); nothing was deleted.
   const all = await readAll(store);
-  expect(all.size).toBe(9);
+  expect(all.size).toBe(10);
   expect(all.get('done\u0000v')).toMatchObject({ reported: `${DST2}=COMPLETED,${DST}=COMPLETED` });
   expect(all.get('done\u0000v')!.pendingShard).toBeUndefined();
   expect(all.get('late-completed\u0000v')!.record.slots[`c:${OTHER}`]).toMatchObject({ what: 'COMPLETED', at: clock });
   expect(all.get('late-pending\u0000v')!.record.slots[`c:${OTHER}`]).toMatchObject({ what: 'PENDING' });
+  // 403/404 are recorded (so they wait for the re-check interval); a version without status leaves the index uncounted.
+  expect(all.get('late-denied\u0000v')!.record.slots[`c:${OTHER}`]).toMatchObject({ what: 'FORBIDDEN', at: clock });
+  expect(all.get('late-gone\u0000v')!.record.slots[`c:${OTHER}`]).toMatchObject({ what: 'NOT_FOUND', at: clock });
+  expect(all.get('late-norule\u0000v')!.pendingShard).toBeUndefined();
+  expect(all.get('late-throttled\u0000v')!.record.slots[`c:${OTHER}`]).toBeUndefined();
   for (const key of ['late-denied', 'late-gone', 'late-throttled', 'late-pending', 'young']) expect(all.get(`${key}\u0000v`)!.pendingShard).toBeDefined();
 
-  // A minute later: nothing is counted twice; late-pending is not re-checked before 5 minutes; the rest are.
+  // A minute later: nothing is counted twice; versions checked a minute ago (PENDING, 403, 404) wait 5 minutes;
+  // only the one whose HeadObject threw is asked again.
   clock += MIN;
   s3.calls.length = 0;
   const second = await sweep();
-  expect(second).toMatchObject({ scanned: 5, settled: 0, completed: 0, failed: 0, overdue: 4, pending: 1, checked: 3 });
-  expect(s3.calls).not.toContain(`${OTHER}/late-pending@v`);
+  expect(second).toMatchObject({ scanned: 5, settled: 0, completed: 0, failed: 0, overdue: 4, pending: 1, checked: 1 });
+  expect(s3.calls).toEqual([`${OTHER}/late-throttled@v`]);
   const again = metrics.requests[1].data;
   expect(pick(again, METRIC.ReplicationObjects, DST)[0].Value).toBe(0);
   expect((pick(again, METRIC.ReplicationObjects, DST)[0].Timestamp as Date).getTime()).toBe(T0 + 20 * MIN);
