@@ -1,4 +1,4 @@
-import { formatRejection, parseText, reportOnRecords, VersionTracker, type ReplicationReport, type ReportDetail } from '../../lambda/core';
+import { emptyParseResult, formatRejection, parseTextInto, reportOnRecords, VersionTracker, type ReplicationReport, type ReportDetail } from '../../lambda/core';
 import { readInputs, type InputUnit } from './inputs';
 import type { ReportOptions } from './options';
 
@@ -33,9 +33,10 @@ export async function analyze(
     rejected++;
     warn(`rejected ${place}: ${reason}`);
   };
+  const parsed = emptyParseResult();
   await readInputs(paths, {
     unit(unit: InputUnit) {
-      const parsed = parseText(unit.text);
+      parseTextInto(unit.text, parsed);
       ignored += parsed.ignored;
       for (const rejection of parsed.rejected) reject(placeOf(unit), formatRejection(rejection));
       // A document rejected whole (bad JSON, unknown shape) has not been analysed.

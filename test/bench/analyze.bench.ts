@@ -10,7 +10,7 @@ import { readInputs } from '../../bin/cli/inputs';
 import { generateWorkload } from '../../bin/cli/workload';
 
 const TARGET_EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function writeWorkload(file: string): number {
@@ -60,33 +60,42 @@ async function main(): Promise<void> {
     const events = writeWorkload(file);
     const bytes = statSync(file).size;
     console.log(`workload: ${events} events, ${(bytes / 1e6).toFixed(1)} MB, ${Math.round(bytes / events)} bytes/event (${file})`);
+    const failOnRejection = (line: string) => {
+      throw new Error(`unexpected rejection: ${line}`);
+    };
     let bestParse = Infinity;
     let bestAnalyze = Infinity;
-    let heapPerVersion = NaN;
-    let versions = 0;
+    let bestReport = Infinity;
     for (let round = 0; round < ROUNDS; round++) {
       gc?.();
       let start = process.hrtime.bigint();
       await parseOnly(file);
       bestParse = Math.min(bestParse, seconds(start));
       gc?.();
-      const baseline = process.memoryUsage().heapUsed;
       start = process.hrtime.bigint();
-      const result = await analyze([file], { pairs: [], overdueMinutes: 15, format: 'json' }, (line) => {
-        throw new Error(`unexpected rejection: ${line}`);
-      }, (tracked) => {
-        gc?.();
-        versions = tracked;
-        heapPerVersion = (process.memoryUsage().heapUsed - baseline) / tracked;
+      let replayed = start;
+      const result = await analyze([file], { pairs: [], overdueMinutes: 15, format: 'json' }, failOnRejection, () => {
+        replayed = process.hrtime.bigint();
       });
       bestAnalyze = Math.min(bestAnalyze, seconds(start));
+      bestReport = Math.min(bestReport, seconds(replayed));
       if (round === 0) console.log(`report: ${result.report.pairs.map((p) => `${p.source}→${p.destination} ${p.completed} completed`).join(', ')}`);
     }
+    // Memory in a round of its own: the forced collections would otherwise count in analyze's time.
+    let heapPerVersion = NaN;
+    let versions = 0;
+    gc?.();
+    const baseline = process.memoryUsage().heapUsed;
+    await analyze([file], { pairs: [], overdueMinutes: 15, format: 'json' }, failOnRejection, (tracked) => {
+      gc?.();
+      versions = tracked;
+      heapPerVersion = (process.memoryUsage().heapUsed - baseline) / tracked;
+    });
     const parseRate = events / bestParse;
     const analyzeRate = events / bestAnalyze;
     console.log(`JSON.parse only: ${Math.round(parseRate).toLocaleString('en-US')} events/s (${(bytes / bestParse / 1e6).toFixed(0)} MB/s), best of ${ROUNDS}`);
     console.log(`analyze:         ${Math.round(analyzeRate).toLocaleString('en-US')} events/s (${(bytes / bestAnalyze / 1e6).toFixed(0)} MB/s), best of ${ROUNDS}`);
-    console.log(`analyze / parse-only: ${((100 * analyzeRate) / parseRate).toFixed(0)} % (target ≥ 60 %)`);
+    console.log(`analyze / parse-only: ${((100 * analyzeRate) / parseRate).toFixed(0)} % (target ≥ 60 %); of analyze's time, the final report over all versions: ${bestReport.toFixed(2)} s`);
     console.log(
       gc
         ? `memory: ${versions.toLocaleString('en-US')} object versions tracked, ${Math.round(heapPerVersion)} bytes of heap per version (no event is kept)`
