@@ -1,10 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { DynamoRecordStore } from '../adapters/dynamodb';
 import { SqsDeadLetters } from '../adapters/dead-letters';
-import { S3ClientsByBucket, S3ObjectInspector } from '../adapters/s3';
 import { requireEnv, sqsEndpointConfigured } from '../shared/clients';
+import { tableAndInspectorFromEnv } from '../shared/table-from-env';
 import { createLogger } from '../shared/log';
 import { parseRuntimeConfig } from '../shared/runtime-config';
 import { ENV } from '../shared/table-schema';
@@ -18,14 +16,8 @@ let drain: DrainHandler | undefined;
 function build(): DrainHandler {
   const config = parseRuntimeConfig(process.env[ENV.config]);
   return createDrainHandler({
-    store: new DynamoRecordStore({
-      client: new DynamoDBClient({}),
-      tableName: requireEnv(ENV.tableName),
-      pendingIndexName: process.env[ENV.pendingIndexName],
-      retentionHours: config.retentionHours,
-    }),
+    ...tableAndInspectorFromEnv(config),
     deadLetters: new SqsDeadLetters(new SQSClient({ useQueueUrlAsEndpoint: !sqsEndpointConfigured() }), requireEnv(ENV.dlqUrl)),
-    inspector: new S3ObjectInspector(new S3ClientsByBucket(config.agentRoles)),
     sources: config.sources,
     logger: createLogger('drain'),
   });

@@ -18,3 +18,4 @@ export function requireEnv(name: string): string {
 export function sqsEndpointConfigured(): boolean {
   return Boolean(process.env.AWS_ENDPOINT_URL_SQS || process.env.AWS_ENDPOINT_URL);
 }
+

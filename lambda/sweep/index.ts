@@ -1,10 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoRecordStore } from '../adapters/dynamodb';
 import { CloudWatchMetricsSink } from '../adapters/metrics';
-import { S3ClientsByBucket, S3ObjectInspector } from '../adapters/s3';
 import { METRICS_NAMESPACE } from '../core/metric-names';
-import { requireEnv } from '../shared/clients';
+import { tableAndInspectorFromEnv } from '../shared/table-from-env';
 import { createLogger } from '../shared/log';
 import { parseRuntimeConfig } from '../shared/runtime-config';
 import { ENV } from '../shared/table-schema';
@@ -17,13 +14,7 @@ let sweep: (() => Promise<SweepSummary>) | undefined;
 function build(): () => Promise<SweepSummary> {
   const config = parseRuntimeConfig(process.env[ENV.config]);
   return createSweepHandler({
-    store: new DynamoRecordStore({
-      client: new DynamoDBClient({}),
-      tableName: requireEnv(ENV.tableName),
-      pendingIndexName: process.env[ENV.pendingIndexName],
-      retentionHours: config.retentionHours,
-    }),
-    inspector: new S3ObjectInspector(new S3ClientsByBucket(config.agentRoles)),
+    ...tableAndInspectorFromEnv(config),
     metrics: new CloudWatchMetricsSink(new CloudWatchClient({})),
     pairs: config.pairs,
     overdueMillis: config.overdueMinutes * 60_000,
