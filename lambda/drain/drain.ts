@@ -53,23 +53,25 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
   const { store, logger } = deps;
   const limit = deps.concurrency ?? 16;
 
-  async function applyEvent(event: S3ChangeEvent, messageId: string): Promise<void> {
+  /** Stores one event; returns why it could not be placed, if it could not (the message then goes to the DLQ). */
+  async function applyEvent(event: S3ChangeEvent, messageId: string): Promise<string | undefined> {
     let change = changeFor(event);
     if (!change && event.type === 'write' && !event.versionId) {
       const versionId = deps.inspector ? await deps.inspector.resolveVersion(event.bucket, event.key, event.at) : undefined;
       if (!versionId) {
         counters.unresolved++;
         logger.warn('write without version ID could not be resolved', { messageId, bucket: event.bucket, key: event.key, at: new Date(event.at).toISOString() });
-        return;
+        return `${event.operation} s3://${event.bucket}/${event.key} at ${new Date(event.at).toISOString()} has no x-amz-version-id and HeadObject/ListObjectVersions found none`;
       }
       change = changeFor({ ...event, versionId });
     }
     if (!change) {
       counters.ignored++;
-      return;
+      return undefined;
     }
     const outcome = await store.apply(change, pendingMarkFor(change, deps.sources));
     counters[outcome]++;
+    return undefined;
   }
 
   async function deadLetter(record: SQSRecord, reason: string): Promise<Outcome> {
@@ -97,20 +99,24 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
     });
     counters.events += work.length;
     const failed = new Set<number>();
+    const unplaced = new Map<number, string[]>();
     await mapLimit(work, limit, async ({ index, event: e }) => {
       if (failed.has(index)) return; // the message comes back anyway
       try {
-        await applyEvent(e, records[index].messageId);
+        const reason = await applyEvent(e, records[index].messageId);
+        if (reason) unplaced.set(index, [...(unplaced.get(index) ?? []), reason]);
       } catch (error) {
         failed.add(index);
         logger.error('could not store an event; its message will be retried', { messageId: records[index].messageId, ...errorFields(error) });
       }
     });
-    // Messages with rejected content: the good events (if any) are applied above; the message goes to the DLQ.
+    // Messages with rejected or unplaceable content: the good events (if any) are applied above; the message
+    // goes to the DLQ with the reasons, so that nothing is silently dropped.
     await Promise.all(
       parsed.map(async (result, index) => {
-        if (result.rejected.length === 0 || failed.has(index)) return;
-        const reason = result.rejected.slice(0, 5).map(formatRejection).join('; ') + (result.rejected.length > 5 ? ` (+${result.rejected.length - 5} more)` : '');
+        const problems = [...result.rejected.map(formatRejection), ...(unplaced.get(index) ?? [])];
+        if (problems.length === 0 || failed.has(index)) return;
+        const reason = problems.slice(0, 5).join('; ') + (problems.length > 5 ? ` (+${problems.length - 5} more)` : '');
         if ((await deadLetter(records[index], reason)) === 'retry') failed.add(index);
       }),
     );

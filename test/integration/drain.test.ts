@@ -142,6 +142,27 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     expect((await eventSourceFor(env.h, drain).run()).received).toBe(0);
   });
 
+  test('a write CloudTrail logged without a version ID is resolved by HeadObject, or kept in the DLQ with the reason', async () => {
+    const store = storeFor(env.h, env.table);
+    const resolved: string[] = [];
+    const drain = drainFor(env.h, store, [SRC], {
+      resolveVersion: async (bucket, key) => {
+        resolved.push(`${bucket}/${key}`);
+        return key === 'findable' ? 'v-found' : undefined;
+      },
+    });
+    await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'findable', at: T0 }));
+    await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'overwritten since', at: T0 }));
+    await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'normal', versionId: 'v1', at: T0 }));
+    expect(await eventSourceFor(env.h, drain).run()).toEqual({ received: 3, failed: 0 });
+    expect(resolved.sort()).toEqual([`${SRC}/findable`, `${SRC}/overwritten since`]);
+    expect([...(await readAll(store)).keys()].sort()).toEqual(['findable\u0000v-found', 'normal\u0000v1']);
+    const dead = await receiveDeadLetters(env.h);
+    expect(dead).toHaveLength(1);
+    expect(dead[0].MessageAttributes?.reason?.StringValue).toMatch(/^PutObject s3:\/\/photos-use1\/overwritten since at .* has no x-amz-version-id/);
+    expect(drain.counters.unresolved).toBe(1);
+  });
+
   test('an injected DynamoDB failure fails only its message; it comes back after the visibility timeout and is applied', async () => {
     const real = storeFor(env.h, env.table);
     let failuresLeft = 2;

@@ -1,3 +1,4 @@
+import type { ObjectInspector } from '../../lambda/adapters/s3';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, PurgeQueueCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
@@ -74,12 +75,13 @@ export function storeFor(h: Harness, tableName: string, now?: () => number): Dyn
   return new DynamoRecordStore({ client: h.clients.dynamodb, tableName, retentionHours: 24, ...(now ? { now } : {}) });
 }
 
-export function drainFor(h: Harness, store: RecordStore, sources: readonly string[]): DrainHandler {
+export function drainFor(h: Harness, store: RecordStore, sources: readonly string[], inspector?: Pick<ObjectInspector, 'resolveVersion'>): DrainHandler {
   return createDrainHandler({
     store,
     deadLetters: new SqsDeadLetters(h.clients.sqs, h.resources.dlqUrl),
     sources: new Set(sources),
     logger: memoryLogger(),
+    ...(inspector ? { inspector } : {}),
   });
 }
 
