@@ -2,6 +2,7 @@
  * Names and ARNs that cross stack, account or region boundaries, and the environment-variable contract between
  * the CDK app and the Lambda handlers. Everything else is named by CloudFormation.
  */
+import { ENV, PENDING_INDEX, TABLE_KEY, TTL_ATTRIBUTE } from '../lambda/shared/table-schema';
 
 /** The alarm topic (documented fixed name: users subscribe to it). */
 export const METRICS_TOPIC_NAME = 'CRRMonitorMetricsTopic';
@@ -24,25 +25,18 @@ export const agentStackName = (account: string, region: string) => `AgentStack-$
 /** The SNS topic of one forwarder stack: named after its stack, so the monitor's queue policy can name it exactly. */
 export const forwarderTopicName = (region: string) => `${forwarderStackName(region)}-Events`;
 
-/** DynamoDB layout the handlers rely on. */
+/** DynamoDB layout the handlers rely on: the handlers' own definition (lambda/shared/table-schema.ts). */
 export const TABLE = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  ttlAttribute: 'expiresAt',
-  pendingIndex: 'pending',
-  pendingPartitionKey: 'pendingShard',
-  pendingSortKey: 'pendingSince',
+  partitionKey: TABLE_KEY.partition,
+  sortKey: TABLE_KEY.sort,
+  ttlAttribute: TTL_ATTRIBUTE,
+  pendingIndex: PENDING_INDEX.name,
+  pendingPartitionKey: PENDING_INDEX.partitionKey,
+  pendingSortKey: PENDING_INDEX.sortKey,
 } as const;
 
 /** Environment variables the handlers read. */
-export const ENV = {
-  tableName: 'TABLE_NAME',
-  pendingIndexName: 'PENDING_INDEX_NAME',
-  configJson: 'CONFIG_JSON',
-  metricsNamespace: 'METRICS_NAMESPACE',
-  archiveStreamName: 'ARCHIVE_STREAM_NAME',
-  dlqUrl: 'DLQ_URL',
-} as const;
+export { ENV };
 
 /** The shape of CONFIG_JSON. */
 export interface HandlerConfig {

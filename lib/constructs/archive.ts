@@ -10,7 +10,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults';
-import { ENV } from '../names';
+import { REPORTED_ATTRIBUTE } from '../../lambda/shared/table-schema';
+import { ENV, TABLE } from '../names';
 import { HandlerFunction } from './handler-function';
 
 export interface ArchiveProps {
@@ -46,8 +47,8 @@ export const ARCHIVE_COLUMNS: glue.CfnTable.ColumnProperty[] = [
 ];
 
 /**
- * The optional archive: DynamoDB Streams (NEW_IMAGE; inserts and updates only, so TTL deletions are not archived)
- * → archive handler (keeps the records that became final) → Kinesis Data Firehose (PutRecordBatch) → the archive
+ * The optional archive: DynamoDB Streams (NEW_IMAGE, filtered to the sweep's settle updates, so neither drain
+ * writes nor TTL deletions invoke it) → archive handler (one row per final pair) → Kinesis Data Firehose (PutRecordBatch) → the archive
  * bucket, GZIP-compressed, under `crr-monitor/records/dt=YYYY-MM-DD/`; plus a Glue database and table with partition
  * projection so that Athena can query the history with no crawler and no hand-written DDL.
  */
@@ -110,7 +111,19 @@ export class Archive extends Construct {
         bisectBatchOnError: true,
         retryAttempts: 10,
         onFailure: new SqsDlq(props.deadLetterQueue),
-        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') }), lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('MODIFY') })],
+        // Only the sweep's settle makes a record archivable (it sets `reported` and removes the pending index
+        // attributes): filtering here spares an invocation per drain write. The handler checks the same again.
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('MODIFY'),
+            dynamodb: {
+              NewImage: {
+                [REPORTED_ATTRIBUTE]: { S: lambda.FilterRule.exists() },
+                [TABLE.pendingPartitionKey]: { S: lambda.FilterRule.notExists() },
+              },
+            },
+          }),
+        ],
       }),
     );
     Validations.of(this.handler.role).acknowledge({

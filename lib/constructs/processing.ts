@@ -48,7 +48,7 @@ export class Processing extends Construct {
     const environment = {
       [ENV.tableName]: props.table.tableName,
       [ENV.pendingIndexName]: TABLE.pendingIndex,
-      [ENV.configJson]: props.handlerConfigJson,
+      [ENV.config]: props.handlerConfigJson,
       [ENV.metricsNamespace]: METRICS_NAMESPACE,
       [ENV.dlqUrl]: props.deadLetterQueue.queueUrl,
     };

@@ -119,7 +119,7 @@ export class MonitorStack extends Stack {
         deadLetterQueue: this.intake.deadLetterQueue,
         environment: {
           [ENV.tableName]: this.store.table.tableName,
-          [ENV.configJson]: handlerConfigJson,
+          [ENV.config]: handlerConfigJson,
           [ENV.metricsNamespace]: METRICS_NAMESPACE,
         },
         logRetentionDays: config.logRetentionDays,

@@ -6,10 +6,8 @@ import { ConfigError, validateConfig } from '../../lambda/core/config';
 import { METRIC, METRIC_UNIT } from '../../lambda/core/metric-names';
 import { OBJECT_WRITE_OPERATIONS } from '../../lambda/core/types';
 import { runtimeConfigFrom } from '../../lambda/shared/runtime-config';
-import { ENV as HANDLER_ENV, PENDING_INDEX, TABLE_KEY, TTL_ATTRIBUTE } from '../../lambda/shared/table-schema';
 import { loadConfig } from '../../lib/config-loader';
 import { MAX_PATTERN_CHARS, OBJECT_WRITE_EVENT_NAMES, objectWritePatterns } from '../../lib/event-pattern';
-import { ENV, TABLE } from '../../lib/names';
 import { handlerConfig } from '../../lib/stacks/monitor-stack';
 import { ARCHIVE_COLUMNS } from '../../lib/constructs/archive';
 import { archiveRow } from '../../lambda/archive/archive';
@@ -100,21 +98,6 @@ describe('synth with a bad config', () => {
 });
 
 describe('contract with the handlers', () => {
-  test('table keys, TTL attribute, pending index and environment variable names match what the handlers read', () => {
-    expect(TABLE.partitionKey).toBe(TABLE_KEY.partition);
-    expect(TABLE.sortKey).toBe(TABLE_KEY.sort);
-    expect(TABLE.ttlAttribute).toBe(TTL_ATTRIBUTE);
-    expect(TABLE.pendingIndex).toBe(PENDING_INDEX.name);
-    expect(TABLE.pendingPartitionKey).toBe(PENDING_INDEX.partitionKey);
-    expect(TABLE.pendingSortKey).toBe(PENDING_INDEX.sortKey);
-    expect(ENV.tableName).toBe(HANDLER_ENV.tableName);
-    expect(ENV.pendingIndexName).toBe(HANDLER_ENV.pendingIndexName);
-    expect(ENV.configJson).toBe(HANDLER_ENV.config);
-    expect(ENV.metricsNamespace).toBe(HANDLER_ENV.metricsNamespace);
-    expect(ENV.archiveStreamName).toBe(HANDLER_ENV.archiveStreamName);
-    expect(ENV.dlqUrl).toBe(HANDLER_ENV.dlqUrl);
-  });
-
   test('CONFIG_JSON is read by the handlers as the same pairs, thresholds and agent roles', () => {
     const config = fullConfig();
     const runtime = runtimeConfigFrom(JSON.parse(JSON.stringify(handlerConfig(config))));

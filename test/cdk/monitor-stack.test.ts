@@ -393,7 +393,7 @@ describe('MonitorStack: archive', () => {
     );
   });
 
-  test('archive handler: fed by the table stream (inserts/updates), sends with PutRecordBatch to that stream only', () => {
+  test('archive handler: fed by the table stream (settled records only), sends with PutRecordBatch to that stream only', () => {
     const archive = stack.archive!;
     const env = envOf(t, idOf(stack, archive.handler.fn));
     expect(env.ARCHIVE_STREAM_NAME).toEqual({ Ref: idOf(stack, archive.deliveryStream) });
@@ -402,9 +402,14 @@ describe('MonitorStack: archive', () => {
       EventSourceArn: { 'Fn::GetAtt': [idOf(stack, stack.store.table), 'StreamArn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BisectBatchOnFunctionError: true,
-      FilterCriteria: { Filters: [{ Pattern: '{"eventName":["INSERT"]}' }, { Pattern: '{"eventName":["MODIFY"]}' }] },
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [idOf(stack, stack.intake.deadLetterQueue), 'Arn'] } } },
     });
+    // Only settled records (the sweep's MODIFY that sets `reported` and leaves the pending index) invoke it.
+    const mapping = Object.values(t.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: { Ref: idOf(stack, archive.handler.fn) } } }))[0];
+    const patterns = mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
+    expect(patterns).toEqual([
+      { eventName: ['MODIFY'], dynamodb: { NewImage: { reported: { S: [{ exists: true }] }, pendingShard: { S: [{ exists: false }] } } } },
+    ]);
     const role = (t.toJSON().Resources[idOf(stack, archive.handler.fn)].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = statementsOfRole(t, role);
     const firehose = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('firehose:')));
