@@ -1,10 +1,10 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { METRICS_TOPIC_NAME } from '../names';
+import { createEncryptedTopic } from './encrypted-topic';
 
 export interface AlarmTopicProps {
   /** Subscribed by e-mail when set (the address must confirm the subscription). */
@@ -22,12 +22,11 @@ export class AlarmTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
-    this.key = new kms.Key(this, 'Key', {
-      description: `Encrypts ${METRICS_TOPIC_NAME}; CloudWatch alarms may use it to publish`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
+    ({ key: this.key, topic: this.topic } = createEncryptedTopic(this, {
+      keyDescription: `Encrypts ${METRICS_TOPIC_NAME}; CloudWatch alarms may use it to publish`,
+      topicName: METRICS_TOPIC_NAME,
+      displayName: 'S3 replication monitor alarms',
+    }));
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
@@ -37,12 +36,6 @@ export class AlarmTopic extends Construct {
       }),
     );
 
-    this.topic = new sns.Topic(this, 'Topic', {
-      topicName: METRICS_TOPIC_NAME,
-      displayName: 'S3 replication monitor alarms',
-      masterKey: this.key,
-      enforceSSL: true,
-    });
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsOfThisAccount',

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { objectWritePatterns } from '../event-pattern';
 import { QUEUE_NAME } from '../names';
+import { createEncryptedTopic } from './encrypted-topic';
 
 export interface EventForwarderProps {
   /** Buckets in this account whose object writes are forwarded. */
@@ -38,12 +39,11 @@ export class EventForwarder extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    this.key = new kms.Key(this, 'Key', {
-      description: 'Encrypts the crr-monitor forwarder topic',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
+    ({ key: this.key, topic: this.topic } = createEncryptedTopic(this, {
+      keyDescription: 'Encrypts the crr-monitor forwarder topic',
+      topicName: props.topicName,
+      displayName: 'crr-monitor object-write events',
+    }));
     // EventBridge publishes through a role (granted on the topic and key below); S3 notifications need the key policy.
     if (props.replicationNotificationBuckets.length > 0) {
       this.key.addToResourcePolicy(
@@ -57,12 +57,6 @@ export class EventForwarder extends Construct {
       );
     }
 
-    this.topic = new sns.Topic(this, 'Topic', {
-      topicName: props.topicName,
-      displayName: 'crr-monitor object-write events',
-      masterKey: this.key,
-      enforceSSL: true,
-    });
 
     if (props.replicationNotificationBuckets.length > 0) {
       this.topic.addToResourcePolicy(
