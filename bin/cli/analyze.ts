@@ -1,5 +1,5 @@
 import { emptyParseResult, formatRejection, parseTextInto, reportOnRecords, VersionTracker, type ReplicationReport, type ReportDetail } from '../../lambda/core';
-import { readInputs, type InputUnit } from './inputs';
+import { placeOf, readInputs, type InputUnit } from './inputs';
 import type { ReportOptions } from './options';
 
 export interface AnalyzeResult {
@@ -10,9 +10,6 @@ export interface AnalyzeResult {
   /** Object versions tracked (for memory figures). */
   readonly versions: number;
 }
-
-/** Where an input unit came from, as `file:line` for JSON Lines and `file` for whole documents. */
-export const placeOf = (unit: { file: string; line?: number }): string => (unit.line ? `${unit.file}:${unit.line}` : unit.file);
 
 /**
  * Replays recorded events through the core, exactly as the drain Lambda applies them, and reports.

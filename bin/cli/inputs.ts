@@ -21,6 +21,9 @@ export interface InputFailure {
   readonly reason: string;
 }
 
+/** Where an input came from, as `file:line` for JSON Lines and `file` for whole documents. */
+export const placeOf = (unit: { readonly file: string; readonly line?: number }): string => (unit.line ? `${unit.file}:${unit.line}` : unit.file);
+
 export interface InputSink {
   unit(unit: InputUnit): void;
   failure(failure: InputFailure): void;

@@ -8,7 +8,7 @@ import { createDrainHandler } from '../../lambda/drain/drain';
 import { createLogger } from '../../lambda/shared/log';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
 import { formatTable } from './format';
-import { readInputs } from './inputs';
+import { placeOf, readInputs } from './inputs';
 import { CallCounter, localClients } from './local/clients';
 import { startEmulators, type Emulators } from './local/emulators';
 import { LocalEventSource } from './local/event-source';
@@ -119,13 +119,13 @@ export async function runLocal(argv: string[], io: LocalIo = STDIO): Promise<num
           const parts = messagesOf(unit.text);
           if (parts.length === 0) {
             rejected++;
-            say(`rejected ${unit.file}${unit.line ? `:${unit.line}` : ''}: larger than an SNS message and not a CloudTrail log file`);
+            say(`rejected ${placeOf(unit)}: larger than an SNS message and not a CloudTrail log file`);
           }
           messages.push(...parts);
         },
         failure(failure) {
           rejected++;
-          say(`rejected ${failure.file}${failure.line ? `:${failure.line}` : ''}: ${failure.reason}`);
+          say(`rejected ${placeOf(failure)}: ${failure.reason}`);
         },
       });
     } else {
@@ -162,7 +162,9 @@ export async function runLocal(argv: string[], io: LocalIo = STDIO): Promise<num
     const byRegion = new Map<string, string[]>();
     for (const m of messages) {
       const region = regionOf(m);
-      byRegion.set(region, [...(byRegion.get(region) ?? []), m]);
+      const list = byRegion.get(region);
+      if (list) list.push(m);
+      else byRegion.set(region, [m]);
     }
     const batches: { region: string; entries: string[] }[] = [];
     for (const [region, list] of byRegion) for (let i = 0; i < list.length; i += 10) batches.push({ region, entries: list.slice(i, i + 10) });
