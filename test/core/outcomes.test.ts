@@ -34,7 +34,7 @@ const versionArb = fc.record({
   check: fc.boolean(),
 });
 
-type Truth = fc.infer<typeof versionArb>;
+type Truth = typeof versionArb extends fc.Arbitrary<infer T> ? T : never;
 
 /** Every event S3 and CloudTrail could deliver about one version of this truth. */
 function eventsOf(v: Truth, index: number): S3ChangeEvent[] {
