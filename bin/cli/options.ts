@@ -1,4 +1,4 @@
-import { ConfigError, replicationPairs } from '../../lambda/core/config';
+import { ConfigError, replicationPairs } from '../../lambda/shared/config';
 import { loadConfig } from '../../lib/config-loader';
 import type { ReplicationPair } from '../../lambda/core';
 
