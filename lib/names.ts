@@ -2,7 +2,7 @@
  * Names and ARNs that cross stack, account or region boundaries, and the environment-variable contract between
  * the CDK app and the Lambda handlers. Everything else is named by CloudFormation.
  */
-import { ENV, PENDING_INDEX, TABLE_KEY, TTL_ATTRIBUTE } from '../lambda/shared/table-schema';
+import { ATTENTION_INDEX, DUE_INDEX, ENV, TABLE_KEY, TTL_ATTRIBUTE } from '../lambda/shared/table-schema';
 
 /** The alarm topic (documented fixed name: users subscribe to it). */
 export const METRICS_TOPIC_NAME = 'CRRMonitorMetricsTopic';
@@ -30,9 +30,13 @@ export const TABLE = {
   partitionKey: TABLE_KEY.partition,
   sortKey: TABLE_KEY.sort,
   ttlAttribute: TTL_ATTRIBUTE,
-  pendingIndex: PENDING_INDEX.name,
-  pendingPartitionKey: PENDING_INDEX.partitionKey,
-  pendingSortKey: PENDING_INDEX.sortKey,
+  dueIndex: DUE_INDEX.name,
+  duePartitionKey: DUE_INDEX.partitionKey,
+  dueSortKey: DUE_INDEX.sortKey,
+  attentionIndex: ATTENTION_INDEX.name,
+  attentionPartitionKey: ATTENTION_INDEX.partitionKey,
+  attentionSortKey: ATTENTION_INDEX.sortKey,
+  attentionState: ATTENTION_INDEX.stateAttribute,
 } as const;
 
 /** Environment variables the handlers read. */

@@ -1,17 +1,15 @@
 import {
   DynamoDBClient,
-  QueryCommand,
   ScanCommand,
   UpdateItemCommand,
   type AttributeValue,
-  type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { parseSlotName, type SlotChange, type SlotValue, type VersionRecord } from '../core';
 import {
   ATTENTION_INDEX,
   DUE_INDEX,
-  PENDING_INDEX,
   REPORTED_ATTRIBUTE,
+  SWEEP_CURSOR,
   TABLE_KEY,
   TTL_ATTRIBUTE,
   pendingShardOf,
@@ -20,11 +18,9 @@ import {
 
 type Item = Record<string, AttributeValue>;
 
-/** A record as the table holds it, with its pending-index attributes. */
+/** A record as the table holds it, with its index attributes (`due`, `attention`). */
 export interface StoredRecord {
   readonly record: VersionRecord;
-  readonly pendingShard?: string;
-  readonly pendingSince?: number;
   readonly dueShard?: string;
   readonly dueAt?: number;
   /** Set by the sweep while the version needs attention (overdue) or is failed. */
@@ -32,10 +28,11 @@ export interface StoredRecord {
   readonly reported?: string;
 }
 
-/** Where a version goes in the pending index (given for writes to configured source buckets). */
+/** Where a version goes in the `due` index (given for writes to configured source buckets). */
 export interface PendingMark {
   readonly shard: string;
-  readonly since: number;
+  /** When the sweep must first look at it (epoch ms). */
+  readonly dueAt: number;
 }
 
 export type ApplyOutcome = 'applied' | 'unchanged';
@@ -44,18 +41,20 @@ export type ApplyOutcome = 'applied' | 'unchanged';
 export interface RecordStore {
   /** One conditional UpdateItem: the slot takes the value iff it supersedes the stored one. */
   apply(change: SlotChange, pending?: PendingMark): Promise<ApplyOutcome>;
-  /** Every record of one shard of the pending index. */
-  pending(shard: string): AsyncIterable<StoredRecord>;
-  /** Takes a final record out of the pending index, remembering what was reported. False if someone else did. */
-  settle(key: string, versionId: string, reported: string): Promise<boolean>;
   /** Every record (the local demo reads the table back; never used by the handlers). */
   scan(): AsyncIterable<StoredRecord>;
 }
 
-export function pendingMarkFor(change: SlotChange, sources: ReadonlySet<string>): PendingMark | undefined {
+/**
+ * The `due` entry of a write to a configured source: the sweep first looks at the version when it would become
+ * overdue, and never before the drain's own time + 60 s, so that a source event arriving late still lies ahead of
+ * the sweep's cursor. (Interim, until the drain's outcome write lands: the drain engineer owns this.)
+ */
+export function pendingMarkFor(change: SlotChange, sources: ReadonlySet<string>, overdueMillis = 15 * 60_000, now = Date.now()): PendingMark | undefined {
   const slot = parseSlotName(change.slot);
   if (!slot || slot.kind === 'check' || !sources.has(slot.bucket)) return undefined;
-  return { shard: pendingShardOf(change.key, change.versionId), since: change.value.requestedAt ?? change.value.at };
+  const sourceAt = change.value.requestedAt ?? change.value.at;
+  return { shard: pendingShardOf(change.key, change.versionId), dueAt: Math.max(sourceAt + overdueMillis, now + 60_000) };
 }
 
 /** `SlotValue` → DynamoDB Map. */
@@ -87,8 +86,6 @@ export function itemToStored(item: Item): StoredRecord {
   }
   return {
     record: { key: item[TABLE_KEY.partition]?.S ?? '', versionId: item[TABLE_KEY.sort]?.S ?? '', slots },
-    ...(item[PENDING_INDEX.partitionKey]?.S !== undefined ? { pendingShard: item[PENDING_INDEX.partitionKey].S } : {}),
-    ...(item[PENDING_INDEX.sortKey]?.N !== undefined ? { pendingSince: Number(item[PENDING_INDEX.sortKey].N) } : {}),
     ...(item[DUE_INDEX.partitionKey]?.S !== undefined ? { dueShard: item[DUE_INDEX.partitionKey].S } : {}),
     ...(item[DUE_INDEX.sortKey]?.N !== undefined ? { dueAt: Number(item[DUE_INDEX.sortKey].N) } : {}),
     ...attentionOf(item),
@@ -104,7 +101,7 @@ function attentionOf(item: Item): Pick<StoredRecord, 'attention'> {
 }
 
 /**
- * The exact UpdateItem of one event. `SET #slot = :value, expiresAt = :ttl [, pending attributes]`
+ * The exact UpdateItem of one event. `SET #slot = :value, expiresAt = :ttl [, due attributes if not set yet]`
  * on the condition that the slot is absent or the new value supersedes it (core `supersedes`):
  * for `earliest` slots `#slot.#at > :at OR (#slot.#at = :at AND #slot.#tie > :tie)`, mirrored for `latest`.
  */
@@ -119,11 +116,11 @@ export function updateFor(tableName: string, change: SlotChange, expiresAt: numb
   };
   let set = 'SET #slot = :value, #ttl = :ttl';
   if (pending) {
-    names['#shard'] = PENDING_INDEX.partitionKey;
-    names['#since'] = PENDING_INDEX.sortKey;
+    names['#shard'] = DUE_INDEX.partitionKey;
+    names['#due'] = DUE_INDEX.sortKey;
     values[':shard'] = { S: pending.shard };
-    values[':since'] = { N: String(pending.since) };
-    set += ', #shard = :shard, #since = :since';
+    values[':due'] = { N: String(pending.dueAt) };
+    set += ', #shard = if_not_exists(#shard, :shard), #due = if_not_exists(#due, :due)';
   }
   return {
     TableName: tableName,
@@ -140,7 +137,6 @@ export const isConditionFailure = (error: unknown): boolean => (error as { name?
 export interface DynamoRecordStoreOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
-  readonly pendingIndexName?: string;
   readonly retentionHours: number;
   readonly now?: () => number;
 }
@@ -148,14 +144,12 @@ export interface DynamoRecordStoreOptions {
 export class DynamoRecordStore implements RecordStore {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
-  private readonly indexName: string;
   private readonly retentionSeconds: number;
   private readonly now: () => number;
 
   constructor(options: DynamoRecordStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
-    this.indexName = options.pendingIndexName ?? PENDING_INDEX.name;
     this.retentionSeconds = Math.round(options.retentionHours * 3600);
     this.now = options.now ?? Date.now;
   }
@@ -175,50 +169,11 @@ export class DynamoRecordStore implements RecordStore {
     }
   }
 
-  async *pending(shard: string): AsyncIterable<StoredRecord> {
-    const input: QueryCommandInput = {
-      TableName: this.tableName,
-      IndexName: this.indexName,
-      KeyConditionExpression: '#shard = :shard',
-      ExpressionAttributeNames: { '#shard': PENDING_INDEX.partitionKey },
-      ExpressionAttributeValues: { ':shard': { S: shard } },
-    };
-    do {
-      const page = await this.client.send(new QueryCommand(input));
-      for (const item of page.Items ?? []) yield itemToStored(item);
-      input.ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (input.ExclusiveStartKey);
-  }
-
-  async settle(key: string, versionId: string, reported: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { [TABLE_KEY.partition]: { S: key }, [TABLE_KEY.sort]: { S: versionId } },
-          UpdateExpression: 'REMOVE #shard, #since SET #reported = :reported, #ttl = :ttl',
-          ConditionExpression: 'attribute_exists(#shard)',
-          ExpressionAttributeNames: {
-            '#shard': PENDING_INDEX.partitionKey,
-            '#since': PENDING_INDEX.sortKey,
-            '#reported': REPORTED_ATTRIBUTE,
-            '#ttl': TTL_ATTRIBUTE,
-          },
-          ExpressionAttributeValues: { ':reported': { S: reported }, ':ttl': { N: String(this.expiresAt()) } },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
   async *scan(): AsyncIterable<StoredRecord> {
     let start: Item | undefined;
     do {
       const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start }));
-      for (const item of page.Items ?? []) yield itemToStored(item);
+      for (const item of page.Items ?? []) if (item[TABLE_KEY.partition]?.S !== SWEEP_CURSOR.pk) yield itemToStored(item);
       start = page.LastEvaluatedKey;
     } while (start);
   }

@@ -4,7 +4,14 @@ import type { ReplicationStatus } from '../core';
 
 /** What HeadObject says about one version. 403 and 404 are answers, not exceptions: the caller must count them. */
 export type HeadResult =
-  | { readonly outcome: 'found'; readonly status?: ReplicationStatus; readonly bytes?: number; readonly lastModified?: number }
+  | {
+      readonly outcome: 'found';
+      readonly status?: ReplicationStatus;
+      /** A status this monitor does not know (kept verbatim): the caller logs it and keeps the version pending. */
+      readonly unknownStatus?: string;
+      readonly bytes?: number;
+      readonly lastModified?: number;
+    }
   | { readonly outcome: 'not-found' }
   | { readonly outcome: 'forbidden' };
 
@@ -72,10 +79,12 @@ export class S3ObjectInspector implements ObjectInspector {
   async head(bucket: string, key: string, versionId: string): Promise<HeadResult> {
     try {
       const out = await this.clients.for(bucket).send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-      const status = out.ReplicationStatus && STATUSES.has(out.ReplicationStatus) ? (out.ReplicationStatus as ReplicationStatus) : undefined;
+      const raw = out.ReplicationStatus as string | undefined;
+      // The SDK's enum has COMPLETE beside COMPLETED: the same status.
+      const status = raw === 'COMPLETE' ? 'COMPLETED' : raw && STATUSES.has(raw) ? (raw as ReplicationStatus) : undefined;
       return {
         outcome: 'found',
-        ...(status ? { status } : {}),
+        ...(status ? { status } : raw ? { unknownStatus: raw } : {}),
         ...(out.ContentLength !== undefined ? { bytes: out.ContentLength } : {}),
         ...(out.LastModified ? { lastModified: out.LastModified.getTime() } : {}),
       };

@@ -62,7 +62,7 @@ export function createArchiveHandler(deps: ArchiveDependencies): (event: DynamoD
       const image = record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined;
       if (!image || record.eventName === 'REMOVE') continue;
       const stored = itemToStored(image);
-      if (stored.reported === undefined || stored.pendingShard !== undefined) continue;
+      if (stored.reported === undefined) continue;
       for (const state of evaluateRecord(stored.record, pairs, { at: now(), overdueMillis: deps.overdueMillis })) {
         if (state.state === 'COMPLETED' || state.state === 'FAILED') lines.push(JSON.stringify(archiveRow(state)));
       }

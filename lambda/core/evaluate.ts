@@ -102,17 +102,23 @@ export function evaluateRecord(record: VersionRecord, pairs: PairIndex, options:
     let latencySeconds: number | null = null;
     let failureReason: string | undefined;
     let pendingSeconds: number | undefined;
+    // HeadObject of the version in the destination (the sweep): the only proof per destination (issue 8.3).
+    const held = slots[`c:${destination}`]?.what;
     if (replica) {
       // A replica settles it, even after a failure notice (S3 retried and succeeded).
       state = 'COMPLETED';
       latencySeconds = Math.max(0, replica.at - origin.at) / 1000;
+    } else if (held === 'REPLICA') {
+      // Proved by HeadObject in D (its event may never come): completed, without a latency.
+      state = 'COMPLETED';
     } else if (failure) {
       state = 'FAILED';
       failureReason = failure.what;
-    } else if (check?.what === 'FAILED') {
+    } else if (check?.what === 'FAILED' && (destinations.length === 1 || held === 'NOT_FOUND')) {
+      // The source's status is one aggregate over all destinations: with several, it fails only the ones shown lacking it.
       state = 'FAILED';
       failureReason = 'ReplicationStatusFailed';
-    } else if (check?.what === 'COMPLETED') {
+    } else if (check?.what === 'COMPLETED' || check?.what === 'COMPLETE') {
       state = 'COMPLETED';
     } else {
       const pendingMillis = Math.max(0, options.at - origin.at);

@@ -36,6 +36,11 @@ export const METRIC = {
   OverdueReplications: 'OverdueReplications',
   /** Bytes of the versions counted in ReplicationObjects. Unit Bytes. */
   ReplicationBytes: 'ReplicationBytes',
+  /**
+   * Source versions HeadObject shows no replication rule covers (no `x-amz-replication-status`: a filter gap, a
+   * disabled or deleted rule). Dimension SourceBucket only. Unit Count.
+   */
+  UntrackedWrites: 'UntrackedWrites',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
@@ -48,4 +53,5 @@ export const METRIC_UNIT: Record<MetricName, 'Count' | 'Bytes' | 'Seconds' | 'By
   ReplicationLatency: 'Seconds',
   OverdueReplications: 'Count',
   ReplicationBytes: 'Bytes',
+  UntrackedWrites: 'Count',
 };

@@ -53,7 +53,7 @@ export type ReplicationStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REPLICA';
  * it must not be reported as overdue); `NOT_FOUND` (404) or `FORBIDDEN` (403) when S3 would not say.
  * The last two settle nothing; they are recorded so that the version is not asked about every minute.
  */
-export type CheckOutcome = ReplicationStatus | 'NONE' | 'NOT_FOUND' | 'FORBIDDEN';
+export type CheckOutcome = ReplicationStatus | 'NONE' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNKNOWN';
 
 export interface StatusCheck {
   readonly type: 'check';

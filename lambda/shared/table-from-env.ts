@@ -11,7 +11,6 @@ export function tableAndInspectorFromEnv(config: RuntimeConfig): { store: Dynamo
     store: new DynamoRecordStore({
       client: new DynamoDBClient({}),
       tableName: requireEnv(ENV.tableName),
-      pendingIndexName: process.env[ENV.pendingIndexName],
       retentionHours: config.retentionHours,
     }),
     inspector: new S3ObjectInspector(new S3ClientsByBucket(config.agentRoles)),

@@ -6,19 +6,20 @@
  * lambda/core/record.ts), stored as a Map `{at: N, tie: S, what: S, bytes?: N, requestedAt?: N, byReplication?: N}`.
  * TTL attribute `expiresAt` (epoch seconds), written on every update.
  *
- * GSI `pending` (sparse): partition key `pendingShard` (S, "0".."15"), sort key `pendingSince` (N, epoch ms of
- * the source write), projection ALL. Set by a write to a configured source bucket, removed by the sweep once
- * every pair of the version is final (the sweep then records `reported`, the final states it published).
+ * GSI `due` (KEYS_ONLY): partition `dueShard` (S, "0".."15" = pendingShardOf(key, versionId)), sort `dueAt` (N, epoch
+ * ms). Set once (`if_not_exists`) by the drain's write to a configured source bucket's slot: dueAt = max(source time +
+ * overdue, drain time + 60 s), so a late source event still crosses the sweep's window after its cursor. Never removed
+ * (TTL removes the item): the sweep reads only the entries whose dueAt crosses (cursor, now], never the backlog.
+ *
+ * GSI `attention` (sparse, INCLUDE attnState): partition `attnShard` (S, same shard), sort `attnSince` (N, source time
+ * ms), `attnState` "OVERDUE" | "FAILED". Written and removed only by the sweep: the versions that need looking at
+ * again (overdue) or that `status`/`redrive` show (failed).
+ *
+ * The sweep's cursor is one item (SWEEP_CURSOR): every due entry with dueAt ≤ `through` has been evaluated at least
+ * once after it crossed. It carries no slot and no index attribute, so no reader of versions sees it.
  */
 export const TABLE_KEY = { partition: 'pk', sort: 'sk' } as const;
 export const TTL_ATTRIBUTE = 'expiresAt';
-export const PENDING_INDEX = {
-  name: 'pending',
-  partitionKey: 'pendingShard',
-  sortKey: 'pendingSince',
-  projection: 'ALL',
-  shards: 16,
-} as const;
 /** Versions are spread over this many index partitions (hot-partition safety at high write rates). */
 export const SHARDS = 16;
 export const DUE_INDEX = {
@@ -80,7 +81,6 @@ export function tableDefinition(tableName: string) {
 /** The environment variables the CDK stack sets on the functions. */
 export const ENV = {
   tableName: 'TABLE_NAME',
-  pendingIndexName: 'PENDING_INDEX_NAME',
   dueIndexName: 'DUE_INDEX_NAME',
   attentionIndexName: 'ATTENTION_INDEX_NAME',
   config: 'CONFIG_JSON',
@@ -90,8 +90,8 @@ export const ENV = {
   logLevel: 'LOG_LEVEL',
 } as const;
 
-/** The shard of a version in the pending index: a stable hash of (key, versionId). */
-export function pendingShardOf(key: string, versionId: string, shards: number = PENDING_INDEX.shards): string {
+/** The shard of a version in the `due` and `attention` indexes: a stable hash of (key, versionId). */
+export function pendingShardOf(key: string, versionId: string, shards: number = SHARDS): string {
   let hash = 2166136261;
   const text = `${key}\u0000${versionId}`;
   for (let i = 0; i < text.length; i++) {

@@ -1,30 +1,45 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchMetricsSink } from '../adapters/metrics';
+import type { Context } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3ClientsByBucket, S3ObjectInspector } from '../adapters/s3';
+import { DynamoSweepWrites } from '../adapters/sweep-writes';
+import { TableReader } from '../adapters/table-reader';
 import { METRICS_NAMESPACE } from '../core/metric-names';
-import { tableAndInspectorFromEnv } from '../shared/table-from-env';
+import { requireEnv } from '../shared/clients';
 import { createLogger } from '../shared/log';
 import { parseRuntimeConfig } from '../shared/runtime-config';
 import { ENV } from '../shared/table-schema';
+import { EmfSweepMetrics } from './emf-metrics';
 import { createSweepHandler, type SweepSummary } from './sweep';
 
 export { createSweepHandler } from './sweep';
 
+let context: Context | undefined;
 let sweep: (() => Promise<SweepSummary>) | undefined;
 
 function build(): () => Promise<SweepSummary> {
   const config = parseRuntimeConfig(process.env[ENV.config]);
+  const client = new DynamoDBClient({});
+  const tableName = requireEnv(ENV.tableName);
   return createSweepHandler({
-    ...tableAndInspectorFromEnv(config),
-    metrics: new CloudWatchMetricsSink(new CloudWatchClient({})),
+    reader: new TableReader({
+      client,
+      tableName,
+      dueIndexName: process.env[ENV.dueIndexName],
+      attentionIndexName: process.env[ENV.attentionIndexName],
+    }),
+    writes: new DynamoSweepWrites({ client, tableName, retentionHours: config.retentionHours }),
+    inspector: new S3ObjectInspector(new S3ClientsByBucket(config.agentRoles)),
+    metrics: new EmfSweepMetrics(process.env[ENV.metricsNamespace] || METRICS_NAMESPACE),
     pairs: config.pairs,
     overdueMillis: config.overdueMinutes * 60_000,
-    namespace: process.env[ENV.metricsNamespace] || METRICS_NAMESPACE,
+    remainingMillis: () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
     logger: createLogger('sweep'),
   });
 }
 
-/** Invoked by the every-minute schedule; the event carries nothing the sweep needs. */
-export async function handler(): Promise<SweepSummary> {
+/** Invoked by the every-minute schedule; the event carries nothing the sweep needs, the context its deadline. */
+export async function handler(_event: unknown, lambdaContext?: Context): Promise<SweepSummary> {
+  context = lambdaContext;
   sweep ??= build();
   return sweep();
 }

@@ -1,3 +1,21 @@
+/**
+ * The sweep, run every minute. Its work per run is proportional to the versions whose overdue time falls in this
+ * run's window plus the versions already needing attention — never to the pending backlog:
+ * 1. Window (cursor, now]: per shard, Query the KEYS_ONLY `due` index for dueAt in the window, BatchGet the records.
+ * 2. The `attention` set (overdue and failed versions the sweep marked before): Query every shard, BatchGet.
+ * Each record is evaluated by the core at `now`:
+ * - every pair final: nothing to publish (the deciding write did); failed ones are marked FAILED in `attention`,
+ *   completed ones leave it;
+ * - OVERDUE: HeadObject on the source version and on the version in each destination that has no outcome yet
+ *   (issue 8.3), at most every `recheckMillis` per bucket; each answer is a `c:<bucket>` check write that returns
+ *   the item as it was, so the outcomes of exactly that write are published (lambda/core/outcomes.ts), with the
+ *   version's attention entry set in the same UpdateItem. A source with no replication status is `untracked`.
+ * `OverdueReplications` (current count per configured pair, zeros included) is published at the end of a full run.
+ * The cursor moves only after the window is done: the window is worked in slices and a run that runs short of time
+ * (or dies) advances it only to the end of the last finished slice. Re-doing a slice is harmless — check writes are
+ * conditional, their outcomes come from the item the write changed, attention marks are idempotent — so a stopped run
+ * loses nothing and doubles nothing.
+ */
 import {
   applyChange,
   changeFor,
@@ -9,236 +27,255 @@ import {
   type ReplicationPair,
   type VersionRecord,
 } from '../core';
-import { DIMENSION_DEST_BUCKET, DIMENSION_SOURCE_BUCKET, METRIC, METRICS_NAMESPACE, METRIC_UNIT, type MetricName } from '../core/metric-names';
-import type { RecordStore, StoredRecord } from '../adapters/dynamodb';
-import { MAX_VALUES_PER_DATUM, type MetricDatum, type MetricsSink } from '../adapters/metrics';
+import { outcomesOf, type Outcome } from '../core/outcomes';
+import type { StoredRecord } from '../adapters/dynamodb';
 import type { ObjectInspector } from '../adapters/s3';
+import type { VersionKey } from '../adapters/table-reader';
+import type { Attention, SweepWrites } from '../adapters/sweep-writes';
 import { mapLimit } from '../shared/concurrency';
 import { errorFields, type Logger } from '../shared/log';
-import { PENDING_INDEX } from '../shared/table-schema';
+import { SHARDS } from '../shared/table-schema';
+
+/** What the sweep reads (lambda/adapters/table-reader.ts). */
+export interface SweepReader {
+  due(shard: string, afterExclusive: number, throughInclusive: number): AsyncIterable<VersionKey & { dueAt: number }>;
+  attention(shard: string): AsyncIterable<VersionKey>;
+  get(keys: readonly VersionKey[]): Promise<StoredRecord[]>;
+  cursor(): Promise<number>;
+}
+
+/** Where outcomes and the overdue gauge go: EMF in the cloud (emf-sink.ts), a recorder in tests and the harness. */
+export interface SweepMetrics {
+  /** Outcomes of one write, published at once. */
+  outcomes(outcomes: readonly Outcome[]): void;
+  /** The current overdue count of every configured pair. */
+  overdue(counts: readonly { source: string; destination: string; count: number }[]): void;
+}
 
 export interface SweepDependencies {
-  readonly store: RecordStore;
-  /** HeadObject for overdue versions; without it (offline replay) overdue versions are not re-checked. */
+  readonly reader: SweepReader;
+  readonly writes: SweepWrites;
+  /** HeadObject; without it (offline replay) overdue versions are not re-checked. */
   readonly inspector?: Pick<ObjectInspector, 'head'>;
-  readonly metrics: MetricsSink;
+  readonly metrics: SweepMetrics;
   readonly pairs: readonly ReplicationPair[];
   readonly overdueMillis: number;
   readonly logger: Logger;
-  readonly namespace?: string;
   readonly now?: () => number;
+  /** Lambda's `context.getRemainingTimeInMillis`; the run stops starting work below `reserveMillis`. */
+  readonly remainingMillis?: () => number;
+  readonly reserveMillis?: number;
   readonly shards?: number;
-  /** An overdue version is re-checked with HeadObject at most this often. Default 5 minutes. */
+  /** A bucket's version is asked about with HeadObject at most this often. Default 5 minutes. */
   readonly recheckMillis?: number;
+  /** The window is worked in slices of this length, so a stopped run keeps what it finished. Default 1 minute. */
+  readonly sliceMillis?: number;
   readonly concurrency?: number;
 }
 
 export interface SweepSummary {
-  /** Evaluation time (ISO). */
   readonly asOf: string;
-  /** The closed minute the metrics are stamped with (ISO). */
-  readonly minute: string;
-  scanned: number;
-  /** Records taken out of the pending index (every pair final). */
-  settled: number;
+  /** The cursor after the run (ISO), and whether the whole window was done. */
+  cursor: string;
+  complete: boolean;
+  /** Records read: from the window, from the attention set. */
+  dueRead: number;
+  attentionRead: number;
   completed: number;
   failed: number;
-  pending: number;
   overdue: number;
+  untracked: number;
   /** HeadObject calls and what they said. */
   checked: number;
   notFound: number;
   forbidden: number;
+  unknownStatus: number;
   checkErrors: number;
   /** Records whose origin is not a configured source (left alone). */
   unattributed: number;
-  metricData: number;
-}
-
-interface PairTotals {
-  completed: number;
-  failed: number;
-  overdue: number;
-  bytes: number;
-  latencies: Map<number, number>;
-  speeds: Map<number, number>;
+  /** Outcomes published by the sweep's own check writes. */
+  published: number;
+  writes: number;
 }
 
 const FINAL = new Set(['COMPLETED', 'FAILED']);
-export const signatureOf = (states: readonly PairState[]): string => states.map((s) => `${s.destination}=${s.state}`).join(',');
+const pairId = (s: { source: string; destination: string }) => `${s.source}>${s.destination}`;
 
-/**
- * The sweep, run every minute. It reads only the sparse `pending` index (never the whole table):
- * - every pending version is evaluated by the core at `now`;
- * - an OVERDUE one is re-checked with HeadObject on its source version (through the agent role for remote
- *   accounts); the status goes into the record's `c:` slot with the same conditional write as any event.
- *   403 and 404 are counted and logged, and the record stays pending/overdue: nothing is deleted;
- * - a version whose pairs are all final is counted (completed, failed, bytes, latency, speed) and taken out
- *   of the index, remembering what was reported so that a re-found record is never counted twice;
- * - per pair, the minute's figures are published with PutMetricData (batched at 1,000 metrics per call),
- *   stamped with the minute that just closed, with units; OverdueReplications is the current count. Pairs with
- *   nothing to report still get zeros, so alarms see data rather than "missing".
- * Metrics are published before records are settled: a crash in between repeats a count, never loses one.
- */
+class OutOfTime extends Error {}
+
 export function createSweepHandler(deps: SweepDependencies): () => Promise<SweepSummary> {
   const pairIndex = indexPairs(deps.pairs);
-  const { store, logger } = deps;
+  const { reader, writes, logger, metrics } = deps;
   const now = deps.now ?? Date.now;
-  const shards = deps.shards ?? PENDING_INDEX.shards;
+  const shards = Array.from({ length: deps.shards ?? SHARDS }, (_, i) => String(i));
   const recheck = deps.recheckMillis ?? 5 * 60_000;
+  const slice = deps.sliceMillis ?? 60_000;
+  const reserve = deps.reserveMillis ?? 15_000;
   const limit = deps.concurrency ?? 16;
-  const namespace = deps.namespace ?? METRICS_NAMESPACE;
 
   return async () => {
     const at = now();
-    const minute = Math.floor(at / 60_000) * 60_000 - 60_000;
+    const from = await reader.cursor();
     const summary: SweepSummary = {
-      asOf: new Date(at).toISOString(),
-      minute: new Date(minute).toISOString(),
-      scanned: 0, settled: 0, completed: 0, failed: 0, pending: 0, overdue: 0,
-      checked: 0, notFound: 0, forbidden: 0, checkErrors: 0, unattributed: 0, metricData: 0,
+      asOf: new Date(at).toISOString(), cursor: new Date(from).toISOString(), complete: false,
+      dueRead: 0, attentionRead: 0, completed: 0, failed: 0, overdue: 0, untracked: 0,
+      checked: 0, notFound: 0, forbidden: 0, unknownStatus: 0, checkErrors: 0, unattributed: 0, published: 0, writes: 0,
     };
-    const totals = new Map<string, PairTotals>();
-    for (const p of deps.pairs) totals.set(`${p.source}>${p.destination}`, emptyTotals());
-    const toSettle: { record: VersionRecord; signature: string }[] = [];
+    const overdue = new Map<string, number>();
+    for (const p of deps.pairs) overdue.set(pairId(p), 0);
+    const visited = new Set<string>();
+    const timeLeft = () => {
+      if (deps.remainingMillis && deps.remainingMillis() < reserve) throw new OutOfTime();
+    };
 
-    const recheckRecord = async (record: VersionRecord, source: string): Promise<VersionRecord> => {
-      const check = record.slots[`c:${source}`];
-      if (!deps.inspector || (check && check.at > at - recheck)) return record;
+    const publish = (outcomes: readonly Outcome[]) => {
+      if (outcomes.length === 0) return;
+      metrics.outcomes(outcomes);
+      summary.published += outcomes.length;
+      for (const o of outcomes) if (o.kind === 'completed' || o.kind === 'failed' || o.kind === 'untracked') summary[o.kind]++;
+    };
+
+    /** HeadObject of the version in `bucket` → the check status to record, or undefined when S3 did not answer. */
+    const ask = async (record: VersionRecord, bucket: string, role: 'source' | 'destination'): Promise<CheckOutcome | undefined> => {
+      const where = { bucket, role, key: record.key, versionId: record.versionId };
       summary.checked++;
-      const where = { bucket: source, key: record.key, versionId: record.versionId };
       let result;
       try {
-        result = await deps.inspector.head(source, record.key, record.versionId);
+        result = await deps.inspector!.head(bucket, record.key, record.versionId);
       } catch (error) {
         summary.checkErrors++;
         logger.error('HeadObject failed; the version stays overdue', { ...where, ...errorFields(error) });
-        return record;
+        return undefined;
       }
-      let status: CheckOutcome;
-      if (result.outcome !== 'found') {
-        summary[result.outcome === 'forbidden' ? 'forbidden' : 'notFound']++;
-        logger.error(
-          result.outcome === 'forbidden'
-            ? 'HeadObject denied (403): check the sweep role / agent role s3:GetObject*; the version stays overdue'
-            : 'HeadObject found no such version (404): deleted or never written; the version stays overdue until it expires',
-          where,
-        );
-        status = result.outcome === 'forbidden' ? 'FORBIDDEN' : 'NOT_FOUND';
-      } else if (!result.status) {
-        logger.warn('source version has no replication status: no replication rule applies to it; no longer tracked', where);
-        status = 'NONE';
-      } else {
-        status = result.status;
+      if (result.outcome === 'forbidden') {
+        summary.forbidden++;
+        logger.error('HeadObject denied (403): check the sweep role / agent role s3:GetObject*; the version stays overdue', where);
+        return 'FORBIDDEN';
       }
-      // Recorded whatever the answer, so that the next check waits `recheck` (a 403 storm costs one
-      // write per version per interval, not a HeadObject per version every minute).
-      const change = changeFor({ type: 'check', ...where, at, status })!;
-      await store.apply(change);
-      return applyChange(record, change);
+      if (result.outcome === 'not-found') {
+        summary.notFound++;
+        logger.error('HeadObject found no such version (404)', where);
+        return 'NOT_FOUND';
+      }
+      if (result.unknownStatus !== undefined) {
+        summary.unknownStatus++;
+        logger.warn('unknown x-amz-replication-status; the version stays pending', { ...where, status: result.unknownStatus });
+        return 'UNKNOWN';
+      }
+      if (!result.status) {
+        if (role === 'source') logger.warn('source version has no replication status: no replication rule applies to it (untracked)', where);
+        return 'NONE';
+      }
+      return result.status;
     };
+
+    const attentionFor = (states: readonly PairState[]): Attention | null => {
+      if (states.length === 0) return null;
+      const since = states[0].sourceAt;
+      if (states.some((s) => !FINAL.has(s.state))) return { state: 'OVERDUE', since };
+      return states.some((s) => s.state === 'FAILED') ? { state: 'FAILED', since } : null;
+    };
+
+    const evaluate = (record: VersionRecord) => evaluateRecord(record, pairIndex, { at, overdueMillis: deps.overdueMillis });
 
     const visit = async (stored: StoredRecord) => {
-      summary.scanned++;
+      const id = `${stored.record.key}\u0000${stored.record.versionId}`;
+      if (visited.has(id)) return;
+      visited.add(id);
       let record = stored.record;
-      let states = evaluateRecord(record, pairIndex, { at, overdueMillis: deps.overdueMillis });
-      if (states.length === 0) {
-        // A version HeadObject showed no rule replicates (its settle failed last time): just take it out.
-        const origin = originOf(record, pairIndex);
-        if (origin && record.slots[`c:${origin.bucket}`]?.what === 'NONE') toSettle.push({ record, signature: '' });
-        else summary.unattributed++;
-        return;
+      let states = evaluate(record);
+      if (states.length === 0 && !originOf(record, pairIndex)) summary.unattributed++;
+      const wrote = { attention: false };
+      if (deps.inspector && states.some((s) => s.state === 'OVERDUE')) {
+        const source = states[0].source;
+        const buckets: { bucket: string; role: 'source' | 'destination' }[] = [{ bucket: source, role: 'source' }];
+        for (const s of states) if (!FINAL.has(s.state)) buckets.push({ bucket: s.destination, role: 'destination' });
+        const due = buckets.filter(({ bucket }) => !(record.slots[`c:${bucket}`]?.at > at - recheck));
+        const answers = await Promise.all(due.map(async ({ bucket, role }) => ({ bucket, status: await ask(record, bucket, role) })));
+        const changes = answers.flatMap(({ bucket, status }) =>
+          status ? [changeFor({ type: 'check', bucket, key: record.key, versionId: record.versionId, at, status })!] : [],
+        );
+        // The attention entry the version will need once every answer is in, written with each check.
+        let predicted = record;
+        for (const change of changes) predicted = applyChange(predicted, change);
+        const attention = attentionFor(evaluate(predicted));
+        for (const change of changes) {
+          const result = await writes.check(change, `sweep:${at}:${change.slot}`, attention);
+          summary.writes++;
+          wrote.attention = true;
+          if (!result.applied) continue;
+          const before = result.before ?? record;
+          publish(outcomesOf(before, applyChange(before, change), pairIndex));
+        }
+        record = predicted;
+        states = evaluate(record);
       }
-      if (states.some((s) => s.state === 'OVERDUE')) {
-        record = await recheckRecord(record, originOf(record, pairIndex)!.bucket);
-        if (record !== stored.record) states = evaluateRecord(record, pairIndex, { at, overdueMillis: deps.overdueMillis });
-      }
-      if (states.every((s) => FINAL.has(s.state))) {
-        const signature = signatureOf(states);
-        if (stored.reported !== signature) for (const s of states) count(totals, s, summary);
-        toSettle.push({ record, signature });
-        return;
+      const attention = attentionFor(states);
+      const same =
+        attention === null ? stored.attention === undefined : stored.attention?.state === attention.state && stored.attention.since === attention.since;
+      if (!wrote.attention && !same) {
+        await writes.mark(record.key, record.versionId, attention);
+        summary.writes++;
       }
       for (const s of states) {
-        if (s.state === 'OVERDUE') {
-          summary.overdue++;
-          totalsOf(totals, s).overdue++;
-        } else if (s.state === 'PENDING') summary.pending++;
+        if (s.state !== 'OVERDUE') continue;
+        summary.overdue++;
+        overdue.set(pairId(s), (overdue.get(pairId(s)) ?? 0) + 1);
       }
     };
 
-    const shardIds = Array.from({ length: shards }, (_, i) => String(i));
-    await mapLimit(shardIds, 4, async (shard) => {
-      const batch: StoredRecord[] = [];
-      for await (const stored of store.pending(shard)) batch.push(stored);
-      await mapLimit(batch, limit, visit);
-    });
+    const readAndVisit = async (keys: VersionKey[], count: 'dueRead' | 'attentionRead') => {
+      const fresh = keys.filter((k) => !visited.has(`${k.key}\u0000${k.versionId}`));
+      if (fresh.length === 0) return;
+      const records = await reader.get(fresh);
+      summary[count] += records.length;
+      await mapLimit(records, limit, async (stored) => {
+        timeLeft();
+        await visit(stored);
+      });
+    };
 
-    const data = metricData(totals, minute);
-    summary.metricData = data.length;
-    await deps.metrics.put(namespace, data);
-    await mapLimit(toSettle, limit, async ({ record, signature }) => {
-      if (await store.settle(record.key, record.versionId, signature)) summary.settled++;
-    });
+    let through = from;
+    try {
+      // 1. The window, slice by slice: the cursor may stop at the end of any finished slice.
+      // A long gap (first run, an outage) is worked in at most 10 slices, not one per minute since the epoch.
+      const step = Math.max(slice, Math.ceil((at - from) / 10));
+      for (let end = Math.min(at, from + step); through < at; end = Math.min(at, end + step)) {
+        timeLeft();
+        const start = through;
+        await mapLimit(shards, 4, async (shard) => {
+          const keys: VersionKey[] = [];
+          for await (const entry of reader.due(shard, start, end)) keys.push(entry);
+          await readAndVisit(keys, 'dueRead');
+        });
+        through = end;
+      }
+      // 2. The versions already needing attention.
+      await mapLimit(shards, 4, async (shard) => {
+        const keys: VersionKey[] = [];
+        for await (const entry of reader.attention(shard)) keys.push(entry);
+        await readAndVisit(keys, 'attentionRead');
+      });
+      summary.complete = true;
+    } catch (error) {
+      if (!(error instanceof OutOfTime)) throw error;
+      logger.warn('sweep ran short of time; the cursor keeps what was finished and the next run goes on from there', {
+        through: new Date(through).toISOString(),
+      });
+    }
+    if (through > from) {
+      if (await writes.advanceCursor(from, through)) summary.cursor = new Date(through).toISOString();
+      else logger.warn('sweep cursor moved by another run; left as it is', { from, through });
+      summary.writes++;
+    }
+    // A partial run saw only part of the overdue set: publishing its count would understate it.
+    if (summary.complete) {
+      metrics.overdue([...overdue].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, count]) => {
+        const [source, destination] = id.split('>');
+        return { source, destination, count };
+      }));
+    }
     logger.info('sweep done', { ...summary });
     return summary;
   };
-}
-
-function emptyTotals(): PairTotals {
-  return { completed: 0, failed: 0, overdue: 0, bytes: 0, latencies: new Map(), speeds: new Map() };
-}
-
-function totalsOf(totals: Map<string, PairTotals>, s: PairState): PairTotals {
-  const id = `${s.source}>${s.destination}`;
-  let t = totals.get(id);
-  if (!t) totals.set(id, (t = emptyTotals()));
-  return t;
-}
-
-function count(totals: Map<string, PairTotals>, s: PairState, summary: SweepSummary): void {
-  const t = totalsOf(totals, s);
-  if (s.state === 'FAILED') {
-    t.failed++;
-    summary.failed++;
-    return;
-  }
-  t.completed++;
-  summary.completed++;
-  t.bytes += s.bytes;
-  if (s.latencySeconds !== null) {
-    t.latencies.set(s.latencySeconds, (t.latencies.get(s.latencySeconds) ?? 0) + 1);
-    if (s.latencySeconds > 0 && s.bytes > 0) {
-      const speed = Math.round(s.bytes / s.latencySeconds);
-      t.speeds.set(speed, (t.speeds.get(speed) ?? 0) + 1);
-    }
-  }
-}
-
-/** One datum per metric per pair; value distributions as Values/Counts, at most 150 distinct values per datum. */
-export function metricData(totals: Map<string, PairTotals>, minute: number): MetricDatum[] {
-  const data: MetricDatum[] = [];
-  const Timestamp = new Date(minute);
-  for (const [id, t] of [...totals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const [source, destination] = id.split('>');
-    const Dimensions = [
-      { Name: DIMENSION_SOURCE_BUCKET, Value: source },
-      { Name: DIMENSION_DEST_BUCKET, Value: destination },
-    ];
-    const single = (name: MetricName, Value: number) => data.push({ MetricName: name, Dimensions, Timestamp, Unit: METRIC_UNIT[name], Value });
-    const distribution = (name: MetricName, values: Map<number, number>) => {
-      const entries = [...values].sort((a, b) => a[0] - b[0]);
-      for (let i = 0; i < entries.length; i += MAX_VALUES_PER_DATUM) {
-        const chunk = entries.slice(i, i + MAX_VALUES_PER_DATUM);
-        data.push({ MetricName: name, Dimensions, Timestamp, Unit: METRIC_UNIT[name], Values: chunk.map((e) => e[0]), Counts: chunk.map((e) => e[1]) });
-      }
-    };
-    single(METRIC.ReplicationObjects, t.completed);
-    single(METRIC.ReplicationBytes, t.bytes);
-    single(METRIC.FailedReplications, t.failed);
-    single(METRIC.OverdueReplications, t.overdue);
-    distribution(METRIC.ReplicationLatency, t.latencies);
-    distribution(METRIC.ReplicationSpeed, t.speeds);
-  }
-  return data;
 }

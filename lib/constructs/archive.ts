@@ -11,7 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults';
 import { REPORTED_ATTRIBUTE } from '../../lambda/shared/table-schema';
-import { ENV, TABLE } from '../names';
+import { ENV } from '../names';
 import { HandlerFunction } from './handler-function';
 
 export interface ArchiveProps {
@@ -119,7 +119,6 @@ export class Archive extends Construct {
             dynamodb: {
               NewImage: {
                 [REPORTED_ATTRIBUTE]: { S: lambda.FilterRule.exists() },
-                [TABLE.pendingPartitionKey]: { S: lambda.FilterRule.notExists() },
               },
             },
           }),

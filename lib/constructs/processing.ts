@@ -33,8 +33,8 @@ export interface ProcessingProps {
  * The two handlers of the pipeline, each with only the permissions it uses:
  * - drain: SQS event source mapping (batches of 100, 5 s window, partial batch responses, maxConcurrency from the
  *   config) → one conditional UpdateItem per event; HeadObject only as the version-id fallback.
- * - sweep: every minute, Query the `pending` index, re-check overdue versions with HeadObject, UpdateItem/GetItem,
- *   PutMetricData in the CRRMonitor namespace only.
+ * - sweep: every minute, Query the `due` and `attention` indexes, GetItem (cursor) / BatchGetItem / UpdateItem, re-check
+ *   overdue versions with HeadObject; metrics go out as EMF log lines (no cloudwatch:PutMetricData grant).
  */
 export class Processing extends Construct {
   readonly drain: HandlerFunction;
@@ -47,7 +47,8 @@ export class Processing extends Construct {
     super(scope, id);
     const environment = {
       [ENV.tableName]: props.table.tableName,
-      [ENV.pendingIndexName]: TABLE.pendingIndex,
+      [ENV.dueIndexName]: TABLE.dueIndex,
+      [ENV.attentionIndexName]: TABLE.attentionIndex,
       [ENV.config]: props.handlerConfigJson,
       [ENV.metricsNamespace]: METRICS_NAMESPACE,
       [ENV.dlqUrl]: props.deadLetterQueue.queueUrl,
@@ -97,24 +98,16 @@ export class Processing extends Construct {
     });
     this.sweepRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'ReadPendingIndex',
+        sid: 'ReadDueAndAttentionIndexes',
         actions: ['dynamodb:Query'],
-        resources: [`${props.table.tableArn}/index/${TABLE.pendingIndex}`],
+        resources: [TABLE.dueIndex, TABLE.attentionIndex].map((index) => `${props.table.tableArn}/index/${index}`),
       }),
     );
     this.sweepRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadAndMarkRecords',
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
         resources: [props.table.tableArn],
-      }),
-    );
-    this.sweepRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'PublishCrrMonitorMetricsOnly',
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
       }),
     );
     this.schedule = new events.Rule(this, 'Schedule', {

@@ -11,7 +11,9 @@ export interface ReplicationStoreProps {
 /**
  * The replication records: one item per object version (and per pair), written by the drain with single atomic
  * UpdateItems, expired by TTL on `expiresAt` (epoch seconds, written by the drain: now + retentionHours).
- * The sparse `pending` index holds only records still waiting for a replica, so the sweep reads only those.
+ * Two indexes, each projecting only what its reader needs (lambda/shared/table-schema.ts): `due` (KEYS_ONLY, written
+ * once per version) lets the sweep read just the versions crossing the overdue threshold; the sparse `attention`
+ * (the sweep's own writes, INCLUDE attnState) holds the overdue and failed ones.
  * On-demand capacity (traffic follows the workload), point-in-time recovery, AWS-owned encryption.
  * The records are working state with a 24-hour default life: the table is deleted with the stack.
  */
@@ -31,10 +33,17 @@ export class ReplicationStore extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.table.addGlobalSecondaryIndex({
-      indexName: TABLE.pendingIndex,
-      partitionKey: { name: TABLE.pendingPartitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: TABLE.pendingSortKey, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.ALL,
+      indexName: TABLE.dueIndex,
+      partitionKey: { name: TABLE.duePartitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.dueSortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE.attentionIndex,
+      partitionKey: { name: TABLE.attentionPartitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.attentionSortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [TABLE.attentionState],
     });
   }
 }

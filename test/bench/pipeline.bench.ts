@@ -8,11 +8,13 @@
 import { PublishBatchCommand } from '@aws-sdk/client-sns';
 import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
-import { RecordingMetricsSink } from '../../lambda/adapters/metrics';
+import { DynamoSweepWrites } from '../../lambda/adapters/sweep-writes';
+import { TableReader } from '../../lambda/adapters/table-reader';
 import { createDrainHandler } from '../../lambda/drain/drain';
 import { createLogger } from '../../lambda/shared/log';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
 import { DEMO_RULES } from '../../tools/local-pipeline/workload';
+import { RecordingSweepMetrics } from '../../tools/local-pipeline/sweep';
 import { CallCounter, localClients } from '../../tools/local-pipeline/clients';
 import { startEmulators } from '../../tools/local-pipeline/emulators';
 import { LocalEventSource } from '../../tools/local-pipeline/event-source';
@@ -65,11 +67,13 @@ async function main() {
     const ddbWrites = calls.get('dynamodb.UpdateItemCommand');
     const drainCalls = calls.get('sqs.ReceiveMessageCommand') + calls.get('sqs.DeleteMessageBatchCommand') + calls.total((n) => n.startsWith('dynamodb.') && !/CreateTable|DescribeTable/.test(n));
 
-    const metrics = new RecordingMetricsSink();
+    const metrics = new RecordingSweepMetrics();
     const before = calls.total();
     const t2 = Date.now();
+    const table = { client: monitor.dynamodb, tableName: resources.tableName };
     const summary = await createSweepHandler({
-      store,
+      reader: new TableReader(table),
+      writes: new DynamoSweepWrites({ ...table, retentionHours: 24 }),
       inspector: { head: async () => ({ outcome: 'found', status: 'PENDING' }) },
       metrics,
       pairs: DEMO_RULES.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination }))),
@@ -77,7 +81,7 @@ async function main() {
       logger: createLogger('sweep', 'warn'),
     })();
     const sweepSeconds = (Date.now() - t2) / 1000;
-    const sweepCalls = calls.total() - before + metrics.requests.length + summary.checked;
+    const sweepCalls = calls.total() - before + summary.checked;
 
     const line = (label: string, value: string) => console.log(`${label.padEnd(44)} ${value}`);
     console.log(`\ncrr-monitor pipeline benchmark (node ${process.version}, ${require('node:os').cpus().length} CPUs, dynalite + fauxqs on loopback)`);
@@ -90,8 +94,8 @@ async function main() {
     line('drain: DynamoDB writes per event', (ddbWrites / c.events).toFixed(3));
     line('drain: AWS calls per event (SQS + DynamoDB)', (drainCalls / c.events).toFixed(3));
     line('drain: applied / duplicates / failed / DLQ', `${c.applied} / ${c.unchanged} / ${c.failed} / ${c.deadLettered}`);
-    line('sweep: pending read / settled / overdue', `${summary.scanned} / ${summary.settled} / ${summary.overdue} in ${sweepSeconds.toFixed(1)} s`);
-    line('sweep: AWS calls (Query, UpdateItem, HeadObject, PutMetricData)', String(sweepCalls));
+    line('sweep: due read / attention read / overdue', `${summary.dueRead} / ${summary.attentionRead} / ${summary.overdue} in ${sweepSeconds.toFixed(1)} s`);
+    line('sweep: AWS calls (GetItem, Query, BatchGetItem, UpdateItem, HeadObject)', String(sweepCalls));
     line('all monitor calls per event, sweep included', ((drainCalls + sweepCalls) / c.events).toFixed(3));
   } finally {
     await emulators.stop();

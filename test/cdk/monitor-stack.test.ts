@@ -151,7 +151,7 @@ describe('MonitorStack: intake queue', () => {
 });
 
 describe('MonitorStack: table', () => {
-  test('pk/sk, on demand, PITR, TTL on expiresAt, sparse pending index, stream only with the archive', () => {
+  test('pk/sk, on demand, PITR, TTL on expiresAt, due (keys only) and attention indexes, stream only with the archive', () => {
     const expected = {
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -161,17 +161,29 @@ describe('MonitorStack: table', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       SSESpecification: { SSEEnabled: true },
+      // Each index projects only what its reader needs: keys for the sweep's window, the state for the attention set.
       GlobalSecondaryIndexes: [
         {
-          IndexName: 'pending',
+          IndexName: 'due',
           KeySchema: [
-            { AttributeName: 'pendingShard', KeyType: 'HASH' },
-            { AttributeName: 'pendingSince', KeyType: 'RANGE' },
+            { AttributeName: 'dueShard', KeyType: 'HASH' },
+            { AttributeName: 'dueAt', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: 'attention',
+          KeySchema: [
+            { AttributeName: 'attnShard', KeyType: 'HASH' },
+            { AttributeName: 'attnSince', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['attnState'] },
         },
       ],
-      AttributeDefinitions: Match.arrayWith([{ AttributeName: 'pendingSince', AttributeType: 'N' }]),
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'dueAt', AttributeType: 'N' },
+        { AttributeName: 'attnSince', AttributeType: 'N' },
+      ]),
     };
     t.hasResourceProperties('AWS::DynamoDB::Table', { ...expected, StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
     tm.hasResourceProperties('AWS::DynamoDB::Table', { ...expected, StreamSpecification: Match.absent() });
@@ -189,7 +201,8 @@ describe('MonitorStack: drain', () => {
     });
     const env = envOf(t, id);
     expect(env.TABLE_NAME).toEqual({ Ref: idOf(stack, stack.store.table) });
-    expect(env.PENDING_INDEX_NAME).toBe('pending');
+    expect(env.DUE_INDEX_NAME).toBe('due');
+    expect(env.ATTENTION_INDEX_NAME).toBe('attention');
     expect(env.METRICS_NAMESPACE).toBe('CRRMonitor');
     expect(env.DLQ_URL).toEqual({ Ref: idOf(stack, stack.intake.deadLetterQueue) });
     const config = JSON.parse(env.CONFIG_JSON as string);
@@ -255,19 +268,24 @@ describe('MonitorStack: sweep', () => {
     expect(fn.ReservedConcurrentExecutions).toBe(1);
     expect(fn.Timeout).toBeLessThan(60);
     t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: idOf(stack, stack.processing.sweep.fn) }, MaximumRetryAttempts: 0 });
-    expect(envOf(t, idOf(stack, stack.processing.sweep.fn)).PENDING_INDEX_NAME).toBe('pending');
+    expect(envOf(t, idOf(stack, stack.processing.sweep.fn)).DUE_INDEX_NAME).toBe('due');
   });
 
-  test('least privilege: Query on the pending index, Get/UpdateItem, PutMetricData only in CRRMonitor', () => {
+  test('least privilege: Query on the due and attention indexes, BatchGet/Get/UpdateItem, no PutMetricData', () => {
     t.hasResourceProperties('AWS::IAM::Role', { RoleName: 'crr-monitor-sweep-us-east-1' });
     const statements = statementsOfRole(t, idOf(stack, stack.processing.sweepRole));
     const query = statements.find((s) => actionsOf(s).includes('dynamodb:Query'))!;
-    expect(JSON.stringify(query.Resource)).toContain('/index/pending');
-    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
-    const metrics = statements.find((s) => actionsOf(s).includes('cloudwatch:PutMetricData'))!;
-    expect(metrics.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'CRRMonitor' } });
-    const wildcards = statements.filter((s) => s.Resource === '*');
-    expect(wildcards.flatMap(actionsOf)).toEqual(['cloudwatch:PutMetricData']);
+    expect(JSON.stringify(query.Resource)).toContain('/index/due');
+    expect(JSON.stringify(query.Resource)).toContain('/index/attention');
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    // Metrics go out as EMF log lines: no PutMetricData grant, and nothing on Resource '*'.
+    expect(statements.flatMap(actionsOf)).not.toContain('cloudwatch:PutMetricData');
+    expect(statements.filter((s) => s.Resource === '*')).toEqual([]);
     expect(statements.find((s) => actionsOf(s).includes('sts:AssumeRole'))!.Resource).toBe(
       `arn:aws:iam::${REMOTE_ACCOUNT}:role/crr-monitor-agent-read-us-east-1`,
     );
@@ -408,7 +426,7 @@ describe('MonitorStack: archive', () => {
     const mapping = Object.values(t.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: { Ref: idOf(stack, archive.handler.fn) } } }))[0];
     const patterns = mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
     expect(patterns).toEqual([
-      { eventName: ['MODIFY'], dynamodb: { NewImage: { reported: { S: [{ exists: true }] }, pendingShard: { S: [{ exists: false }] } } } },
+      { eventName: ['MODIFY'], dynamodb: { NewImage: { reported: { S: [{ exists: true }] } } } },
     ]);
     const role = (t.toJSON().Resources[idOf(stack, archive.handler.fn)].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = statementsOfRole(t, role);

@@ -12,7 +12,6 @@ import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { FirehoseArchiveSink } from '../../lambda/adapters/firehose';
 import { CloudWatchMetricsSink, type MetricDatum } from '../../lambda/adapters/metrics';
 import { S3ClientsByBucket, S3ObjectInspector } from '../../lambda/adapters/s3';
-import { metricData } from '../../lambda/sweep/sweep';
 
 const T = Date.parse('2026-11-20T10:15:28Z');
 const awsError = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
@@ -21,29 +20,31 @@ describe('DynamoDB: one conditional UpdateItem per event', () => {
   const write = changeFor({ type: 'write', bucket: 'src', key: 'a b+ü', versionId: 'v1', at: T, operation: 'PutObject', bytes: 7, byReplication: false })!;
   const failure = changeFor({ type: 'replication', notice: 'OperationFailedReplication', bucket: 'src', destination: 'dst', key: 'k', versionId: 'v', at: T, requestedAt: T - 5000, failureReason: 'DstKmsKeyNotFound' })!;
 
-  test('earliest slot: SET slot + TTL + pending attributes, condition keeps the smallest (at, tie)', () => {
-    const input = updateFor('table', write, 1_800_000_000, pendingMarkFor(write, new Set(['src'])));
+  const NOW = T + 60_000;
+  test('earliest slot: SET slot + TTL + due attributes, condition keeps the smallest (at, tie)', () => {
+    const input = updateFor('table', write, 1_800_000_000, pendingMarkFor(write, new Set(['src']), 15 * 60_000, NOW));
     expect(input).toEqual({
       TableName: 'table',
       Key: { pk: { S: 'a b+ü' }, sk: { S: 'v1' } },
-      UpdateExpression: 'SET #slot = :value, #ttl = :ttl, #shard = :shard, #since = :since',
+      UpdateExpression: 'SET #slot = :value, #ttl = :ttl, #shard = if_not_exists(#shard, :shard), #due = if_not_exists(#due, :due)',
       ConditionExpression: 'attribute_not_exists(#slot) OR #slot.#at > :at OR (#slot.#at = :at AND #slot.#tie > :tie)',
-      ExpressionAttributeNames: { '#slot': 'w:src', '#at': 'at', '#tie': 'tie', '#ttl': 'expiresAt', '#shard': 'pendingShard', '#since': 'pendingSince' },
+      ExpressionAttributeNames: { '#slot': 'w:src', '#at': 'at', '#tie': 'tie', '#ttl': 'expiresAt', '#shard': 'dueShard', '#due': 'dueAt' },
       ExpressionAttributeValues: {
         ':value': { M: { at: { N: String(T) }, tie: { S: '0|PutObject|7' }, what: { S: 'PutObject' }, bytes: { N: '7' }, byReplication: { N: '0' } } },
         ':at': { N: String(T) },
         ':tie': { S: '0|PutObject|7' },
         ':ttl': { N: '1800000000' },
         ':shard': { S: expect.stringMatching(/^([0-9]|1[0-5])$/) },
-        ':since': { N: String(T) },
+        ':due': { N: String(Math.max(T + 15 * 60_000, NOW + 60_000)) },
       },
     });
   });
 
   test('latest slot mirrors the condition; a replica bucket write sets no pending attributes', () => {
-    const input = updateFor('table', failure, 1, pendingMarkFor(failure, new Set(['src'])));
+    const input = updateFor('table', failure, 1, pendingMarkFor(failure, new Set(['src']), 15 * 60_000, T - 20 * 60_000));
     expect(input.ConditionExpression).toBe('attribute_not_exists(#slot) OR #slot.#at < :at OR (#slot.#at = :at AND #slot.#tie < :tie)');
-    expect(input.ExpressionAttributeValues[':since']).toEqual({ N: String(T - 5000) });
+    // Due when the source's request time (not the notice's) is 15 minutes old.
+    expect(input.ExpressionAttributeValues[':due']).toEqual({ N: String(T - 5000 + 15 * 60_000) });
     const replica = changeFor({ type: 'write', bucket: 'dst', key: 'k', versionId: 'v', at: T, operation: 'PutObject', byReplication: true })!;
     expect(pendingMarkFor(replica, new Set(['src']))).toBeUndefined();
     expect(updateFor('table', replica, 1).UpdateExpression).toBe('SET #slot = :value, #ttl = :ttl');
@@ -74,15 +75,6 @@ describe('CloudWatch metrics', () => {
     cw.restore();
   });
 
-  test('latency distributions go as Values/Counts, at most 150 distinct values per datum', () => {
-    const latencies = new Map(Array.from({ length: 200 }, (_, i) => [i + 1, 2] as [number, number]));
-    const data = metricData(new Map([['a>b', { completed: 400, failed: 0, overdue: 0, bytes: 0, latencies, speeds: new Map() }]]), T);
-    const latency = data.filter((d) => d.MetricName === 'ReplicationLatency');
-    expect(latency.map((d) => d.Values!.length)).toEqual([150, 50]);
-    expect(latency[0].Counts!.every((c) => c === 2)).toBe(true);
-    expect(latency.every((d) => d.Unit === 'Seconds' && (d.Timestamp as Date).getTime() === T)).toBe(true);
-    expect(latency[0].Dimensions).toEqual([{ Name: 'SourceBucket', Value: 'a' }, { Name: 'DestBucket', Value: 'b' }]);
-  });
 });
 
 describe('Firehose archive', () => {

@@ -44,9 +44,9 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     expect(drain.counters).toMatchObject({ messages: 5, events: 5, applied: 2, unchanged: 3, failed: 0, deadLettered: 0 });
     const stored = (await readAll(store)).get(`${key}\u0000v1`)!;
     expect(stored.record).toEqual(foldChanges(changesOf([source, replica])).get(`${key}\u0000v1`));
-    // A write to a configured source puts the version in the pending index; TTL is written.
-    expect(stored.pendingShard).toMatch(/^\d+$/);
-    expect(stored.pendingSince).toBe(T0);
+    // A write to a configured source puts the version in the due index (first seen at its overdue time); TTL is written.
+    expect(stored.dueShard).toMatch(/^\d+$/);
+    expect(stored.dueAt).toBeGreaterThanOrEqual(T0 + 15 * 60_000);
     const [state] = evaluateRecord(stored.record, indexPairs([{ source: SRC, destination: DST }]), { at: T0 + 60_000, overdueMillis: 900_000 });
     expect(state).toMatchObject({ state: 'COMPLETED', latencySeconds: 7, bytes: 48213 });
   });
@@ -174,8 +174,6 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
         }
         return real.apply(change, pending);
       },
-      pending: (shard) => real.pending(shard),
-      settle: (k, v, r) => real.settle(k, v, r),
       scan: () => real.scan(),
     };
     const drain = drainFor(env.h, flaky, [SRC]);

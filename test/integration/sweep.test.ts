@@ -1,13 +1,21 @@
 /**
- * The real sweep on dynalite, after the real drain: pending index, HeadObject re-checks (403/404 counted and
- * kept), settling, and the PutMetricData requests it makes.
+ * The real sweep on dynalite, after the real drain: the due window and cursor, HeadObject per destination (issue 8.3),
+ * the attention set, outcomes published by the sweep's own check writes (exactly once), untracked writes, and a sweep
+ * that dies half-way or runs out of time (nothing lost, nothing doubled).
+ *
+ * Times are relative to the real clock: the interim drain sets dueAt = max(source + overdue, now + 60 s).
  */
-import { METRIC } from '../../lambda/core/metric-names';
-import { RecordingMetricsSink, type MetricDatum } from '../../lambda/adapters/metrics';
+import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { slotToAttribute } from '../../lambda/adapters/dynamodb';
+import type { SlotChange } from '../../lambda/core';
 import type { HeadResult, ObjectInspector } from '../../lambda/adapters/s3';
+import { DynamoSweepWrites, type SweepWrites } from '../../lambda/adapters/sweep-writes';
+import { TableReader } from '../../lambda/adapters/table-reader';
 import { memoryLogger } from '../../lambda/shared/log';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
-import { eventBridgeWrite, replicationNotification } from '../../tools/local-pipeline/events';
+import { eventBridgeWrite } from '../../tools/local-pipeline/events';
+import { RecordingSweepMetrics } from '../../tools/local-pipeline/sweep';
 import { drainFor, eventSourceFor, publish, readAll, storeFor, useEmulators } from '../support/pipeline';
 
 const SRC = 'logs-use1';
@@ -20,129 +28,200 @@ const PAIRS = [
   { source: SRC, destination: DST2 },
   { source: OTHER, destination: OTHER_DST },
 ];
-const T0 = Date.parse('2026-11-20T10:00:00Z');
 const MIN = 60_000;
+// Source writes 20 minutes ago (whole seconds, as CloudTrail records them); threshold 15 minutes.
+const T0 = Math.floor((Date.now() - 20 * MIN) / 1000) * 1000;
+const SWEEP_AT = Date.now() + 2 * MIN;
 
 const env = useEmulators();
 
+/** HeadObject by "bucket/key"; a missing answer throws like a 503. */
 class FakeS3 implements Pick<ObjectInspector, 'head'> {
   readonly calls: string[] = [];
-  constructor(private readonly answers: Record<string, HeadResult>) {}
-  async head(bucket: string, key: string, versionId: string): Promise<HeadResult> {
-    this.calls.push(`${bucket}/${key}@${versionId}`);
-    const answer = this.answers[key];
+  constructor(readonly answers: Record<string, HeadResult>) {}
+  async head(bucket: string, key: string): Promise<HeadResult> {
+    this.calls.push(`${bucket}/${key}`);
+    const answer = this.answers[`${bucket}/${key}`];
     if (!answer) throw Object.assign(new Error('SlowDown'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
     return answer;
   }
 }
 
-const pick = (data: MetricDatum[], name: string, destination: string) =>
-  data.filter((d) => d.MetricName === name && d.Dimensions?.some((x) => x.Name === 'DestBucket' && x.Value === destination));
-
-test('sweep: settles final versions, re-checks overdue ones (403/404 kept), publishes the closed minute per pair', async () => {
+async function drainWrites(writes: [bucket: string, key: string, at: number, byReplication?: boolean][]): Promise<void> {
   const store = storeFor(env.h, env.table);
-  const drain = drainFor(env.h, store, [SRC, OTHER]);
-  const w = (bucket: string, key: string, at: number, extra: object = {}) => publish(env.h, eventBridgeWrite({ bucket, key, versionId: 'v', at, bytes: 1000, ...extra }));
-  // done: both destinations replicated (2 s and 4 s).
-  await w(SRC, 'done', T0);
-  await w(DST, 'done', T0 + 2000, { byReplication: true });
-  await w(DST2, 'done', T0 + 4000, { byReplication: true });
-  // half: one replicated, the other failed by notification.
-  await w(SRC, 'half', T0);
-  await w(DST, 'half', T0 + 5000, { byReplication: true });
-  await publish(env.h, replicationNotification({ source: SRC, destination: DST2, key: 'half', versionId: 'v', at: T0 + 60_000, requestedAt: T0, reason: 'DstKmsKeyNotFound' }));
-  // young: written a minute before the sweep, nothing else yet: PENDING, not checked.
-  await w(OTHER, 'young', T0 + 19 * MIN);
-  // Overdue ones (written at T0, sweep at T0 + 20 min, threshold 15 min):
-  await w(OTHER, 'late-completed', T0); // HeadObject says COMPLETED
-  await w(OTHER, 'late-pending', T0); // HeadObject says PENDING: stays overdue
-  await w(OTHER, 'late-denied', T0); // 403
-  await w(OTHER, 'late-gone', T0); // 404
-  await w(OTHER, 'late-throttled', T0); // HeadObject throws
-  await w(OTHER, 'late-norule', T0); // no replication status: no rule applies, not tracked
-  // replica only, its source never seen: not in the pending index at all.
-  await w(OTHER_DST, 'orphan', T0, { byReplication: true });
-  await eventSourceFor(env.h, drain).run();
+  for (const [bucket, key, at, byReplication] of writes) {
+    await publish(env.h, eventBridgeWrite({ bucket, key, versionId: 'v', at, bytes: 1000, byReplication: !!byReplication }));
+  }
+  await eventSourceFor(env.h, drainFor(env.h, store, [SRC, OTHER])).run();
+}
 
+function sweepFor(s3: FakeS3, options: { now?: () => number; writes?: SweepWrites; remainingMillis?: () => number } = {}) {
+  const metrics = new RecordingSweepMetrics();
+  const client = env.h.clients.dynamodb;
+  const handler = createSweepHandler({
+    reader: new TableReader({ client, tableName: env.table }),
+    writes: options.writes ?? new DynamoSweepWrites({ client, tableName: env.table, retentionHours: 24 }),
+    inspector: s3,
+    metrics,
+    pairs: PAIRS,
+    overdueMillis: 15 * MIN,
+    logger: memoryLogger(),
+    now: options.now ?? (() => SWEEP_AT),
+    ...(options.remainingMillis ? { remainingMillis: options.remainingMillis } : {}),
+  });
+  return { handler, metrics };
+}
+
+const gauge = (metrics: RecordingSweepMetrics, destination: string) => metrics.gauges.at(-1)!.find((g) => g.destination === destination)!.count;
+
+test('a two-destination version whose second replica event is never delivered ends COMPLETED for both, neither OVERDUE nor FAILED', async () => {
+  await drainWrites([
+    [SRC, 'two', T0],
+    [DST, 'two', T0 + 2000, true],
+  ]);
+  // The source's aggregate says FAILED... and yet DST2 holds the replica: an aggregate never fails a holder.
   const s3 = new FakeS3({
-    'late-completed': { outcome: 'found', status: 'COMPLETED', bytes: 1000 },
-    'late-pending': { outcome: 'found', status: 'PENDING' },
-    'late-denied': { outcome: 'forbidden' },
-    'late-gone': { outcome: 'not-found' },
-    'late-norule': { outcome: 'found' },
+    [`${SRC}/two`]: { outcome: 'found', status: 'FAILED' },
+    [`${DST2}/two`]: { outcome: 'found', status: 'REPLICA', bytes: 1000 },
   });
-  const metrics = new RecordingMetricsSink();
-  const logger = memoryLogger();
-  let clock = T0 + 20 * MIN + 5000;
-  const sweep = createSweepHandler({ store, inspector: s3, metrics, pairs: PAIRS, overdueMillis: 15 * MIN, logger, now: () => clock });
-
-  const first = await sweep();
-  expect(first).toMatchObject({
-    scanned: 9, settled: 4, completed: 4, failed: 1, pending: 1, overdue: 4, checked: 6, forbidden: 1, notFound: 1, checkErrors: 1, unattributed: 0,
-  });
-  expect(s3.calls.sort()).toEqual(['late-completed', 'late-denied', 'late-gone', 'late-norule', 'late-pending', 'late-throttled'].map((k) => `${OTHER}/${k}@v`));
-  // 403 and 404 are logged as errors, never swallowed.
-  expect(logger.entries.filter((e) => e.level === 'error').map((e) => e.key).sort()).toEqual(['late-denied', 'late-gone', 'late-throttled']);
-
-  // Metrics: one request (well under 1,000), all stamped with the minute that just closed, units set.
-  expect(metrics.requests).toHaveLength(1);
-  expect(metrics.requests[0].namespace).toBe('CRRMonitor');
-  const data = metrics.data;
-  const closed = new Date(T0 + 19 * MIN);
-  expect(data.every((d) => (d.Timestamp as Date).getTime() === closed.getTime() && d.Unit)).toBe(true);
-  expect(pick(data, METRIC.ReplicationObjects, DST)[0]).toMatchObject({ Value: 2, Unit: 'Count' });
-  expect(pick(data, METRIC.ReplicationObjects, DST2)[0].Value).toBe(1);
-  expect(pick(data, METRIC.FailedReplications, DST2)[0]).toMatchObject({ Value: 1, Unit: 'Count' });
-  expect(pick(data, METRIC.ReplicationLatency, DST)[0]).toMatchObject({ Values: [2, 5], Counts: [1, 1], Unit: 'Seconds' });
-  expect(pick(data, METRIC.ReplicationSpeed, DST)[0]).toMatchObject({ Values: [200, 500], Counts: [1, 1], Unit: 'Bytes/Second' });
-  expect(pick(data, METRIC.ReplicationBytes, DST)[0]).toMatchObject({ Value: 2000, Unit: 'Bytes' });
-  // HeadObject COMPLETED settles late-completed (no latency: HeadObject does not say when).
-  expect(pick(data, METRIC.ReplicationObjects, OTHER_DST)[0].Value).toBe(1);
-  expect(pick(data, METRIC.ReplicationLatency, OTHER_DST)).toHaveLength(0);
-  expect(pick(data, METRIC.OverdueReplications, OTHER_DST)[0].Value).toBe(4);
-  expect(pick(data, METRIC.OverdueReplications, DST)[0].Value).toBe(0);
-  expect(pick(data, METRIC.FailedReplications, OTHER_DST)[0].Value).toBe(0);
-
-  // The table: settled records are out of the index (and remember what was reported); nothing was deleted.
-  const all = await readAll(store);
-  expect(all.size).toBe(10);
-  expect(all.get('done\u0000v')).toMatchObject({ reported: `${DST2}=COMPLETED,${DST}=COMPLETED` });
-  expect(all.get('done\u0000v')!.pendingShard).toBeUndefined();
-  expect(all.get('late-completed\u0000v')!.record.slots[`c:${OTHER}`]).toMatchObject({ what: 'COMPLETED', at: clock });
-  expect(all.get('late-pending\u0000v')!.record.slots[`c:${OTHER}`]).toMatchObject({ what: 'PENDING' });
-  // 403/404 are recorded (so they wait for the re-check interval); a version without status leaves the index uncounted.
-  expect(all.get('late-denied\u0000v')!.record.slots[`c:${OTHER}`]).toMatchObject({ what: 'FORBIDDEN', at: clock });
-  expect(all.get('late-gone\u0000v')!.record.slots[`c:${OTHER}`]).toMatchObject({ what: 'NOT_FOUND', at: clock });
-  expect(all.get('late-norule\u0000v')!.pendingShard).toBeUndefined();
-  expect(all.get('late-throttled\u0000v')!.record.slots[`c:${OTHER}`]).toBeUndefined();
-  for (const key of ['late-denied', 'late-gone', 'late-throttled', 'late-pending', 'young']) expect(all.get(`${key}\u0000v`)!.pendingShard).toBeDefined();
-
-  // A minute later: nothing is counted twice; versions checked a minute ago (PENDING, 403, 404) wait 5 minutes;
-  // only the one whose HeadObject threw is asked again.
-  clock += MIN;
-  s3.calls.length = 0;
-  const second = await sweep();
-  expect(second).toMatchObject({ scanned: 5, settled: 0, completed: 0, failed: 0, overdue: 4, pending: 1, checked: 1 });
-  expect(s3.calls).toEqual([`${OTHER}/late-throttled@v`]);
-  const again = metrics.requests[1].data;
-  expect(pick(again, METRIC.ReplicationObjects, DST)[0].Value).toBe(0);
-  expect((pick(again, METRIC.ReplicationObjects, DST)[0].Timestamp as Date).getTime()).toBe(T0 + 20 * MIN);
+  const { handler, metrics } = sweepFor(s3);
+  const first = await handler();
+  expect(first).toMatchObject({ complete: true, dueRead: 1, completed: 1, failed: 0, overdue: 0 });
+  // Only the undecided destination and the source were asked; DST had its replica event.
+  expect(s3.calls.sort()).toEqual([`${DST2}/two`, `${SRC}/two`]);
+  expect(metrics.published).toEqual([expect.objectContaining({ kind: 'completed', source: SRC, destination: DST2, latencySeconds: null, bytes: 1000 })]);
+  expect(gauge(metrics, DST2)).toBe(0);
+  const stored = (await readAll(storeFor(env.h, env.table))).get('two\u0000v')!;
+  expect(stored.attention).toBeUndefined();
+  expect(stored.record.slots[`c:${DST2}`]).toMatchObject({ what: 'REPLICA' });
+  // The next run reads nothing (the window moved on, the version needs no attention) and publishes nothing.
+  const second = await sweepFor(s3, { now: () => SWEEP_AT + MIN }).handler();
+  expect(second).toMatchObject({ dueRead: 0, attentionRead: 0, published: 0 });
 });
 
-test('a settled version that re-enters the index (an earlier source-side notice arrives late) is not counted again', async () => {
-  const store = storeFor(env.h, env.table);
-  const drain = drainFor(env.h, store, [SRC]);
-  const pairs = [{ source: SRC, destination: DST }];
-  await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'k', versionId: 'v', at: T0 + 1000, bytes: 5 }));
-  await publish(env.h, eventBridgeWrite({ bucket: DST, key: 'k', versionId: 'v', at: T0 + 3000, bytes: 5, byReplication: true }));
-  await eventSourceFor(env.h, drain).run();
-  const metrics = new RecordingMetricsSink();
-  const sweep = createSweepHandler({ store, inspector: new FakeS3({}), metrics, pairs, overdueMillis: 15 * MIN, logger: memoryLogger(), now: () => T0 + 2 * MIN });
-  expect(await sweep()).toMatchObject({ completed: 1, settled: 1 });
-  // OperationMissedThreshold with an earlier requestTime rewrites the source slot and re-marks it pending.
-  await publish(env.h, replicationNotification({ notice: 'OperationMissedThreshold', source: SRC, destination: DST, key: 'k', versionId: 'v', at: T0 + 2000, requestedAt: T0 }));
-  await eventSourceFor(env.h, drain).run();
-  expect((await readAll(store)).get('k\u0000v')!.pendingShard).toBeDefined();
-  expect(await sweep()).toMatchObject({ scanned: 1, completed: 0, settled: 1 });
-  expect(pick(metrics.requests[1].data, METRIC.ReplicationObjects, DST)[0].Value).toBe(0);
+test('a missing replica in one destination with a FAILED aggregate fails only that pair', async () => {
+  await drainWrites([[SRC, 'half', T0]]);
+  const s3 = new FakeS3({
+    [`${SRC}/half`]: { outcome: 'found', status: 'FAILED' },
+    [`${DST}/half`]: { outcome: 'found', status: 'REPLICA' },
+    [`${DST2}/half`]: { outcome: 'not-found' },
+  });
+  const { handler, metrics } = sweepFor(s3);
+  expect(await handler()).toMatchObject({ completed: 1, failed: 1, overdue: 0 });
+  expect(metrics.published.map((o) => `${o.kind}:${o.destination}`).sort()).toEqual([`completed:${DST}`, `failed:${DST2}`]);
+  const stored = (await readAll(storeFor(env.h, env.table))).get('half\u0000v')!;
+  expect(stored.attention).toEqual({ state: 'FAILED', since: T0 });
+});
+
+test('overdue versions: 403/404/throttled stay overdue in the attention set, re-checked at most every 5 minutes; no rule → untracked', async () => {
+  await drainWrites([
+    [OTHER, 'denied', T0],
+    [OTHER, 'gone', T0],
+    [OTHER, 'throttled', T0],
+    [OTHER, 'norule', T0],
+    [OTHER, 'odd', T0],
+    [OTHER, 'young', Date.now()], // not due for 15 minutes
+  ]);
+  const s3 = new FakeS3({
+    [`${OTHER}/denied`]: { outcome: 'forbidden' },
+    [`${OTHER}/gone`]: { outcome: 'not-found' },
+    [`${OTHER}/norule`]: { outcome: 'found' },
+    [`${OTHER}/odd`]: { outcome: 'found', unknownStatus: 'SOMETHING_NEW' },
+    [`${OTHER_DST}/denied`]: { outcome: 'forbidden' },
+    [`${OTHER_DST}/gone`]: { outcome: 'not-found' },
+    [`${OTHER_DST}/odd`]: { outcome: 'not-found' },
+    [`${OTHER_DST}/norule`]: { outcome: 'not-found' },
+  });
+  const { handler, metrics } = sweepFor(s3);
+  const first = await handler();
+  expect(first).toMatchObject({ dueRead: 5, overdue: 4, untracked: 1, unknownStatus: 1, checkErrors: 2, forbidden: 2 });
+  expect(metrics.published).toEqual([expect.objectContaining({ kind: 'untracked', source: OTHER, key: 'norule' })]);
+  expect(gauge(metrics, OTHER_DST)).toBe(4);
+  expect(gauge(metrics, DST)).toBe(0);
+  const all = await readAll(storeFor(env.h, env.table));
+  for (const key of ['denied', 'gone', 'throttled', 'odd']) expect(all.get(`${key}\u0000v`)!.attention).toEqual({ state: 'OVERDUE', since: T0 });
+  expect(all.get('norule\u0000v')!.attention).toBeUndefined();
+  expect(all.get('odd\u0000v')!.record.slots[`c:${OTHER}`]).toMatchObject({ what: 'UNKNOWN' });
+  expect(all.get('young\u0000v')!.attention).toBeUndefined();
+
+  // A minute later: the attention set (4) is read and counted; only the throttled one is asked again.
+  s3.calls.length = 0;
+  const next = sweepFor(s3, { now: () => SWEEP_AT + MIN });
+  expect(await next.handler()).toMatchObject({ dueRead: 0, attentionRead: 4, overdue: 4, published: 0 });
+  expect(s3.calls.sort()).toEqual([`${OTHER}/throttled`, `${OTHER_DST}/throttled`]);
+  expect(gauge(next.metrics, OTHER_DST)).toBe(4);
+});
+
+/** Real writes that die (throw) after `limit` check writes: the process crashing half-way through a run. */
+class DyingWrites implements SweepWrites {
+  checks = 0;
+  constructor(private readonly real: SweepWrites, private readonly limit: number) {}
+  async check(change: SlotChange, token: string, attention: Parameters<SweepWrites['check']>[2]) {
+    if (this.checks++ >= this.limit) throw new Error('process died');
+    return this.real.check(change, token, attention);
+  }
+  mark: SweepWrites['mark'] = (...args) => this.real.mark(...args);
+  advanceCursor: SweepWrites['advanceCursor'] = (...args) => this.real.advanceCursor(...args);
+}
+
+test('a sweep that dies half-way loses nothing and doubles nothing: the next run finishes the window', async () => {
+  const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
+  await drainWrites(keys.map((k) => [OTHER, k, T0] as [string, string, number]));
+  const answers: Record<string, HeadResult> = {};
+  for (const k of keys) {
+    answers[`${OTHER}/${k}`] = { outcome: 'found', status: 'PENDING' };
+    answers[`${OTHER_DST}/${k}`] = { outcome: 'found', status: 'REPLICA' };
+  }
+  const s3 = new FakeS3(answers);
+  const client = env.h.clients.dynamodb;
+  const real = new DynamoSweepWrites({ client, tableName: env.table, retentionHours: 24 });
+  const dying = sweepFor(s3, { writes: new DyingWrites(real, 7) });
+  await expect(dying.handler()).rejects.toThrow('process died');
+  expect(await new TableReader({ client, tableName: env.table }).cursor()).toBe(0);
+  const halfway = dying.metrics.published.length;
+  expect(halfway).toBeGreaterThan(0);
+  expect(halfway).toBeLessThan(12);
+
+  const rerun = sweepFor(s3);
+  expect(await rerun.handler()).toMatchObject({ complete: true, overdue: 0 });
+  const all = [...dying.metrics.published, ...rerun.metrics.published].filter((o) => o.kind === 'completed');
+  expect(all.map((o) => o.key).sort()).toEqual([...keys].sort());
+  expect(await new TableReader({ client, tableName: env.table }).cursor()).toBe(SWEEP_AT);
+});
+
+test('a run short of time stops, keeps the cursor at the last finished slice, publishes no partial gauge', async () => {
+  await drainWrites([[OTHER, 'a', T0]]);
+  const s3 = new FakeS3({ [`${OTHER}/a`]: { outcome: 'found', status: 'COMPLETED' } });
+  const short = sweepFor(s3, { remainingMillis: () => 1000 });
+  expect(await short.handler()).toMatchObject({ complete: false, published: 0 });
+  expect(short.metrics.gauges).toEqual([]);
+  const ok = sweepFor(s3);
+  expect(await ok.handler()).toMatchObject({ complete: true, completed: 1 });
+});
+
+test('check write retried after its response was lost: the committed first attempt is recognised, its outcome rebuilt from lp', async () => {
+  // dynalite does not return the item on a condition failure (ReturnValuesOnConditionCheckFailure): DynamoDB's
+  // answer is mocked, from the item the first (real-shaped) attempt left.
+  const client = new DynamoDBClient({ region: 'us-east-1' });
+  const mock = mockClient(client);
+  const writes = new DynamoSweepWrites({ client, tableName: 't', retentionHours: 24 });
+  const change: SlotChange = { key: 'r', versionId: 'v', slot: `c:${OTHER}`, keep: 'latest', value: { at: SWEEP_AT, tie: 'COMPLETED', what: 'COMPLETED' } };
+  const previous = { M: { at: { N: '5' }, tie: { S: 'PENDING' }, what: { S: 'PENDING' } } };
+  const source = { M: { at: { N: String(T0) }, tie: { S: '0|PutObject|' }, what: { S: 'PutObject' } } };
+  const committed = { pk: { S: 'r' }, sk: { S: 'v' }, [`w:${OTHER}`]: source, [`c:${OTHER}`]: slotToAttribute(change.value), lw: { S: 'sweep:1' }, lp: previous };
+  const failure = (item: Record<string, unknown>) =>
+    Object.assign(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }), { Item: item });
+  mock.on(UpdateItemCommand).rejects(failure(committed));
+  const retry = await writes.check(change, 'sweep:1', null);
+  expect(retry.applied).toBe(true);
+  expect(retry.before!.slots[`c:${OTHER}`]).toMatchObject({ what: 'PENDING', at: 5 });
+  expect(retry.before!.slots[`w:${OTHER}`]).toMatchObject({ at: T0 });
+  // The same value written under another token (another run, a duplicate) is no transition of ours: nothing to publish.
+  expect(await writes.check(change, 'sweep:2', null)).toEqual({ applied: false });
+  // A later value in the slot (someone superseded it) neither.
+  mock.on(UpdateItemCommand).rejects(failure({ ...committed, [`c:${OTHER}`]: slotToAttribute({ ...change.value, at: SWEEP_AT + 1 }) }));
+  expect(await writes.check(change, 'sweep:1', null)).toEqual({ applied: false });
+  const sent = mock.commandCalls(UpdateItemCommand)[0].args[0].input;
+  expect(sent).toMatchObject({ ReturnValues: 'ALL_OLD', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+  expect(sent.UpdateExpression).toContain('#lp = if_not_exists(#slot, :null)');
 });

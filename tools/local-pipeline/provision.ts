@@ -1,7 +1,7 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { PENDING_INDEX, TABLE_KEY } from '../../lambda/shared/table-schema';
+import { tableDefinition } from '../../lambda/shared/table-schema';
 
 /** The resources the CDK MonitorStack and CrrForwarder stacks declare, by the same shapes, on the emulators. */
 export interface Provisioned {
@@ -22,32 +22,7 @@ export interface ProvisionOptions {
 }
 
 export async function createTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: TABLE_KEY.partition, AttributeType: 'S' },
-        { AttributeName: TABLE_KEY.sort, AttributeType: 'S' },
-        { AttributeName: PENDING_INDEX.partitionKey, AttributeType: 'S' },
-        { AttributeName: PENDING_INDEX.sortKey, AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: TABLE_KEY.partition, KeyType: 'HASH' },
-        { AttributeName: TABLE_KEY.sort, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: PENDING_INDEX.name,
-          KeySchema: [
-            { AttributeName: PENDING_INDEX.partitionKey, KeyType: 'HASH' },
-            { AttributeName: PENDING_INDEX.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: PENDING_INDEX.projection },
-        },
-      ],
-    }),
-  );
+  await dynamodb.send(new CreateTableCommand(tableDefinition(tableName)));
   // Wait until the table and its index are ACTIVE.
   for (let i = 0; i < 200; i++) {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));

@@ -83,16 +83,17 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
       ignored: c.ignored,
     });
     const sweepPairs = pairs.length ? pairs : report.pairs.map(({ source, destination }) => ({ source, destination }));
-    const { swept, metricRequests } = await sweep(store, {
+    const { swept, metrics } = await sweep({ client: clients.dynamodb, tableName: resources.tableName }, {
       pairs: sweepPairs,
       overdueMinutes: options.overdueMinutes,
       at: Date.parse(report.asOf),
       simulateS3: !options.replay,
     });
     say(
-      `sweep at ${swept.asOf}: ${swept.scanned} pending versions read from the index, ${swept.settled} settled, ${swept.overdue} overdue, ` +
+      `sweep at ${swept.asOf}: ${swept.dueRead} versions read from the due window, ${swept.attentionRead} from the attention set, ` +
+        `${swept.overdue} overdue, ${swept.untracked} untracked, ` +
         `${swept.checked} HeadObject re-checks${options.replay ? ' (none in replay: no S3)' : ' (simulated S3)'}; ` +
-        `${swept.metricData} metric data in ${metricRequests} PutMetricData request(s) for ${swept.minute}`,
+        `${metrics.published.length} outcomes published by its check writes`,
     );
     const monitorCalls = calls.total();
     say(

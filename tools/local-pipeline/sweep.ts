@@ -1,14 +1,16 @@
 /**
  * Step "sweep": one run of the sweep handler over the table at the report's time. No S3 on the emulators:
  * for a generated workload HeadObject is simulated (a version still on its way is PENDING); in a replay
- * there is no inspector at all.
+ * there is no inspector at all. The metrics it would publish as EMF are recorded instead (RecordingSweepMetrics).
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ReplicationPair } from '../../lambda/core';
-import type { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
-import { RecordingMetricsSink } from '../../lambda/adapters/metrics';
+import type { Outcome } from '../../lambda/core/outcomes';
 import type { HeadResult, ObjectInspector } from '../../lambda/adapters/s3';
+import { DynamoSweepWrites } from '../../lambda/adapters/sweep-writes';
+import { TableReader } from '../../lambda/adapters/table-reader';
 import { createLogger } from '../../lambda/shared/log';
-import { createSweepHandler } from '../../lambda/sweep/sweep';
+import { createSweepHandler, type SweepMetrics } from '../../lambda/sweep/sweep';
 
 class SimulatedS3 implements Pick<ObjectInspector, 'head'> {
   async head(): Promise<HeadResult> {
@@ -16,13 +18,26 @@ class SimulatedS3 implements Pick<ObjectInspector, 'head'> {
   }
 }
 
+/** Keeps what the sweep publishes (tests, the harness); the cloud's is lambda/sweep/emf-metrics.ts. */
+export class RecordingSweepMetrics implements SweepMetrics {
+  readonly published: Outcome[] = [];
+  readonly gauges: { source: string; destination: string; count: number }[][] = [];
+  outcomes(outcomes: readonly Outcome[]): void {
+    this.published.push(...outcomes);
+  }
+  overdue(counts: readonly { source: string; destination: string; count: number }[]): void {
+    this.gauges.push([...counts]);
+  }
+}
+
 export async function sweep(
-  store: DynamoRecordStore,
+  table: { client: DynamoDBClient; tableName: string },
   options: { pairs: readonly ReplicationPair[]; overdueMinutes: number; at: number; simulateS3: boolean },
 ) {
-  const metrics = new RecordingMetricsSink();
+  const metrics = new RecordingSweepMetrics();
   const handler = createSweepHandler({
-    store,
+    reader: new TableReader(table),
+    writes: new DynamoSweepWrites({ ...table, retentionHours: 24, now: () => options.at }),
     ...(options.simulateS3 ? { inspector: new SimulatedS3() } : {}),
     metrics,
     pairs: [...options.pairs],
@@ -31,5 +46,5 @@ export async function sweep(
     now: () => options.at,
   });
   const swept = await handler();
-  return { swept, metricRequests: metrics.requests.length };
+  return { swept, metrics };
 }

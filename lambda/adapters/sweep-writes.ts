@@ -1,0 +1,166 @@
+/**
+ * The sweep's writes to the replication table, behind a port so the sweep can be tested on dynalite and with faults:
+ * - `check`: one HeadObject answer into a `c:<bucket>` slot, with the same supersedes condition as every event, and
+ *   the version's `attention` entry in the same UpdateItem. It returns the item as it was (ReturnValues ALL_OLD), so
+ *   the caller derives the outcomes of exactly this write (lambda/core/outcomes.ts) with no extra read.
+ *   Like the drain, it stamps `lw` (a token of this write) and `lp` (the slot's previous value): if the SDK retries
+ *   after a lost response, the condition fails, the returned item shows this token and value, and the state before
+ *   the committed first attempt is rebuilt from `lp` — the outcome is published once, not lost.
+ * - `mark`: only the `attention` entry (set, or removed with `null`), on an existing item.
+ * - `advanceCursor`: the sweep cursor, conditionally on the value this run read (a second sweep cannot move it twice).
+ */
+import { UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import type { SlotChange, VersionRecord } from '../core';
+import { ATTENTION_INDEX, SWEEP_CURSOR, TABLE_KEY, TTL_ATTRIBUTE, pendingShardOf, type AttentionState } from '../shared/table-schema';
+import { isConditionFailure, itemToStored, slotToAttribute } from './dynamodb';
+
+type Item = Record<string, AttributeValue>;
+
+/** The drain's exactly-once attributes (pipeline spec): token of the last successful write, the slot's value before it. */
+export const LAST_WRITE_ATTRIBUTE = 'lw';
+export const PREVIOUS_VALUE_ATTRIBUTE = 'lp';
+
+export interface Attention {
+  readonly state: AttentionState;
+  /** Source write time (epoch ms): the index's sort key. */
+  readonly since: number;
+}
+
+export interface CheckWriteResult {
+  /** False: the slot already held this or a later answer; nothing changed, nothing to publish. */
+  readonly applied: boolean;
+  /** The record as it was before this write (undefined when there was no item). */
+  readonly before?: VersionRecord;
+}
+
+export interface SweepWrites {
+  check(change: SlotChange, token: string, attention: Attention | null): Promise<CheckWriteResult>;
+  mark(key: string, versionId: string, attention: Attention | null): Promise<void>;
+  /** False when another run moved the cursor since `from` was read. */
+  advanceCursor(from: number, to: number): Promise<boolean>;
+}
+
+export interface DynamoSweepWritesOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly retentionHours: number;
+  readonly now?: () => number;
+}
+
+const keyOf = (key: string, versionId: string) => ({ [TABLE_KEY.partition]: { S: key }, [TABLE_KEY.sort]: { S: versionId } });
+
+/** `SET` / `REMOVE` clauses of the attention entry, added to `names`/`values`. */
+function attentionClauses(key: string, versionId: string, attention: Attention | null, names: Record<string, string>, values: Item) {
+  names['#attnShard'] = ATTENTION_INDEX.partitionKey;
+  names['#attnSince'] = ATTENTION_INDEX.sortKey;
+  names['#attnState'] = ATTENTION_INDEX.stateAttribute;
+  if (!attention) return { set: [] as string[], remove: ['#attnShard', '#attnSince', '#attnState'] };
+  values[':attnShard'] = { S: pendingShardOf(key, versionId) };
+  values[':attnSince'] = { N: String(attention.since) };
+  values[':attnState'] = { S: attention.state };
+  return { set: ['#attnShard = :attnShard', '#attnSince = :attnSince', '#attnState = :attnState'], remove: [] as string[] };
+}
+
+/** The UpdateItem of one check write (exported for the request-shape tests). */
+export function checkUpdate(tableName: string, change: SlotChange, token: string, attention: Attention | null, expiresAt: number): UpdateItemCommandInput {
+  const cmp = change.keep === 'earliest' ? '>' : '<';
+  const names: Record<string, string> = { '#slot': change.slot, '#at': 'at', '#tie': 'tie', '#ttl': TTL_ATTRIBUTE, '#lw': LAST_WRITE_ATTRIBUTE, '#lp': PREVIOUS_VALUE_ATTRIBUTE };
+  const values: Item = {
+    ':value': slotToAttribute(change.value),
+    ':at': { N: String(change.value.at) },
+    ':tie': { S: change.value.tie },
+    ':ttl': { N: String(expiresAt) },
+    ':token': { S: token },
+    ':null': { NULL: true },
+  };
+  const attn = attentionClauses(change.key, change.versionId, attention, names, values);
+  const set = ['#lp = if_not_exists(#slot, :null)', '#slot = :value', '#ttl = :ttl', '#lw = :token', ...attn.set];
+  return {
+    TableName: tableName,
+    Key: keyOf(change.key, change.versionId),
+    UpdateExpression: `SET ${set.join(', ')}${attn.remove.length ? ` REMOVE ${attn.remove.join(', ')}` : ''}`,
+    // The version exists (it was read); a check never creates an item TTL already removed.
+    ConditionExpression: `attribute_exists(#slotKey) AND (attribute_not_exists(#slot) OR #slot.#at ${cmp} :at OR (#slot.#at = :at AND #slot.#tie ${cmp} :tie))`,
+    ExpressionAttributeNames: { ...names, '#slotKey': TABLE_KEY.partition },
+    ExpressionAttributeValues: values,
+    ReturnValues: 'ALL_OLD',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+const sameSlot = (a: AttributeValue | undefined, b: AttributeValue): boolean =>
+  a?.M?.at?.N === b.M?.at?.N && a?.M?.tie?.S === b.M?.tie?.S && a?.M?.what?.S === b.M?.what?.S;
+
+export class DynamoSweepWrites implements SweepWrites {
+  private readonly retentionSeconds: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: DynamoSweepWritesOptions) {
+    this.retentionSeconds = Math.round(options.retentionHours * 3600);
+    this.now = options.now ?? Date.now;
+  }
+
+  private expiresAt(): number {
+    return Math.floor(this.now() / 1000) + this.retentionSeconds;
+  }
+
+  async check(change: SlotChange, token: string, attention: Attention | null): Promise<CheckWriteResult> {
+    const input = checkUpdate(this.options.tableName, change, token, attention, this.expiresAt());
+    try {
+      const out = await this.options.client.send(new UpdateItemCommand(input));
+      return { applied: true, ...(out.Attributes ? { before: itemToStored(out.Attributes).record } : {}) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const item = (error as { Item?: Item }).Item;
+      // Our own committed first attempt (the SDK retried after losing its response): rebuild the state before it.
+      if (item && item[LAST_WRITE_ATTRIBUTE]?.S === token && sameSlot(item[change.slot], input.ExpressionAttributeValues![':value'])) {
+        const restored: Item = { ...item };
+        const previous = item[PREVIOUS_VALUE_ATTRIBUTE];
+        if (previous && !previous.NULL) restored[change.slot] = previous;
+        else delete restored[change.slot];
+        return { applied: true, before: itemToStored(restored).record };
+      }
+      return { applied: false };
+    }
+  }
+
+  async mark(key: string, versionId: string, attention: Attention | null): Promise<void> {
+    const names: Record<string, string> = { '#pk': TABLE_KEY.partition };
+    const values: Item = {};
+    const attn = attentionClauses(key, versionId, attention, names, values);
+    try {
+      await this.options.client.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: keyOf(key, versionId),
+          UpdateExpression: attn.set.length ? `SET ${attn.set.join(', ')}` : `REMOVE ${attn.remove.join(', ')}`,
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: names,
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+    } catch (error) {
+      // Expired (TTL) between the read and this write: nothing left to mark.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async advanceCursor(from: number, to: number): Promise<boolean> {
+    try {
+      await this.options.client.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: keyOf(SWEEP_CURSOR.pk, SWEEP_CURSOR.sk),
+          UpdateExpression: 'SET #through = :to',
+          ConditionExpression: from === 0 ? 'attribute_not_exists(#through) OR #through = :from' : '#through = :from',
+          ExpressionAttributeNames: { '#through': SWEEP_CURSOR.attribute },
+          ExpressionAttributeValues: { ':to': { N: String(to) }, ':from': { N: String(from) } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
