@@ -20,7 +20,11 @@ export class EmfSweepMetrics implements SweepMetrics {
 
   private emit(dimensions: Record<string, string>, data: readonly [MetricName, number][]): void {
     if (data.length === 0) return;
-    const metrics = new Metrics({ namespace: this.namespace, serviceName: this.serviceName, defaultDimensions: dimensions });
+    const metrics = new Metrics({ namespace: this.namespace, serviceName: this.serviceName });
+    // Exactly the dimensions the alarms and the dashboard name: Powertools' default `service` dimension would make
+    // every datum a different CloudWatch metric than the one they watch.
+    metrics.clearDefaultDimensions();
+    metrics.addDimensions(dimensions);
     for (const [name, value] of data) metrics.addMetric(name, UNIT[METRIC_UNIT[name]], value);
     metrics.publishStoredMetrics();
   }

@@ -6,7 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults';
-import { METRIC, pairMetric, type Pair } from './monitor-metrics';
+import { METRIC, pairMetric, sourceMetric, type Pair } from './monitor-metrics';
 
 export interface MonitorAlarmsProps {
   readonly pairs: readonly Pair[];
@@ -62,6 +62,13 @@ export class MonitorAlarms extends Construct {
       });
       add(`Overdue-${id}`, pairMetric(pair, METRIC.OverdueReplications, 'Maximum', period), {
         alarmDescription: `Object versions pending replication past the overdue threshold, ${label} (crr-monitor)`,
+      });
+    }
+
+    // A source version no enabled rule covers (filter gap, rule disabled or deleted): noticed within overdueMinutes.
+    for (const source of [...new Set(props.pairs.map((p) => p.source))].sort()) {
+      add(`Untracked-${source}`, sourceMetric(source, METRIC.UntrackedWrites, 'Sum', period), {
+        alarmDescription: `Writes to ${source} that no enabled replication rule covers (no x-amz-replication-status) (crr-monitor)`,
       });
     }
 

@@ -3,7 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { METRIC, pairMetric, type Pair } from './monitor-metrics';
+import { METRIC, pairMetric, sourceMetric, type Pair } from './monitor-metrics';
 
 export interface MonitorDashboardProps {
   readonly pairs: readonly Pair[];
@@ -55,6 +55,13 @@ export class MonitorDashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Failed replications', left: each(METRIC.FailedReplications, 'Sum'), width: 12 }),
       new cloudwatch.GraphWidget({ title: 'Overdue replications', left: each(METRIC.OverdueReplications, 'Maximum'), width: 12 }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Untracked writes (no replication rule covers them)',
+        left: [...new Set(props.pairs.map((p) => p.source))].sort().map((s) => sourceMetric(s, METRIC.UntrackedWrites, 'Sum', period, s)),
+        width: 24,
+      }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({

@@ -25,4 +25,9 @@ export function pairMetric(pair: Pair, name: MetricName, statistic: string, peri
   });
 }
 
+/** A CRRMonitor metric of one source bucket (UntrackedWrites: its only dimension is SourceBucket). */
+export function sourceMetric(source: string, name: MetricName, statistic: string, period: Duration, label?: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { [DIMENSION_SOURCE_BUCKET]: source }, statistic, period, label });
+}
+
 export { METRIC };

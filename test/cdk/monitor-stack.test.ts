@@ -382,14 +382,31 @@ describe('MonitorStack: alarms', () => {
       Threshold: 1,
       TreatMissingData: 'breaching',
     });
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 5 * 2 + 6);
+    // 5 pairs × (failed, overdue) + 4 sources × untracked + 6 pipeline alarms.
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 5 * 2 + 4 + 6);
+  });
+
+  test('UntrackedWrites > 0 per source bucket (its only dimension), 5-minute periods, missing data not breaching', () => {
+    const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: METRIC.UntrackedWrites } }));
+    expect(alarms.map((a) => a.Properties.Dimensions).sort((x, y) => (x[0].Value < y[0].Value ? -1 : 1))).toEqual(
+      ['media-east', 'media-west', 'orders-src', 'partner-src'].map((Value) => [{ Name: 'SourceBucket', Value }]),
+    );
+    expect(alarms[0].Properties).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topicRef()],
+    });
   });
 });
 
 describe('MonitorStack: dashboard', () => {
   test('shows per-pair objects, bytes, latency p50/p99, failures, overdue, and queue depth and age', () => {
     const body = JSON.stringify(Object.values(t.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
-    for (const text of ['ReplicationObjects', 'ReplicationBytes', 'ReplicationLatency', '\\"p50\\"', '\\"p99\\"', 'FailedReplications', 'OverdueReplications', 'ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible', 'partner-dst']) {
+    for (const text of ['ReplicationObjects', 'ReplicationBytes', 'ReplicationLatency', '\\"p50\\"', '\\"p99\\"', 'FailedReplications', 'OverdueReplications', 'ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible', 'partner-dst', 'UntrackedWrites']) {
       expect(body).toContain(text);
     }
   });
