@@ -115,6 +115,20 @@ describe('S3 HeadObject', () => {
     s3.restore();
   });
 
+  test('COMPLETE (the SDK enum has it) reads as COMPLETED; REPLICA kept; an unknown status is reported verbatim, never as "no status"', async () => {
+    const s3 = mockClient(S3Client);
+    s3.on(HeadObjectCommand, { Key: 'complete' }).resolves({ ReplicationStatus: 'COMPLETE' });
+    s3.on(HeadObjectCommand, { Key: 'replica' }).resolves({ ReplicationStatus: 'REPLICA' });
+    s3.on(HeadObjectCommand, { Key: 'odd' }).resolves({ ReplicationStatus: 'SOMETHING_NEW' as never });
+    s3.on(HeadObjectCommand, { Key: 'none' }).resolves({});
+    const inspector = new S3ObjectInspector({ for: () => new S3Client({ region: 'us-east-1' }) });
+    await expect(inspector.head('b', 'complete', 'v')).resolves.toEqual({ outcome: 'found', status: 'COMPLETED' });
+    await expect(inspector.head('b', 'replica', 'v')).resolves.toEqual({ outcome: 'found', status: 'REPLICA' });
+    await expect(inspector.head('b', 'odd', 'v')).resolves.toEqual({ outcome: 'found', unknownStatus: 'SOMETHING_NEW' });
+    await expect(inspector.head('b', 'none', 'v')).resolves.toEqual({ outcome: 'found' });
+    s3.restore();
+  });
+
   test('a remote source bucket is read through the agent role, assumed once and cached', async () => {
     const sts = mockClient(STSClient);
     sts.on(AssumeRoleCommand).resolves({
