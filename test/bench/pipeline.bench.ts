@@ -5,7 +5,11 @@
  * calls per event made by the monitor's side (SQS receive + delete, DynamoDB, S3, CloudWatch; not the
  * generator's publishes), counted with SDK middleware, and DynamoDB writes per event. Then one sweep.
  */
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishBatchCommand } from '@aws-sdk/client-sns';
+import { changeFor } from '../../lambda/core';
+import { mapLimit } from '../../lambda/shared/concurrency';
+import { pendingShardOf, tableDefinition } from '../../lambda/shared/table-schema';
 import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { DynamoSweepWrites } from '../../lambda/adapters/sweep-writes';
@@ -97,9 +101,66 @@ async function main() {
     line('sweep: due read / attention read / overdue', `${summary.dueRead} / ${summary.attentionRead} / ${summary.overdue} in ${sweepSeconds.toFixed(1)} s`);
     line('sweep: AWS calls (GetItem, Query, BatchGetItem, UpdateItem, HeadObject)', String(sweepCalls));
     line('all monitor calls per event, sweep included', ((drainCalls + sweepCalls) / c.events).toFixed(3));
+
+    const items = await sweepItemsRead(localClients(emulators.endpoints).dynamodb, arg('backlog', 1000));
+    line('sweep: items read, backlog B → 10×B', `${items.itemsRead} (B = ${items.backlog}) → ${items.itemsRead10x} (10×B = ${items.backlog10x})`);
+    if (process.argv.includes('--json')) console.log(JSON.stringify({ sweepItemsRead: items }));
   } finally {
     await emulators.stop();
   }
+}
+
+/**
+ * Items one sweep run reads (index entries its Queries return + records its BatchGets return, counted on the wire),
+ * with B and then 10×B versions pending but not yet overdue, the rest unchanged: 50 versions crossing the threshold
+ * in the run's one-minute window and 100 already overdue (in the attention set). The sweep must not read the backlog:
+ * R10 ≈ R (target R10 ≤ 1.5 R).
+ */
+async function sweepItemsRead(dynamodb: DynamoDBClient, backlog: number) {
+  let read = 0;
+  dynamodb.middlewareStack.add(
+    (next: any) => async (args: any) => {
+      const out = await next(args);
+      const o = out.output ?? {};
+      read += (o.Items?.length ?? 0) + Object.values(o.Responses ?? {}).reduce((n: number, list: any) => n + (Array.isArray(list) ? list.length : 0), 0);
+      return out;
+    },
+    { step: 'initialize', name: 'benchItemsRead' },
+  );
+  const run = async (pending: number, name: string) => {
+    await dynamodb.send(new CreateTableCommand(tableDefinition(name)));
+    const now = Date.now();
+    const store = new DynamoRecordStore({ client: dynamodb, tableName: name, retentionHours: 24 });
+    const writes = new DynamoSweepWrites({ client: dynamodb, tableName: name, retentionHours: 24 });
+    const put = async (key: string, sourceAt: number, dueAt: number) => {
+      const change = changeFor({ type: 'write', bucket: 'src', key, versionId: 'v', at: sourceAt, operation: 'PutObject', bytes: 1, byReplication: false })!;
+      await store.apply(change, { shard: pendingShardOf(key, 'v'), dueAt });
+    };
+    await mapLimit(Array.from({ length: pending }, (_, i) => i), 16, (i) => put(`pending-${i}`, now - 5 * 60_000, now + 10 * 60_000));
+    await mapLimit(Array.from({ length: 50 }, (_, i) => i), 16, (i) => put(`crossing-${i}`, now - 15.5 * 60_000, now - 30_000));
+    await mapLimit(Array.from({ length: 100 }, (_, i) => i), 16, async (i) => {
+      await put(`overdue-${i}`, now - 40 * 60_000, now - 25 * 60_000);
+      await writes.mark(`overdue-${i}`, 'v', { state: 'OVERDUE', since: now - 40 * 60_000 });
+    });
+    await writes.advanceCursor(0, now - 60_000);
+    const sweep = createSweepHandler({
+      reader: new TableReader({ client: dynamodb, tableName: name }),
+      writes,
+      inspector: { head: async () => ({ outcome: 'found', status: 'PENDING' }) },
+      metrics: new RecordingSweepMetrics(),
+      pairs: [{ source: 'src', destination: 'dst' }],
+      overdueMillis: 15 * 60_000,
+      logger: createLogger('sweep', 'warn'),
+      now: () => now,
+    });
+    read = 0;
+    const summary = await sweep();
+    if (summary.overdue !== 150) throw new Error(`bench: expected 150 overdue, the sweep counted ${summary.overdue}`);
+    return read;
+  };
+  const itemsRead = await run(backlog, 'bench-sweep-b');
+  const itemsRead10x = await run(10 * backlog, 'bench-sweep-10b');
+  return { backlog, itemsRead, backlog10x: 10 * backlog, itemsRead10x };
 }
 
 main().catch((error) => {
