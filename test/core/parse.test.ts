@@ -55,7 +55,7 @@ describe('parse: EventBridge CloudTrail events', () => {
     const noKey = { ...base, detail: { ...base.detail, requestParameters: { bucketName: 'photos-use1' } } };
     expect(parseDocument(noKey).rejected).toEqual([{ reason: 'key is missing, expected a non-empty string', where: 'detail.requestParameters.key' }]);
     const badTime = { ...base, detail: { ...base.detail, eventTime: 'yesterday' } };
-    expect(parseDocument(badTime).rejected).toEqual([{ reason: 'eventTime "yesterday" is not an ISO-8601 time', where: 'detail.eventTime' }]);
+    expect(parseDocument(badTime).rejected).toEqual([{ reason: 'eventTime "yesterday" is not an ISO-8601 time with a zone (e.g. 2026-11-20T10:00:00Z)', where: 'detail.eventTime' }]);
   });
 });
 
