@@ -154,3 +154,14 @@ describe('replay of real shapes', () => {
     expect(report).toEqual(analyzed);
   }, 120_000);
 });
+
+describe('replay of real shapes: the table', () => {
+  it('says which completions had no source write, and how many replicas are unattributed', async () => {
+    const { code, stdout } = await run(CLI, ['analyze', ...reportArgs().filter((a) => a !== '--format' && a !== 'json')]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Replicas whose source write is not in the input (no latency):');
+    expect(stdout).toContain('  invoices-euw1 → invoices-dr-euc1: 1 of the 3 completed');
+    expect(stdout).toContain('  shared-use1 → shared-euw2: 1 of the 1 completed');
+    expect(stdout).toContain('  unattributed (destination has several configured sources): 1');
+  });
+});
