@@ -62,6 +62,12 @@ export function formatTable(report: ReplicationReport, detail: ReportDetail): st
     out.push(...table(['SOURCE', 'DESTINATION', 'PENDING', 'KEY', 'VERSION'], shown.map((o) => [o.source, o.destination, seconds(o.pendingSeconds), o.key, o.versionId]), new Set([2])));
     if (report.overdue.length > shown.length) out.push(`… and ${report.overdue.length - shown.length} more (--format json lists all)`);
   }
+  const replicaOnly = report.pairs.filter((p) => p.completedWithoutSource > 0);
+  if (replicaOnly.length > 0 || report.unattributed > 0) {
+    out.push('', 'Replicas whose source write is not in the input (no latency):');
+    for (const p of replicaOnly) out.push(`  ${p.source} → ${p.destination}: ${p.completedWithoutSource} of the ${p.completed} completed`);
+    if (report.unattributed > 0) out.push(`  unattributed (destination has several configured sources): ${report.unattributed}`);
+  }
   out.push('', `Inputs rejected: ${report.rejected}, ignored (not object writes): ${report.ignored}`);
   return out.join('\n') + '\n';
 }

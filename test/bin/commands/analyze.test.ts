@@ -29,12 +29,13 @@ describe('crr-monitor analyze (the command)', () => {
       asOf: '2026-11-20T10:17:05.012Z',
       pairs: [
         {
-          source: 'photos-use1', destination: 'photos-euw2', completed: 1, failed: 0, pending: 1, overdue: 0, bytes: 48213,
+          source: 'photos-use1', destination: 'photos-euw2', completed: 1, completedWithoutSource: 0, failed: 0, pending: 1, overdue: 0, bytes: 48213,
           latencySeconds: { p50: 13, p90: 13, p99: 13, max: 13 },
         },
       ],
       failures: [],
       overdue: [],
+      unattributed: 0,
       rejected: 0,
       ignored: 0,
     });
@@ -65,7 +66,7 @@ describe('analyze: bad input never stops the run', () => {
     const source = readFileSync(path.join(SAMPLES, 'eventbridge-putobject-source.json'), 'utf8');
     const replica = readFileSync(path.join(SAMPLES, 'eventbridge-putobject-replica.json'), 'utf8');
     const lines = path.join(dir, 'mixed.jsonl');
-    writeFileSync(lines, [JSON.stringify(JSON.parse(source)), '{"truncated": ', '', '{"detail-type":"AWS API Call via CloudTrail","detail":[]}', JSON.stringify(JSON.parse(replica))].join('\n'));
+    writeFileSync(lines, [JSON.stringify(JSON.parse(source)), '{"truncated": ', '', '{"detail-type":"AWS API Call via CloudTrail","source":"aws.s3","detail":[]}', JSON.stringify(JSON.parse(replica))].join('\n'));
     const truncated = path.join(dir, 'broken.json.gz');
     const gz = gzipSync(readFileSync(path.join(SAMPLES, 'cloudtrail-logfile.json')));
     writeFileSync(truncated, gz.subarray(0, gz.length - 40));
