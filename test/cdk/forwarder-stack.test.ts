@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { ForwarderStack } from '../../lib/stacks/forwarder-stack';
-import { actionsOf, build, fullConfig, minimalConfig, statementsOfRole } from './helpers';
+import { build, fullConfig, minimalConfig } from './helpers';
 
 let forwarders: ForwarderStack[];
 let stack: ForwarderStack;
