@@ -51,7 +51,7 @@ test('EventBridge may publish only as this stack’s rule (aws:SourceArn), in th
       Effect: 'Allow',
       Action: 'sns:Publish',
       Resource: { Ref: idOf(stack.forwarder.topic) },
-      Condition: { ArnEquals: { 'aws:SourceArn': ruleArn() }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      Condition: { ArnEquals: { 'aws:SourceArn': [ruleArn()] }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
     }),
   ]);
   // The key lets EventBridge encrypt for this account only.
@@ -62,7 +62,8 @@ test('EventBridge may publish only as this stack’s rule (aws:SourceArn), in th
 });
 
 test('the topic denies sns:Publish to everyone whose aws:SourceArn is not this stack’s rule or a monitored source bucket', () => {
-  const deny = topicStatements().find((s) => s.Effect === 'Deny' && s.Action === 'sns:Publish')!;
+  const deny = topicStatements().find((s) => s.Effect === 'Deny' && s.Condition?.ArnNotLike)!;
+  expect(deny.Action).toBe('sns:Publish');
   expect(deny.Principal).toBe('*');
   expect(deny.Resource).toEqual({ Ref: idOf(stack.forwarder.topic) });
   expect(Object.keys(deny.Condition)).toEqual(['ArnNotLike']);

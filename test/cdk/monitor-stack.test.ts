@@ -167,7 +167,7 @@ describe('MonitorStack: intake queue', () => {
   test('the queue denies sqs:SendMessage unless from a forwarder topic, its own rule, the DLQ (redrive) or the redrive role', () => {
     const statements = queueStatements(t, stack);
     const deny = statements.find((s) => s.Effect === 'Deny' && s.Action === 'sqs:SendMessage')!;
-    expect(deny.Principal).toBe('*');
+    expect(deny.Principal).toEqual({ AWS: '*' });
     expect(deny.Resource).toEqual({ 'Fn::GetAtt': [idOf(stack, stack.intake.queue), 'Arn'] });
     expect(Object.keys(deny.Condition)).toEqual(['ArnNotEquals']);
     const sources = (deny.Condition.ArnNotEquals['aws:SourceArn'] as unknown[]).map(resolveJoin);
