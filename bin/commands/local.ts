@@ -6,6 +6,7 @@
 import { formatTable } from '../support/format';
 import { placeOf, readInputs } from '../support/inputs';
 import { parseArguments, UsageError } from '../support/options';
+import { RejectionLog } from '../support/rejections';
 
 export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay-rate R] [--seed N] [--workers N] [--quiet] [--events PATH...] [analyze's options]
       Runs the whole pipeline (SNS → SQS → drain → DynamoDB → sweep → metrics) on local emulators.
@@ -29,7 +30,7 @@ const number = (value: string | boolean | undefined, name: string, fallback: num
 };
 
 export async function run(argv: string[]): Promise<number> {
-  const { report: options, paths, extra, help } = parseArguments(argv, OWN);
+  const { report: options, paths, extra, help, limits } = parseArguments(argv, OWN);
   if (help) {
     process.stdout.write(`Usage:\n${usage}`);
     return 0;
@@ -67,23 +68,20 @@ export async function run(argv: string[]): Promise<number> {
         return { pairs: workload.pairs, messages: workload.messages, rejected: 0 };
       }
       const messages: string[] = [];
-      let rejected = 0;
+      const rejections = new RejectionLog(say);
       await readInputs(paths, {
         unit(unit) {
           inputsRead = true;
           const parts = messagesOf(unit.text);
-          if (parts.length === 0) {
-            rejected++;
-            say(`rejected ${placeOf(unit)}: larger than an SNS message and not a CloudTrail log file`);
-          }
+          if (parts.length === 0) rejections.reject(placeOf(unit), 'larger than an SNS message and not a CloudTrail log file');
           messages.push(...parts);
         },
         failure(failure) {
-          rejected++;
-          say(`rejected ${placeOf(failure)}: ${failure.reason}`);
+          rejections.reject(placeOf(failure), failure.reason);
         },
-      });
-      return { pairs: options.pairs, messages, rejected };
+      }, limits);
+      rejections.finish();
+      return { pairs: options.pairs, messages, rejected: rejections.count };
     },
     async afterReport({ report, detail }) {
       process.stdout.write(options.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report, detail));
