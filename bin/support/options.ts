@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, replicationPairs } from '../../lambda/shared/config';
 import { loadConfig } from '../../lib/config-loader';
 import type { ReplicationPair } from '../../lambda/core';
+import { DEFAULT_LIMITS, type InputLimits } from './inputs';
 
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
@@ -31,6 +32,8 @@ export type OwnOptions = Record<string, { type: 'string' | 'boolean'; multiple?:
 export interface ParsedArguments {
   readonly report: ReportOptions;
   readonly paths: string[];
+  /** Bounds on reading the inputs (`--max-line-bytes`, `--max-inflated-bytes`, `--max-document-bytes`). */
+  readonly limits: InputLimits;
   /** `--help` / `-h` was given. */
   readonly help: boolean;
   /** The command's own options, by name without dashes. */
@@ -43,8 +46,36 @@ const SHARED = {
   'overdue-minutes': { type: 'string' },
   at: { type: 'string' },
   format: { type: 'string' },
+  'max-line-bytes': { type: 'string' },
+  'max-inflated-bytes': { type: 'string' },
+  'max-document-bytes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/**
+ * ISO 8601 / RFC 3339 date-time with a zone: `2026-11-20T10:30:00Z`, `…T10:30Z`, `…T10:30:00.123+02:00`.
+ * Anything else (a bare date, no zone, which Date.parse would read in local time; `Nov 20 2026`; `1`) is refused.
+ */
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+export function parseIsoTime(value: string): number | undefined {
+  const m = ISO_WITH_ZONE.exec(value);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (m[7] && (Number(m[8]) > 23 || Number(m[9]) > 59)) return undefined;
+  const millis = Date.parse(value.toUpperCase());
+  return Number.isNaN(millis) ? undefined : millis;
+}
+
+function byteSize(values: Record<string, unknown>, name: string, fallback: number): number {
+  const value = values[name] as string | undefined;
+  if (value === undefined) return fallback;
+  const bytes = Number(value);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new UsageError(`--${name} ${value}: expected a positive whole number of bytes`);
+  return bytes;
+}
 
 /**
  * Parses `[--pair SRC=DST]... [--config FILE] [--overdue-minutes N] [--at ISO] [--format table|json] PATH...`
@@ -79,8 +110,8 @@ export function parseArguments(argv: readonly string[], own: OwnOptions = {}): P
   let at: number | undefined;
   if (values.at !== undefined) {
     const value = values.at as string;
-    at = Date.parse(value);
-    if (Number.isNaN(at)) throw new UsageError(`--at ${value}: expected an ISO-8601 time such as 2026-11-20T10:30:00Z`);
+    at = parseIsoTime(value);
+    if (at === undefined) throw new UsageError(`--at ${value}: expected an ISO-8601 time with a zone, such as 2026-11-20T10:30:00Z or 2026-11-20T11:30:00+01:00`);
   }
   const format = (values.format as string | undefined) ?? 'table';
   if (format !== 'table' && format !== 'json') throw new UsageError(`--format ${format}: expected table or json`);
@@ -90,6 +121,11 @@ export function parseArguments(argv: readonly string[], own: OwnOptions = {}): P
   return {
     report: { pairs: [...unique.values()], overdueMinutes: overdueMinutes ?? configOverdue ?? DEFAULT_OVERDUE_MINUTES, at, format },
     paths: positionals,
+    limits: {
+      maxLineBytes: byteSize(values, 'max-line-bytes', DEFAULT_LIMITS.maxLineBytes),
+      maxInflatedBytes: byteSize(values, 'max-inflated-bytes', DEFAULT_LIMITS.maxInflatedBytes),
+      maxDocumentBytes: byteSize(values, 'max-document-bytes', DEFAULT_LIMITS.maxDocumentBytes),
+    },
     help: values.help === true,
     extra,
   };
