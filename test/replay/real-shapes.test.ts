@@ -4,15 +4,13 @@
  * same verdicts. Scenarios are built from the fixtures (test/fixtures/events, test/fixtures/replay): field
  * layouts kept, bucket/key/version/time rewritten.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ReplicationReport } from '../../lambda/core';
 
-const ROOT = path.join(__dirname, '../..');
-const CLI = path.join(ROOT, 'bin/crr-monitor');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+import { ROOT, runCli } from '../support/run-cli';
+
 const fixture = (dir: string, name: string) => JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures', dir, name), 'utf8'));
 
 const SOURCE = fixture('events', 'eventbridge-putobject-source.json');
@@ -97,14 +95,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { cwd: ROOT, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
 const reportArgs = () => [...PAIRS.flatMap((p) => ['--pair', p]), '--at', AT, '--format', 'json', ...files];
 
 /** What both commands must find. */
@@ -135,7 +125,7 @@ describe('replay of real shapes', () => {
   let analyzed: ReplicationReport;
 
   it('analyze (bin/crr-monitor) gives the verdicts of what S3 really writes', async () => {
-    const { code, stdout, stderr } = await run(CLI, ['analyze', ...reportArgs()]);
+    const { code, stdout, stderr } = await runCli(['analyze', ...reportArgs()]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     analyzed = JSON.parse(stdout);
@@ -143,9 +133,7 @@ describe('replay of real shapes', () => {
   });
 
   it('local --events, the whole pipeline on emulators, prints the same report', async () => {
-    // TODO(integrator): `bin/crr-monitor local` fails with ERR_UNSUPPORTED_DIR_IMPORT until the cli branch's fix
-    // is merged; switch this to run(CLI, ['local', '--events', ...]) then.
-    const { code, stdout, stderr } = await run(TSX, ['bin/cli.ts', 'local', '--quiet', '--events', ...reportArgs()]);
+    const { code, stdout, stderr } = await runCli(['local', '--quiet', '--events', ...reportArgs()]);
     // stderr may carry the SDK's Node-version notice on Node 20; nothing may be rejected or dead-lettered.
     expect(code).toBe(0);
     expect(stderr).not.toMatch(/rejected|DLQ|error/i);
@@ -157,7 +145,7 @@ describe('replay of real shapes', () => {
 
 describe('replay of real shapes: the table', () => {
   it('says which completions had no source write, and how many replicas are unattributed', async () => {
-    const { code, stdout } = await run(CLI, ['analyze', ...reportArgs().filter((a) => a !== '--format' && a !== 'json')]);
+    const { code, stdout } = await runCli(['analyze', ...reportArgs().filter((a) => a !== '--format' && a !== 'json')]);
     expect(code).toBe(0);
     expect(stdout).toContain('Replicas whose source write is not in the input (no latency):');
     expect(stdout).toContain('  invoices-euw1 → invoices-dr-euc1: 1 of the 3 completed');
