@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, replicationPairs } from '../../lambda/shared/config';
 import { loadConfig } from '../../lib/config-loader';
-import type { ReplicationPair } from '../../lambda/core';
+import { parseIsoTime, type ReplicationPair } from '../../lambda/core';
 import { DEFAULT_LIMITS, type InputLimits } from './inputs';
 
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
@@ -51,23 +51,6 @@ const SHARED = {
   'max-document-bytes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-/**
- * ISO 8601 / RFC 3339 date-time with a zone: `2026-11-20T10:30:00Z`, `…T10:30Z`, `…T10:30:00.123+02:00`.
- * Anything else (a bare date, no zone, which Date.parse would read in local time; `Nov 20 2026`; `1`) is refused.
- */
-const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
-
-export function parseIsoTime(value: string): number | undefined {
-  const m = ISO_WITH_ZONE.exec(value);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined;
-  if (m[7] && (Number(m[8]) > 23 || Number(m[9]) > 59)) return undefined;
-  const millis = Date.parse(value.toUpperCase());
-  return Number.isNaN(millis) ? undefined : millis;
-}
 
 function byteSize(values: Record<string, unknown>, name: string, fallback: number): number {
   const value = values[name] as string | undefined;
