@@ -237,7 +237,12 @@ async function forEachLine(stream: Readable, maxBytes: number, onLine: (text: st
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     let start = 0;
     for (let end = chunk.indexOf(10); end >= 0; end = chunk.indexOf(10, start)) {
-      if (!overlong && held + (end - start) > maxBytes + 1) overlong = true; // + 1: a '\r' before the '\n'
+      const length = held + (end - start);
+      if (!overlong && length > maxBytes) {
+        // One byte over is still within the limit when it is the '\r' of a '\r\n'.
+        const last = end > start ? chunk[end - 1] : pieces[pieces.length - 1]?.at(-1);
+        overlong = !(length === maxBytes + 1 && last === 13);
+      }
       finish(chunk.subarray(start, end));
       start = end + 1;
     }

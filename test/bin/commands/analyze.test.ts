@@ -170,6 +170,19 @@ describe('analyze on hostile input', () => {
     expect(result.report.pairs).toEqual([expect.objectContaining({ source: 'photos-use1', destination: 'photos-euw2', completed: 1 })]);
   });
 
+  it('applies --max-line-bytes exactly: a line of the limit (plus a CRLF) is read, one byte more is not', async () => {
+    const file = path.join(dir, 'boundary.jsonl');
+    writeFileSync(file, ['x'.repeat(20), 'y'.repeat(21), 'z'.repeat(20) + '\r', 'w'.repeat(19)].join('\n'));
+    const result = await analyzeJson(['--max-line-bytes', '20', file]);
+    const rejected = result.warnings.filter((w) => w.startsWith('rejected '));
+    expect(rejected.map((w) => w.replace(/not valid JSON.*/, 'not valid JSON'))).toEqual([
+      `rejected ${file}:1: not valid JSON`,
+      `rejected ${file}:2: line longer than 20 bytes; skipped`,
+      `rejected ${file}:3: not valid JSON`,
+      `rejected ${file}:4: not valid JSON`,
+    ]);
+  });
+
   it('rejects a gzip bomb in either layout, naming the file, and still analyses the rest', async () => {
     // 64 MiB of zeros per gzip member: ~64 KB on disk each.
     const zeros = gzipSync(Buffer.alloc(64 * MiB), { level: 9 });
