@@ -32,7 +32,8 @@ export interface InputFailure {
 }
 
 /** Where an input came from, as `file:line` for JSON Lines and `file` for whole documents. */
-export const placeOf = (unit: { readonly file: string; readonly line?: number }): string => (unit.line ? `${unit.file}:${unit.line}` : unit.file);
+export const placeOf = (unit: { readonly file: string; readonly line?: number }): string =>
+  unit.line ? `${unit.file}:${unit.line}` : unit.file;
 
 export interface InputSink {
   unit(unit: InputUnit): void;
@@ -99,7 +100,12 @@ export async function readInputs(paths: readonly string[], sink: InputSink, limi
 
 const identity = (stat: Stats) => `${stat.dev}:${stat.ino}`;
 
-function specialKind(stat: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string | undefined {
+function specialKind(stat: {
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): string | undefined {
   if (stat.isFIFO()) return 'a FIFO';
   if (stat.isSocket()) return 'a socket';
   if (stat.isCharacterDevice()) return 'a character device';
@@ -111,7 +117,14 @@ function specialKind(stat: { isFIFO(): boolean; isSocket(): boolean; isCharacter
  * Collects the input files under `dir`. `ancestors` holds the directories being walked (a symlink back to one
  * of them is a loop); `seen` the files already listed (reached twice through links, read once).
  */
-async function listFiles(dir: string, dirStat: Stats, ancestors: Set<string>, seen: Set<string>, found: string[], sink: InputSink): Promise<void> {
+async function listFiles(
+  dir: string,
+  dirStat: Stats,
+  ancestors: Set<string>,
+  seen: Set<string>,
+  found: string[],
+  sink: InputSink,
+): Promise<void> {
   const id = identity(dirStat);
   ancestors.add(id);
   let entries;
@@ -135,7 +148,8 @@ async function listFiles(dir: string, dirStat: Stats, ancestors: Set<string>, se
       continue;
     }
     if (stat.isDirectory()) {
-      if (ancestors.has(identity(stat))) sink.failure({ file: full, reason: 'symbolic link loop (links to a folder being read); not followed' });
+      if (ancestors.has(identity(stat)))
+        sink.failure({ file: full, reason: 'symbolic link loop (links to a folder being read); not followed' });
       else await listFiles(full, stat, ancestors, seen, found, sink);
       continue;
     }
@@ -153,7 +167,13 @@ async function listFiles(dir: string, dirStat: Stats, ancestors: Set<string>, se
   ancestors.delete(id);
 }
 
-async function readFile(file: string, { layout, gzipped }: { layout: Layout; gzipped: boolean }, regular: boolean, sink: InputSink, limits: InputLimits) {
+async function readFile(
+  file: string,
+  { layout, gzipped }: { layout: Layout; gzipped: boolean },
+  regular: boolean,
+  sink: InputSink,
+  limits: InputLimits,
+) {
   if (layout === 'document') {
     try {
       const text = await readDocument(file, gzipped, regular, limits);

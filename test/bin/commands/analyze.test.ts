@@ -204,13 +204,18 @@ describe('analyze on hostile input', () => {
     // A whole document is held only up to --max-document-bytes (128 MiB by default), whatever it inflates to.
     const small = await analyzeJson(['--max-document-bytes', String(16 * MiB), document]);
     expect(small.code).toBe(2);
-    expect(small.warnings).toEqual([`rejected ${document}: a document larger than 16 MiB; rejected (raise the limit with --max-document-bytes)`, 'crr-monitor: no input could be read']);
+    expect(small.warnings).toEqual([
+      `rejected ${document}: a document larger than 16 MiB; rejected (raise the limit with --max-document-bytes)`,
+      'crr-monitor: no input could be read',
+    ]);
   });
 
   it('prints 1,000 rejection lines, then counts the rest by reason; the JSON count stays exact', async () => {
     const file = path.join(dir, 'many-bad.jsonl');
     const bad: string[] = [];
-    for (let i = 0; i < 3000; i++) bad.push(i % 3 === 0 ? `{"detail-type":"AWS API Call via CloudTrail","detail":[${i}]}` : `not json ${i}`);
+    for (let i = 0; i < 3000; i++) {
+      bad.push(i % 3 === 0 ? `{"detail-type":"AWS API Call via CloudTrail","detail":[${i}]}` : `not json ${i}`);
+    }
     writeFileSync(file, bad.join('\n') + '\n');
     const result = await analyzeJson([file]);
     const rejectedLines = result.warnings.filter((l) => l.startsWith(`rejected ${file}:`));
@@ -230,7 +235,8 @@ describe('analyze on hostile input', () => {
     writeFileSync(events, JSON.stringify(event) + '\n');
     const named = path.join(dir, 'bad\u001b[31m\nrejected forged.jsonl');
     writeFileSync(named, '{"truncated": \n');
-    const { code, stdout, stderr } = await run(['analyze', '--pair', 'photos-use1=photos-euw2', '--at', '2026-11-21T00:00:00Z', events, named]);
+    const at = '2026-11-21T00:00:00Z';
+    const { code, stdout, stderr } = await run(['analyze', '--pair', 'photos-use1=photos-euw2', '--at', at, events, named]);
     expect(code).toBe(0);
     expect(stdout).toContain('evil\\u001b[2J\\u000arejected forged\\u0007.txt');
     expect(stderr.split('\n').filter((l) => l.startsWith('rejected'))).toHaveLength(1);

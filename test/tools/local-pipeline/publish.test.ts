@@ -8,7 +8,9 @@ test('an input that fits one SNS message is published as it is', () => {
 });
 
 test('a log file larger than an SNS message is split into log files that each fit, keeping every record once, in order', () => {
-  const records = Array.from({ length: 600 }, (_, i) => cloudTrailWrite({ bucket: 'src-one', key: `k/${i}`, versionId: `v${i}`, at: i * 1000 }));
+  const records = Array.from({ length: 600 }, (_, i) =>
+    cloudTrailWrite({ bucket: 'src-one', key: `k/${i}`, versionId: `v${i}`, at: i * 1000 }),
+  );
   const parts = messagesOf(JSON.stringify({ Records: records }));
   expect(parts.length).toBeGreaterThan(1);
   for (const part of parts) expect(Buffer.byteLength(part)).toBeLessThanOrEqual(240 * 1024);
