@@ -82,7 +82,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (paths.length === 0) throw new UsageError('analyze needs at least one PATH');
   const result = await analyze(paths, options, (line) => process.stderr.write(line + '\n'), undefined, limits);
-  process.stdout.write(options.format === 'json' ? JSON.stringify(result.report, null, 2) + '\n' : formatTable(result.report, result.detail));
+  const { report, detail } = result;
+  process.stdout.write(options.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report, detail));
   if (!result.analysed) {
     process.stderr.write('crr-monitor: no input could be read\n');
     return 2;

@@ -85,17 +85,21 @@ export async function run(argv: string[]): Promise<number> {
       }
       const messages: string[] = [];
       const rejections = new RejectionLog(say);
-      await readInputs(paths, {
-        unit(unit) {
-          inputsRead = true;
-          const parts = messagesOf(unit.text);
-          if (parts.length === 0) rejections.reject(placeOf(unit), 'larger than an SNS message and not a CloudTrail log file');
-          messages.push(...parts);
+      await readInputs(
+        paths,
+        {
+          unit(unit) {
+            inputsRead = true;
+            const parts = messagesOf(unit.text);
+            if (parts.length === 0) rejections.reject(placeOf(unit), 'larger than an SNS message and not a CloudTrail log file');
+            messages.push(...parts);
+          },
+          failure(failure) {
+            rejections.reject(placeOf(failure), failure.reason);
+          },
         },
-        failure(failure) {
-          rejections.reject(placeOf(failure), failure.reason);
-        },
-      }, limits);
+        limits,
+      );
       rejections.finish();
       return { pairs: options.pairs, messages, rejected: rejections.count };
     },

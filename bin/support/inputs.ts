@@ -32,7 +32,8 @@ export interface InputFailure {
 }
 
 /** Where an input came from, as `file:line` for JSON Lines and `file` for whole documents. */
-export const placeOf = (unit: { readonly file: string; readonly line?: number }): string => (unit.line ? `${unit.file}:${unit.line}` : unit.file);
+export const placeOf = (unit: { readonly file: string; readonly line?: number }): string =>
+  unit.line ? `${unit.file}:${unit.line}` : unit.file;
 
 export interface InputSink {
   unit(unit: InputUnit): void;
@@ -99,7 +100,12 @@ export async function readInputs(paths: readonly string[], sink: InputSink, limi
 
 const identity = (stat: Stats) => `${stat.dev}:${stat.ino}`;
 
-function specialKind(stat: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string | undefined {
+function specialKind(stat: {
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): string | undefined {
   if (stat.isFIFO()) return 'a FIFO';
   if (stat.isSocket()) return 'a socket';
   if (stat.isCharacterDevice()) return 'a character device';
@@ -111,7 +117,14 @@ function specialKind(stat: { isFIFO(): boolean; isSocket(): boolean; isCharacter
  * Collects the input files under `dir`. `ancestors` holds the directories being walked (a symlink back to one
  * of them is a loop); `seen` the files already listed (reached twice through links, read once).
  */
-async function listFiles(dir: string, dirStat: Stats, ancestors: Set<string>, seen: Set<string>, found: string[], sink: InputSink): Promise<void> {
+async function listFiles(
+  dir: string,
+  dirStat: Stats,
+  ancestors: Set<string>,
+  seen: Set<string>,
+  found: string[],
+  sink: InputSink,
+): Promise<void> {
   const id = identity(dirStat);
   ancestors.add(id);
   let entries;
@@ -135,7 +148,8 @@ async function listFiles(dir: string, dirStat: Stats, ancestors: Set<string>, se
       continue;
     }
     if (stat.isDirectory()) {
-      if (ancestors.has(identity(stat))) sink.failure({ file: full, reason: 'symbolic link loop (links to a folder being read); not followed' });
+      if (ancestors.has(identity(stat)))
+        sink.failure({ file: full, reason: 'symbolic link loop (links to a folder being read); not followed' });
       else await listFiles(full, stat, ancestors, seen, found, sink);
       continue;
     }
@@ -153,7 +167,13 @@ async function listFiles(dir: string, dirStat: Stats, ancestors: Set<string>, se
   ancestors.delete(id);
 }
 
-async function readFile(file: string, { layout, gzipped }: { layout: Layout; gzipped: boolean }, regular: boolean, sink: InputSink, limits: InputLimits) {
+async function readFile(
+  file: string,
+  { layout, gzipped }: { layout: Layout; gzipped: boolean },
+  regular: boolean,
+  sink: InputSink,
+  limits: InputLimits,
+) {
   if (layout === 'document') {
     try {
       const text = await readDocument(file, gzipped, regular, limits);
@@ -237,7 +257,12 @@ async function forEachLine(stream: Readable, maxBytes: number, onLine: (text: st
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     let start = 0;
     for (let end = chunk.indexOf(10); end >= 0; end = chunk.indexOf(10, start)) {
-      if (!overlong && held + (end - start) > maxBytes + 1) overlong = true; // + 1: a '\r' before the '\n'
+      const length = held + (end - start);
+      if (!overlong && length > maxBytes) {
+        // One byte over is still within the limit when it is the '\r' of a '\r\n'.
+        const last = end > start ? chunk[end - 1] : pieces[pieces.length - 1]?.at(-1);
+        overlong = !(length === maxBytes + 1 && last === 13);
+      }
       finish(chunk.subarray(start, end));
       start = end + 1;
     }

@@ -71,7 +71,8 @@ export function parseArguments(argv: readonly string[], own: OwnOptions = {}): P
     ({ values, positionals } = parseArgs({ args: [...argv], options: { ...own, ...SHARED }, strict: true, allowPositionals: true }));
   } catch (error) {
     // parseArgs names the option in its message; drop its long hint about positionals.
-    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message.split('. To specify')[0]);
+    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError((error as Error).message.split('. To specify')[0]);
     throw error;
   }
   for (const [name, value] of Object.entries(values)) {
@@ -88,13 +89,17 @@ export function parseArguments(argv: readonly string[], own: OwnOptions = {}): P
   if (values['overdue-minutes'] !== undefined) {
     const value = values['overdue-minutes'] as string;
     overdueMinutes = Number(value);
-    if (!Number.isFinite(overdueMinutes) || overdueMinutes <= 0) throw new UsageError(`--overdue-minutes ${value}: expected a positive number`);
+    if (!Number.isFinite(overdueMinutes) || overdueMinutes <= 0)
+      throw new UsageError(`--overdue-minutes ${value}: expected a positive number`);
   }
   let at: number | undefined;
   if (values.at !== undefined) {
     const value = values.at as string;
     at = parseIsoTime(value);
-    if (at === undefined) throw new UsageError(`--at ${value}: expected an ISO-8601 time with a zone, such as 2026-11-20T10:30:00Z or 2026-11-20T11:30:00+01:00`);
+    if (at === undefined)
+      throw new UsageError(
+        `--at ${value}: expected an ISO-8601 time with a zone, such as 2026-11-20T10:30:00Z or 2026-11-20T11:30:00+01:00`,
+      );
   }
   const format = (values.format as string | undefined) ?? 'table';
   if (format !== 'table' && format !== 'json') throw new UsageError(`--format ${format}: expected table or json`);

@@ -25,7 +25,10 @@ export class RejectionLog {
   private readonly unprinted = new Map<string, number>();
   private total = 0;
 
-  constructor(private readonly write: (line: string) => void, private readonly limit = DEFAULT_REJECTION_LINES) {}
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly limit = DEFAULT_REJECTION_LINES,
+  ) {}
 
   get count(): number {
     return this.total;

@@ -38,16 +38,19 @@ function writeEvents(file: string, bytes: number): void {
   const fd = openSync(file, 'w');
   let written = 0;
   let chunk: string[] = [];
-  generateWorkload({ objects: Math.ceil(bytes / 1500 / 2.3), rules: [{ source: 'photos-use1', destinations: ['photos-euw2'] }], seed: 3 }, (event) => {
-    const line = JSON.stringify(event) + '\n';
-    if (written >= bytes) return;
-    written += line.length;
-    chunk.push(line);
-    if (chunk.length === 1000) {
-      writeSync(fd, chunk.join(''));
-      chunk = [];
-    }
-  });
+  generateWorkload(
+    { objects: Math.ceil(bytes / 1500 / 2.3), rules: [{ source: 'photos-use1', destinations: ['photos-euw2'] }], seed: 3 },
+    (event) => {
+      const line = JSON.stringify(event) + '\n';
+      if (written >= bytes) return;
+      written += line.length;
+      chunk.push(line);
+      if (chunk.length === 1000) {
+        writeSync(fd, chunk.join(''));
+        chunk = [];
+      }
+    },
+  );
   writeSync(fd, chunk.join(''));
   closeSync(fd);
 }
@@ -79,7 +82,9 @@ async function main(): Promise<void> {
     ] as const) {
       const r = await measure(['analyze', '--format', 'json', file]);
       const said = r.stderr.split('\n').find((l) => l.startsWith('rejected')) ?? '(no rejection)';
-      console.log(`${label}: ${r.seconds.toFixed(2)} s, peak RSS ${r.peakMiB.toFixed(0)} MiB, exit ${r.code}; ${said.replace(dir + '/', '')}`);
+      console.log(
+        `${label}: ${r.seconds.toFixed(2)} s, peak RSS ${r.peakMiB.toFixed(0)} MiB, exit ${r.code}; ${said.replace(dir + '/', '')}`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -30,9 +30,17 @@ export function startDrain(
     sources: options.pairs.length ? new Set(options.pairs.map((p) => p.source)) : ({ has: () => true } as unknown as ReadonlySet<string>),
     logger: lineLogger('drain', 'warn', options.log),
   });
-  const eventSource = new LocalEventSource(clients.sqs, handler, { queueUrl: resources.queueUrl, queueArn: resources.queueArn, waitSeconds: 1 });
+  const eventSource = new LocalEventSource(clients.sqs, handler, {
+    queueUrl: resources.queueUrl,
+    queueArn: resources.queueArn,
+    waitSeconds: 1,
+  });
   let expected: number | undefined;
-  const consumed = eventSource.run({ workers: options.workers, idleRounds: 2, until: () => expected !== undefined && handler.counters.messages >= expected });
+  const consumed = eventSource.run({
+    workers: options.workers,
+    idleRounds: 2,
+    until: () => expected !== undefined && handler.counters.messages >= expected,
+  });
   return {
     handler,
     async finish(count) {

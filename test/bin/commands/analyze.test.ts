@@ -171,6 +171,19 @@ describe('analyze on hostile input', () => {
     expect(result.report.pairs).toEqual([expect.objectContaining({ source: 'photos-use1', destination: 'photos-euw2', completed: 1 })]);
   });
 
+  it('applies --max-line-bytes exactly: a line of the limit (plus a CRLF) is read, one byte more is not', async () => {
+    const file = path.join(dir, 'boundary.jsonl');
+    writeFileSync(file, ['x'.repeat(20), 'y'.repeat(21), 'z'.repeat(20) + '\r', 'w'.repeat(19)].join('\n'));
+    const result = await analyzeJson(['--max-line-bytes', '20', file]);
+    const rejected = result.warnings.filter((w) => w.startsWith('rejected '));
+    expect(rejected.map((w) => w.replace(/not valid JSON.*/, 'not valid JSON'))).toEqual([
+      `rejected ${file}:1: not valid JSON`,
+      `rejected ${file}:2: line longer than 20 bytes; skipped`,
+      `rejected ${file}:3: not valid JSON`,
+      `rejected ${file}:4: not valid JSON`,
+    ]);
+  });
+
   it('rejects a gzip bomb in either layout, naming the file, and still analyses the rest', async () => {
     // 64 MiB of zeros per gzip member: ~64 KB on disk each.
     const zeros = gzipSync(Buffer.alloc(64 * MiB), { level: 9 });
@@ -192,13 +205,18 @@ describe('analyze on hostile input', () => {
     // A whole document is held only up to --max-document-bytes (128 MiB by default), whatever it inflates to.
     const small = await analyzeJson(['--max-document-bytes', String(16 * MiB), document]);
     expect(small.code).toBe(2);
-    expect(small.warnings).toEqual([`rejected ${document}: a document larger than 16 MiB; rejected (raise the limit with --max-document-bytes)`, 'crr-monitor: no input could be read']);
+    expect(small.warnings).toEqual([
+      `rejected ${document}: a document larger than 16 MiB; rejected (raise the limit with --max-document-bytes)`,
+      'crr-monitor: no input could be read',
+    ]);
   });
 
   it('prints 1,000 rejection lines, then counts the rest by reason; the JSON count stays exact', async () => {
     const file = path.join(dir, 'many-bad.jsonl');
     const bad: string[] = [];
-    for (let i = 0; i < 3000; i++) bad.push(i % 3 === 0 ? `{"detail-type":"AWS API Call via CloudTrail","detail":[${i}]}` : `not json ${i}`);
+    for (let i = 0; i < 3000; i++) {
+      bad.push(i % 3 === 0 ? `{"detail-type":"AWS API Call via CloudTrail","detail":[${i}]}` : `not json ${i}`);
+    }
     writeFileSync(file, bad.join('\n') + '\n');
     const result = await analyzeJson([file]);
     const rejectedLines = result.warnings.filter((l) => l.startsWith(`rejected ${file}:`));
@@ -218,7 +236,8 @@ describe('analyze on hostile input', () => {
     writeFileSync(events, JSON.stringify(event) + '\n');
     const named = path.join(dir, 'bad\u001b[31m\nrejected forged.jsonl');
     writeFileSync(named, '{"truncated": \n');
-    const { code, stdout, stderr } = await run(['analyze', '--pair', 'photos-use1=photos-euw2', '--at', '2026-11-21T00:00:00Z', events, named]);
+    const at = '2026-11-21T00:00:00Z';
+    const { code, stdout, stderr } = await run(['analyze', '--pair', 'photos-use1=photos-euw2', '--at', at, events, named]);
     expect(code).toBe(0);
     expect(stdout).toContain('evil\\u001b[2J\\u000arejected forged\\u0007.txt');
     expect(stderr.split('\n').filter((l) => l.startsWith('rejected'))).toHaveLength(1);
