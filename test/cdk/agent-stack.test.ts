@@ -83,7 +83,7 @@ test('the read role: fixed name, trusted only by the monitor’s drain and sweep
     },
   });
   const statements = statementsOfRole(th, home.getLogicalId(home.readRole!.role.node.defaultChild as never));
-  expect(statements.flatMap(actionsOf).sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
+  expect(statements.flatMap(actionsOf).sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListBucketVersions']);
   const resources = text(statements.map((s) => s.Resource));
   expect(resources).toContain(':s3:::partner-src/*');
   expect(resources).not.toMatch(/"\*"/);

@@ -304,7 +304,7 @@ describe('MonitorStack: drain', () => {
     const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
     expect(dynamo.flatMap(actionsOf)).toEqual(['dynamodb:UpdateItem']);
     const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
-    expect(s3.flatMap(actionsOf).sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
+    expect(s3.flatMap(actionsOf).sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListBucketVersions']);
     const s3Resources = s3.flatMap((s) => [s.Resource].flat()).map(resolveJoin);
     expect(s3Resources).toHaveLength(12);
     expect(s3Resources.some((r) => r.includes('partner-src'))).toBe(false);
@@ -331,12 +331,12 @@ describe('MonitorStack: sweep', () => {
     expect(envOf(t, idOf(stack, stack.processing.sweep.fn)).PENDING_INDEX_NAME).toBe('pending');
   });
 
-  test('least privilege: Query on the pending index, Get/UpdateItem, PutMetricData only in CRRMonitor', () => {
+  test('least privilege: Query on the pending index, UpdateItem, PutMetricData only in CRRMonitor', () => {
     t.hasResourceProperties('AWS::IAM::Role', { RoleName: 'crr-monitor-sweep-us-east-1' });
     const statements = statementsOfRole(t, idOf(stack, stack.processing.sweepRole));
     const query = statements.find((s) => actionsOf(s).includes('dynamodb:Query'))!;
     expect(JSON.stringify(query.Resource)).toContain('/index/pending');
-    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
     const metrics = statements.find((s) => actionsOf(s).includes('cloudwatch:PutMetricData'))!;
     expect(metrics.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'CRRMonitor' } });
     const wildcards = statements.filter((s) => s.Resource === '*');
