@@ -133,7 +133,9 @@ export class Archive extends Construct {
       id:
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${known(stack.region, 'AWS::Region')}:` +
         `${known(stack.account, 'AWS::AccountId')}:log-group:<${logGroupId}>:log-stream:*]`,
-      reason: 'Firehose writes delivery errors to log streams of its own log group (created with the stream); the wildcard is the stream name within that one group.',
+      reason:
+        'Firehose writes delivery errors to log streams of its own log group (created with the stream); ' +
+        'the wildcard is the stream name within that one group.',
     });
     Validations.of(deliveryPolicy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.bucketName}/*]`,

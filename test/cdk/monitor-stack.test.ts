@@ -83,12 +83,15 @@ describe('MonitorStack: CloudTrail trail', () => {
   });
 
   test('the trail bucket admits CloudTrail only for this trail (aws:SourceArn = its ARN) and this account', () => {
-    const policy = Object.values(t.findResources('AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+    const bucketPolicy = Object.values(t.findResources('AWS::S3::BucketPolicy'))[0].Properties;
+    const policy = bucketPolicy.PolicyDocument.Statement as Array<Record<string, any>>;
     const cloudtrail = policy.filter((s) => s.Principal?.Service === 'cloudtrail.amazonaws.com');
     expect(cloudtrail.map((s) => s.Action).sort()).toEqual(['s3:GetBucketAcl', 's3:PutObject']);
     for (const s of cloudtrail) {
       expect(resolveJoin(s.Condition.StringEquals['aws:SourceArn'])).toBe(
-        resolveJoin({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:us-east-1:222222222222:trail/MonitorStack-crr-monitor']] }),
+        resolveJoin({
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:us-east-1:222222222222:trail/MonitorStack-crr-monitor']],
+        }),
       );
       expect(s.Condition.StringEquals['aws:SourceAccount']).toBe('222222222222');
     }
@@ -185,7 +188,9 @@ describe('MonitorStack: intake queue', () => {
     // Without remote accounts: the forwarder topic and the DLQ only.
     const minimalDeny = queueStatements(tm, minimal).find((s) => s.Effect === 'Deny' && s.Action === 'sqs:SendMessage')!;
     expect((minimalDeny.Condition.ArnNotEquals['aws:SourceArn'] as unknown[]).map(resolveJoin)).toEqual([
-      resolveJoin({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:eu-central-1:', { Ref: 'AWS::AccountId' }, ':CrrForwarder-eu-central-1-Events']] }),
+      resolveJoin({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:eu-central-1:', { Ref: 'AWS::AccountId' }, ':CrrForwarder-eu-central-1-Events']],
+      }),
       resolveJoin({ 'Fn::GetAtt': [idOf(minimal, minimal.intake.deadLetterQueue), 'Arn'] }),
     ]);
   });
@@ -336,7 +341,8 @@ describe('MonitorStack: sweep', () => {
     const statements = statementsOfRole(t, idOf(stack, stack.processing.sweepRole));
     const query = statements.find((s) => actionsOf(s).includes('dynamodb:Query'))!;
     expect(JSON.stringify(query.Resource)).toContain('/index/pending');
-    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
+    const dynamo = statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
+    expect(dynamo.sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
     const metrics = statements.find((s) => actionsOf(s).includes('cloudwatch:PutMetricData'))!;
     expect(metrics.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'CRRMonitor' } });
     const wildcards = statements.filter((s) => s.Resource === '*');
