@@ -140,6 +140,12 @@ const roleOf: Record<Handler, () => string> = {
   archive: () => monitor.getLogicalId(monitor.archive!.handler.role.node.defaultChild as never),
 };
 
+test('every function of the stack is one of the handlers checked here', () => {
+  // A new handler must be added to ENTRIES (and roleOf) so that its role is checked too.
+  const roles = Object.values(t.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Role['Fn::GetAtt'][0] as string);
+  expect(roles.sort()).toEqual((Object.keys(ENTRIES) as Handler[]).map((h) => roleOf[h]()).sort());
+});
+
 describe.each(Object.keys(ENTRIES) as Handler[])('%s: its role grants exactly what its code and its event source use', (name) => {
   test('every SDK command it can send is in the action table, and it uses no aggregated client', () => {
     const analysis = analyses.get(ENTRIES[name])!;
