@@ -1,4 +1,4 @@
-import { Aws, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnElement, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -109,7 +109,7 @@ export class Archive extends Construct {
         new iam.PolicyStatement({
           sid: 'LogDeliveryErrors',
           actions: ['logs:PutLogEvents'],
-          resources: [`arn:${Aws.PARTITION}:logs:${stack.region}:${Aws.ACCOUNT_ID}:log-group:${deliveryLogs.logGroupName}:log-stream:*`],
+          resources: [`arn:${Aws.PARTITION}:logs:${stack.region}:${stack.account}:log-group:${deliveryLogs.logGroupName}:log-stream:*`],
         }),
       ],
     });
@@ -127,9 +127,15 @@ export class Archive extends Construct {
     });
     // Firehose checks the role when the stream is created: the policy must exist first.
     this.deliveryStream.node.addDependency(deliveryPolicy);
+    const known = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+    const logGroupId = stack.getLogicalId(deliveryLogs.node.defaultChild as CfnElement);
     Validations.of(deliveryPolicy).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::<ArchiveDeliveryLogs...>:log-stream:*]',
-      reason: 'Firehose writes delivery errors to log streams of its own log group (created with the stream); the wildcard is the stream name within that one group.',
+      id:
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${known(stack.region, 'AWS::Region')}:` +
+        `${known(stack.account, 'AWS::AccountId')}:log-group:<${logGroupId}>:log-stream:*]`,
+      reason:
+        'Firehose writes delivery errors to log streams of its own log group (created with the stream); ' +
+        'the wildcard is the stream name within that one group.',
     });
     Validations.of(deliveryPolicy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.bucketName}/*]`,

@@ -145,7 +145,7 @@ export class Intake extends Construct {
         conditions: {
           ArnNotEquals: {
             'aws:SourceArn': sources,
-            'aws:PrincipalArn': roleArn(Aws.PARTITION, Aws.ACCOUNT_ID, props.redriveRoleName),
+            'aws:PrincipalArn': roleArn(Aws.PARTITION, stack.account, props.redriveRoleName),
           },
         },
       }),

@@ -68,9 +68,12 @@ export class WriteDataTrail extends Construct {
 
     const trailArn = `arn:${Aws.PARTITION}:cloudtrail:${stack.region}:${stack.account}:trail/${trailName}`;
     // The CDK's Trail adds the GetBucketAcl and PutObject statements for cloudtrail.amazonaws.com without it.
-    const statements = (this.logBucket.policy?.document as unknown as { statements?: iam.PolicyStatement[] } | undefined)?.statements ?? [];
+    const document = this.logBucket.policy?.document as unknown as { statements?: iam.PolicyStatement[] } | undefined;
+    const statements = document?.statements ?? [];
     const cloudTrailStatements = statements.filter((st) => JSON.stringify(st.toStatementJson()).includes('cloudtrail.amazonaws.com'));
-    if (cloudTrailStatements.length !== 2) throw new Error(`WriteDataTrail: expected 2 CloudTrail bucket statements, found ${cloudTrailStatements.length}`);
+    if (cloudTrailStatements.length !== 2) {
+      throw new Error(`WriteDataTrail: expected 2 CloudTrail bucket statements, found ${cloudTrailStatements.length}`);
+    }
     for (const st of cloudTrailStatements) {
       st.addCondition('StringEquals', { 'aws:SourceArn': trailArn, 'aws:SourceAccount': stack.account });
     }

@@ -83,7 +83,7 @@ test('the read role: fixed name, trusted only by the monitor’s drain and sweep
     },
   });
   const statements = statementsOfRole(th, home.getLogicalId(home.readRole!.role.node.defaultChild as never));
-  expect(statements.flatMap(actionsOf).sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
+  expect(statements.flatMap(actionsOf).sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListBucketVersions']);
   const resources = text(statements.map((s) => s.Resource));
   expect(resources).toContain(':s3:::partner-src/*');
   expect(resources).not.toMatch(/"\*"/);
@@ -113,11 +113,13 @@ test('EventBridge may assume the forwarding role only for this stack’s own rul
 });
 
 test('the agent trail’s bucket admits CloudTrail only for that trail (aws:SourceArn) and account', () => {
-  const statements = Object.values(th.findResources('AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+  const policy = Object.values(th.findResources('AWS::S3::BucketPolicy'))[0].Properties;
+  const statements = policy.PolicyDocument.Statement as Array<Record<string, any>>;
   const cloudtrail = statements.filter((s) => s.Principal?.Service === 'cloudtrail.amazonaws.com');
   expect(cloudtrail.map((s) => s.Action).sort()).toEqual(['s3:GetBucketAcl', 's3:PutObject']);
   for (const s of cloudtrail) {
-    expect(text(s.Condition.StringEquals['aws:SourceArn'])).toContain(`:cloudtrail:us-east-1:${REMOTE_ACCOUNT}:trail/AgentStack-${REMOTE_ACCOUNT}-us-east-1-crr-monitor`);
+    const trailArn = `:cloudtrail:us-east-1:${REMOTE_ACCOUNT}:trail/AgentStack-${REMOTE_ACCOUNT}-us-east-1-crr-monitor`;
+    expect(text(s.Condition.StringEquals['aws:SourceArn'])).toContain(trailArn);
     expect(s.Condition.StringEquals['aws:SourceAccount']).toBe(REMOTE_ACCOUNT);
   }
   th.hasResourceProperties('AWS::CloudTrail::Trail', { TrailName: `AgentStack-${REMOTE_ACCOUNT}-us-east-1-crr-monitor` });

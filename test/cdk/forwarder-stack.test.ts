@@ -64,7 +64,7 @@ test('EventBridge may publish only as this stack’s rule (aws:SourceArn), in th
 test('the topic denies sns:Publish to everyone whose aws:SourceArn is not this stack’s rule or a monitored source bucket', () => {
   const deny = topicStatements().find((s) => s.Effect === 'Deny' && s.Condition?.ArnNotLike)!;
   expect(deny.Action).toBe('sns:Publish');
-  expect(deny.Principal).toBe('*');
+  expect(deny.Principal).toEqual({ AWS: '*' });
   expect(deny.Resource).toEqual({ Ref: idOf(stack.forwarder.topic) });
   expect(Object.keys(deny.Condition)).toEqual(['ArnNotLike']);
   expect(Object.keys(deny.Condition.ArnNotLike)).toEqual(['aws:SourceArn']);

@@ -95,7 +95,9 @@ function neededActions(calls: readonly SdkCall[]): { actions: Map<string, string
   for (const call of calls) {
     const mapped = ACTIONS[call.pkg]?.[call.command];
     if (!mapped) {
-      unknown.push(`${call.command} (${call.pkg}) at ${call.at}: add it to ACTIONS in test/cdk/permissions.test.ts with the IAM action(s) it needs`);
+      unknown.push(
+        `${call.command} (${call.pkg}) at ${call.at}: add it to ACTIONS in test/cdk/permissions.test.ts with the IAM action(s) it needs`,
+      );
       continue;
     }
     for (const a of mapped) actions.set(a, [...(actions.get(a) ?? []), `${call.command} at ${call.at}`]);
@@ -104,12 +106,17 @@ function neededActions(calls: readonly SdkCall[]): { actions: Map<string, string
 }
 
 const grantedActions = (t: Template, roleLogicalId: string) =>
-  new Set(statementsOfRole(t, roleLogicalId).filter((s) => s.Effect === 'Allow').flatMap(actionsOf));
+  new Set(
+    statementsOfRole(t, roleLogicalId)
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf),
+  );
 
 /** Compares needed with granted and returns readable problems (empty when they are equal). */
 function compare(needed: Map<string, string[]>, granted: Set<string>, what: string): string[] {
   const problems: string[] = [];
-  for (const [action, why] of needed) if (!granted.has(action)) problems.push(`${what}: needs ${action} (${why.join('; ')}) but is not granted it`);
+  for (const [action, why] of needed)
+    if (!granted.has(action)) problems.push(`${what}: needs ${action} (${why.join('; ')}) but is not granted it`);
   for (const action of granted) if (!needed.has(action)) problems.push(`${what}: is granted ${action}, which nothing it runs uses`);
   return problems.sort();
 }
@@ -132,6 +139,12 @@ const roleOf: Record<Handler, () => string> = {
   sweep: () => monitor.getLogicalId(monitor.processing.sweepRole.node.defaultChild as never),
   archive: () => monitor.getLogicalId(monitor.archive!.handler.role.node.defaultChild as never),
 };
+
+test('every function of the stack is one of the handlers checked here', () => {
+  // A new handler must be added to ENTRIES (and roleOf) so that its role is checked too.
+  const roles = Object.values(t.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Role['Fn::GetAtt'][0] as string);
+  expect(roles.sort()).toEqual((Object.keys(ENTRIES) as Handler[]).map((h) => roleOf[h]()).sort());
+});
 
 describe.each(Object.keys(ENTRIES) as Handler[])('%s: its role grants exactly what its code and its event source use', (name) => {
   test('every SDK command it can send is in the action table, and it uses no aggregated client', () => {
@@ -157,14 +170,23 @@ test("the agent's read role grants exactly the S3 actions the drain and sweep se
     .filter((c) => c.pkg === '@aws-sdk/client-s3');
   const { actions } = neededActions(s3Calls);
   const role = Template.fromStack(agent);
-  expect(compare(actions, grantedActions(role, agent.getLogicalId(agent.readRole!.role.node.defaultChild as never)), 'agent read role')).toEqual([]);
+  expect(
+    compare(actions, grantedActions(role, agent.getLogicalId(agent.readRole!.role.node.defaultChild as never)), 'agent read role'),
+  ).toEqual([]);
 });
 
-test("the Firehose delivery role has only what Firehose documents for an S3 destination, plus error logging", () => {
+test('the Firehose delivery role has only what Firehose documents for an S3 destination, plus error logging', () => {
   const deliveryStream = t.toJSON().Resources[monitor.getLogicalId(monitor.archive!.deliveryStream.node.defaultChild as never)];
   const roleId = deliveryStream.Properties.ExtendedS3DestinationConfiguration.RoleARN['Fn::GetAtt'][0] as string;
   // https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
-  const documented = ['s3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:GetObject', 's3:ListBucket', 's3:ListBucketMultipartUploads', 's3:PutObject'];
+  const documented = [
+    's3:AbortMultipartUpload',
+    's3:GetBucketLocation',
+    's3:GetObject',
+    's3:ListBucket',
+    's3:ListBucketMultipartUploads',
+    's3:PutObject',
+  ];
   expect([...grantedActions(t, roleId)].sort()).toEqual([...documented, 'logs:PutLogEvents'].sort());
   expect(deliveryStream.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/DeliveryPolicy/)]));
 });
@@ -188,7 +210,11 @@ describe('the analysis itself (fixture handler in test/fixtures/sdk-calls)', () 
 
   test('counts only what the handler can reach: through an interface, a closure and a module-level client', () => {
     // DeleteItem sits in a method nobody calls; HeadObject in a class that does not implement the interface called.
-    expect(commands(fixture.reachable)).toEqual(['client-dynamodb:GetItemCommand', 'client-dynamodb:QueryCommand', 'lib-dynamodb:PutCommand']);
+    expect(commands(fixture.reachable)).toEqual([
+      'client-dynamodb:GetItemCommand',
+      'client-dynamodb:QueryCommand',
+      'lib-dynamodb:PutCommand',
+    ]);
   });
 
   test('reports an aggregated client instead of guessing its calls', () => {
@@ -198,7 +224,8 @@ describe('the analysis itself (fixture handler in test/fixtures/sdk-calls)', () 
   test('an unknown command fails with a message telling the author what to add', () => {
     const { unknown } = neededActions([{ pkg: '@aws-sdk/client-s3', command: 'RestoreObjectCommand', at: 'x.ts:1' }]);
     expect(unknown).toEqual([
-      'RestoreObjectCommand (@aws-sdk/client-s3) at x.ts:1: add it to ACTIONS in test/cdk/permissions.test.ts with the IAM action(s) it needs',
+      'RestoreObjectCommand (@aws-sdk/client-s3) at x.ts:1: ' +
+        'add it to ACTIONS in test/cdk/permissions.test.ts with the IAM action(s) it needs',
     ]);
   });
 

@@ -173,7 +173,11 @@ function analyzeEntry(program: ts.Program, entry: string, files: string[], root:
       const container = node.parent;
       if ((ts.isMethodDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)) && node.name) {
         addMember(node.name.getText(), node, container);
-      } else if ((ts.isPropertyDeclaration(node) || ts.isPropertyAssignment(node)) && node.initializer && isFunctionLike(node.initializer)) {
+      } else if (
+        (ts.isPropertyDeclaration(node) || ts.isPropertyAssignment(node)) &&
+        node.initializer &&
+        isFunctionLike(node.initializer)
+      ) {
         addMember(node.name.getText(), node.initializer, container);
       }
       ts.forEachChild(node, collect);
@@ -263,7 +267,12 @@ function analyzeEntry(program: ts.Program, entry: string, files: string[], root:
     ts.forEachChild(node, (child) => {
       // Declarations run only when something reachable names them; nested function expressions count with their
       // enclosing code, except module-level ones, which run only when called.
-      if (ts.isFunctionDeclaration(child) || ts.isClassDeclaration(child) || ts.isInterfaceDeclaration(child) || ts.isTypeAliasDeclaration(child)) {
+      if (
+        ts.isFunctionDeclaration(child) ||
+        ts.isClassDeclaration(child) ||
+        ts.isInterfaceDeclaration(child) ||
+        ts.isTypeAliasDeclaration(child)
+      ) {
         return;
       }
       if (topLevel && ts.isVariableDeclaration(child) && child.initializer && isFunctionLike(child.initializer)) return;
@@ -287,7 +296,8 @@ function analyzeEntry(program: ts.Program, entry: string, files: string[], root:
     const { node, topLevel } = work.pop()!;
     if (ts.isSourceFile(node)) {
       for (const st of node.statements) {
-        if (ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) continue;
+        if (ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st))
+          continue;
         visit(st, topLevel);
       }
     } else {
