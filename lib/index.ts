@@ -6,7 +6,7 @@
  */
 export { addCrrMonitorStacks, type CrrMonitorStacks } from './app';
 export { DEFAULT_CONFIG_FILE, loadConfig } from './config-loader';
-export { ConfigError, validateConfig, type MonitorConfig, type ReplicationRule } from '../lambda/core/config';
+export { ConfigError, validateConfig, type MonitorConfig, type ReplicationRule } from '../lambda/shared/config';
 export { MonitorStack, handlerConfig, type MonitorStackProps } from './stacks/monitor-stack';
 export { ForwarderStack, type ForwarderStackProps } from './stacks/forwarder-stack';
 export { AgentStack, type AgentStackProps } from './stacks/agent-stack';
