@@ -3,6 +3,7 @@ import { reportOnRecords, type ReplicationPair, type VersionRecord } from '../..
 import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { RecordingMetricsSink } from '../../lambda/adapters/metrics';
+import { RecordingOutcomeSink } from '../../tools/recording-outcomes';
 import type { HeadResult, ObjectInspector } from '../../lambda/adapters/s3';
 import { createDrainHandler } from '../../lambda/drain/drain';
 import { createLogger } from '../../lambda/shared/log';
@@ -147,12 +148,14 @@ export async function runLocal(argv: string[], io: LocalIo = STDIO): Promise<num
 
     // Drive it: publish through the forwarder topics while the drain workers consume the queue.
     const store = new DynamoRecordStore({ client: clients.dynamodb, tableName: resources.tableName, retentionHours: 24 });
-    const sources = new Set(pairs.length ? pairs.map((p) => p.source) : []);
+    const outcomes = new RecordingOutcomeSink();
     const drain = createDrainHandler({
       store,
       deadLetters: new SqsDeadLetters(clients.sqs, resources.dlqUrl),
-      // Without configured pairs (replay, inferred) every write may be a source's: mark all pending.
-      sources: pairs.length ? sources : { has: () => true } as unknown as ReadonlySet<string>,
+      // Without configured pairs (replay, inferred) the drain decides no outcome; the report is computed afterwards.
+      pairs,
+      overdueMillis: options.overdueMinutes * 60_000,
+      outcomes,
       logger: createLogger('drain', 'warn', extra.quiet === true ? () => undefined : (line) => io.err(line + '\n')),
     });
     const eventSource = new LocalEventSource(clients.sqs, drain, { queueUrl: resources.queueUrl, queueArn: resources.queueArn, waitSeconds: 1 });

@@ -9,6 +9,7 @@ import { PublishBatchCommand } from '@aws-sdk/client-sns';
 import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { RecordingMetricsSink } from '../../lambda/adapters/metrics';
+import { RecordingOutcomeSink } from '../../tools/recording-outcomes';
 import { createDrainHandler } from '../../lambda/drain/drain';
 import { createLogger } from '../../lambda/shared/log';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
@@ -54,7 +55,9 @@ async function main() {
     const drain = createDrainHandler({
       store,
       deadLetters: new SqsDeadLetters(monitor.sqs, resources.dlqUrl),
-      sources: new Set(DEMO_RULES.map((r) => r.source)),
+      pairs: DEMO_RULES.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination }))),
+      overdueMillis: 15 * 60_000,
+      outcomes: new RecordingOutcomeSink(),
       logger: createLogger('drain', 'warn'),
     });
     const source = new LocalEventSource(monitor.sqs, drain, { queueUrl: resources.queueUrl, queueArn: resources.queueArn, waitSeconds: 0 });
