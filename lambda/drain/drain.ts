@@ -2,7 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { changeFor, formatRejection, indexPairs, parseText, type ReplicationPair, type S3ChangeEvent } from '../core';
 import { outcomesOf } from '../core/outcomes';
 import { dueMarkFor, type DueRules, type RecordStore } from '../adapters/dynamodb';
-import type { DeadLetters } from '../adapters/dead-letters';
+import type { DeadLetters, MessageVisibility } from '../adapters/dead-letters';
 import type { OutcomeSink } from '../adapters/outcomes';
 import type { ObjectInspector } from '../adapters/s3';
 import { errorFields, type Logger } from '../shared/log';
@@ -26,6 +26,10 @@ export interface DrainDependencies {
   readonly reserveMillis?: number;
   /** The clock for due times (handler time, not event time). */
   readonly now?: () => number;
+  /** Backs off messages that failed to store (ChangeMessageVisibility); without it they return after the queue's timeout. */
+  readonly visibility?: MessageVisibility;
+  /** Seconds of back-off by receive count (default `backoffSeconds`; tests scale it down). */
+  readonly backoff?: (receiveCount: number) => number;
 }
 
 /** Running totals, for the demo and the benchmark. */
@@ -61,6 +65,17 @@ export function writeToken(record: Pick<SQSRecord, 'messageId' | 'attributes'>, 
 
 /** The time left before the invocation must end, past which no write is started. */
 export const DEFAULT_RESERVE_MILLIS = 5_000;
+
+/**
+ * How long a message that could not be stored stays invisible before its next delivery, by its receive count:
+ * 60 s doubling to at most 15 minutes. With the queue's maxReceiveCount (lib/defaults.ts, 12) a message survives
+ * 60+120+240+480 s + 8 × 900 s ≈ 2 h 15 min of DynamoDB outage before SQS would move it to the DLQ.
+ */
+export const BACKOFF = { firstSeconds: 60, maxSeconds: 900 } as const;
+export function backoffSeconds(receiveCount: number): number {
+  const n = Math.max(1, Math.floor(receiveCount) || 1);
+  return Math.min(BACKOFF.maxSeconds, BACKOFF.firstSeconds * 2 ** Math.min(n - 1, 20));
+}
 
 /**
  * The drain: each SQS message (an SNS envelope or a raw body) is parsed by the core and each event it holds
@@ -141,6 +156,7 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
   }
 
   const reserve = deps.reserveMillis ?? DEFAULT_RESERVE_MILLIS;
+  const backoff = deps.backoff ?? backoffSeconds;
   const handler = async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
     const records = event.Records ?? [];
     counters.messages += records.length;
@@ -154,6 +170,7 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
     });
     counters.events += work.length;
     const failed = new Set<number>();
+    const deferredIndexes = new Set<number>();
     const unplaced = new Map<number, string[]>();
     await mapLimit(work, limit, async ({ index, position, event: e }) => {
       if (failed.has(index)) return; // the message comes back anyway
@@ -161,6 +178,7 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
         // Too close to the timeout: a write cut off in flight could commit unpublished. Leave it to the next delivery.
         counters.deferred++;
         failed.add(index);
+        deferredIndexes.add(index);
         return;
       }
       try {
@@ -182,6 +200,17 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
       }),
     );
     counters.failed += failed.size;
+    // Back off what failed to store (an outage must not burn through maxReceiveCount). Deferred ones return at once.
+    const backOff = [...failed].filter((i) => !deferredIndexes.has(i));
+    if (deps.visibility && backOff.length) {
+      try {
+        await deps.visibility.delay(
+          backOff.map((i) => ({ receiptHandle: records[i].receiptHandle, seconds: backoff(Number(records[i].attributes?.ApproximateReceiveCount ?? 1)) })),
+        );
+      } catch (error) {
+        logger.error('could not back off failed messages; they return after the queue visibility timeout', { count: backOff.length, ...errorFields(error) });
+      }
+    }
     if (records.length) {
       logger.debug('batch drained', { messages: records.length, events: work.length, failed: failed.size });
     }

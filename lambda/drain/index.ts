@@ -1,6 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { SqsDeadLetters } from '../adapters/dead-letters';
+import { SqsDeadLetters, SqsMessageVisibility } from '../adapters/dead-letters';
 import { EmfOutcomeSink } from '../adapters/outcomes';
 import { requireEnv, sqsEndpointConfigured } from '../shared/clients';
 import { tableAndInspectorFromEnv } from '../shared/table-from-env';
@@ -16,9 +16,11 @@ let drain: DrainHandler | undefined;
 /** Built once per container from the environment the CDK stack sets. */
 function build(): DrainHandler {
   const config = parseRuntimeConfig(process.env[ENV.config]);
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: !sqsEndpointConfigured() });
   return createDrainHandler({
     ...tableAndInspectorFromEnv(config),
-    deadLetters: new SqsDeadLetters(new SQSClient({ useQueueUrlAsEndpoint: !sqsEndpointConfigured() }), requireEnv(ENV.dlqUrl)),
+    deadLetters: new SqsDeadLetters(sqs, requireEnv(ENV.dlqUrl)),
+    visibility: new SqsMessageVisibility(sqs, requireEnv(ENV.queueUrl)),
     pairs: config.pairs,
     overdueMillis: config.overdueMinutes * 60_000,
     outcomes: new EmfOutcomeSink(),

@@ -30,6 +30,8 @@ export const ENV = {
   metricsNamespace: 'METRICS_NAMESPACE',
   archiveStreamName: 'ARCHIVE_STREAM_NAME',
   dlqUrl: 'DLQ_URL',
+  /** The drain's own queue, for ChangeMessageVisibility (back-off). */
+  queueUrl: 'QUEUE_URL',
   logLevel: 'LOG_LEVEL',
 } as const;
 

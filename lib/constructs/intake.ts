@@ -39,6 +39,7 @@ export class Intake extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: DEFAULTS.queue.dlqRetentionPeriod,
+      maxMessageSizeBytes: DEFAULTS.queue.dlqMaxMessageSizeBytes,
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -52,6 +53,7 @@ export class Intake extends Construct {
       enforceSSL: true,
       visibilityTimeout: props.visibilityTimeout,
       retentionPeriod: DEFAULTS.queue.retentionPeriod,
+      maxMessageSizeBytes: DEFAULTS.queue.maxMessageSizeBytes,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DEFAULTS.queue.maxReceiveCount },
     });
 
