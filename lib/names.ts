@@ -14,6 +14,8 @@ export const drainRoleName = (monitorRegion: string) => `crr-monitor-drain-${mon
 export const sweepRoleName = (monitorRegion: string) => `crr-monitor-sweep-${monitorRegion}`;
 /** The read-only role each AgentStack creates in a source account; the monitor assumes it for HeadObject. */
 export const agentRoleName = (monitorRegion: string) => `crr-monitor-agent-read-${monitorRegion}`;
+/** The role operators assume to redrive the DLQ into CRRMonitorQueue: the queue policy's only exception for people. */
+export const redriveRoleName = (monitorRegion: string) => `crr-monitor-redrive-${monitorRegion}`;
 
 export const roleArn = (partition: string, account: string, name: string) => `arn:${partition}:iam::${account}:role/${name}`;
 
@@ -38,11 +40,5 @@ export const TABLE = {
 /** Environment variables the handlers read. */
 export { ENV };
 
-/** The shape of CONFIG_JSON. */
-export interface HandlerConfig {
-  pairs: { source: string; destination: string }[];
-  retentionHours: number;
-  overdueMinutes: number;
-  /** Source bucket (in a remote account) → the agent role ARN to assume for HeadObject on it. */
-  agentRoles: Record<string, string>;
-}
+/** The shape of CONFIG_JSON: the handlers' own schema. */
+export type { HandlerConfig } from '../lambda/shared/runtime-config';

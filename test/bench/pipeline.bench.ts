@@ -14,14 +14,14 @@ import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { RecordingMetricsSink } from '../../lambda/adapters/metrics';
 import { RecordingOutcomeSink } from '../../tools/recording-outcomes';
 import { createDrainHandler } from '../../lambda/drain/drain';
-import { createLogger } from '../../lambda/shared/log';
+import { lineLogger } from '../../tools/local-pipeline/logger';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
-import { DEMO_RULES } from '../../bin/cli/local';
-import { CallCounter, localClients } from '../../bin/cli/local/clients';
-import { startEmulators } from '../../bin/cli/local/emulators';
-import { LocalEventSource } from '../../bin/cli/local/event-source';
-import { provision } from '../../bin/cli/local/provision';
-import { generateWorkload } from '../../bin/cli/workload';
+import { DEMO_RULES } from '../../tools/local-pipeline/workload';
+import { CallCounter, localClients } from '../../tools/local-pipeline/clients';
+import { startEmulators } from '../../tools/local-pipeline/emulators';
+import { LocalEventSource } from '../../tools/local-pipeline/event-source';
+import { provision } from '../../tools/local-pipeline/provision';
+import { generateWorkload } from '../../tools/local-pipeline/workload';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -63,7 +63,7 @@ async function main() {
       pairs: DEMO_RULES.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination }))),
       overdueMillis: 15 * 60_000,
       outcomes,
-      logger: createLogger('drain', 'warn'),
+      logger: lineLogger('drain', 'warn', (line) => process.stderr.write(line + '\n')),
     });
     // The time each message reached the drain: the start of the outcome lag.
     const drain = Object.assign(
@@ -92,7 +92,7 @@ async function main() {
       metrics,
       pairs: DEMO_RULES.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination }))),
       overdueMillis: 15 * 60_000,
-      logger: createLogger('sweep', 'warn'),
+      logger: lineLogger('sweep', 'warn', (line) => process.stderr.write(line + '\n')),
     })();
     const sweepSeconds = (Date.now() - t2) / 1000;
     const sweepCalls = calls.total() - before + metrics.requests.length + summary.checked;

@@ -13,10 +13,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters, SqsMessageVisibility } from '../../lambda/adapters/dead-letters';
 import { createDrainHandler } from '../../lambda/drain/drain';
-import { memoryLogger } from '../../lambda/shared/log';
-import { eventBridgeWrite } from '../../bin/cli/events';
-import { LocalEventSource } from '../../bin/cli/local/event-source';
-import { createTable } from '../../bin/cli/local/provision';
+import { memoryLogger } from '../support/memory-logger';
+import { eventBridgeWrite } from '../../tools/local-pipeline/events';
+import { LocalEventSource } from '../../tools/local-pipeline/event-source';
+import { createTable } from '../../tools/local-pipeline/provision';
 import { RecordingOutcomeSink } from '../../tools/recording-outcomes';
 import { publish, purgeQueues, readAll, receiveDeadLetters, sleep, startHarness, type Harness } from '../support/pipeline';
 

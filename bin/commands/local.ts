@@ -1,0 +1,123 @@
+/**
+ * `crr-monitor local` / `npm run demo`: the whole pipeline on local emulators (tools/local-pipeline). Generated
+ * workload by default; with `--events PATH...` (or just PATH...) it replays recorded events as `analyze` reads
+ * them and prints the same report.
+ */
+import { formatTable } from '../support/format';
+import { placeOf, readInputs } from '../support/inputs';
+import { parseArguments, UsageError } from '../support/options';
+import { RejectionLog } from '../support/rejections';
+
+export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay-rate R] [--seed N] [--workers N] [--quiet] [--serve]
+                    [--events PATH...] [analyze's options]
+      Runs the whole pipeline (SNS → SQS → drain → DynamoDB → sweep → metrics) on local emulators.
+      --serve keeps the emulators and the table up afterwards and prints, on stderr,
+      'serving endpoint=URL table=NAME region=REGION sqs=URL sns=URL' until SIGINT or SIGTERM.
+`;
+
+const OWN = {
+  objects: { type: 'string' },
+  'fail-rate': { type: 'string' },
+  'delay-rate': { type: 'string' },
+  seed: { type: 'string' },
+  workers: { type: 'string' },
+  events: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  serve: { type: 'boolean' },
+} as const;
+
+/** Until SIGINT or SIGTERM: what `--serve` waits for before the emulators are stopped. */
+const stopSignal = () =>
+  new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
+const number = (value: string | boolean | undefined, name: string, fallback: number, check: (n: number) => boolean): number => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== 'string' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} ${value}: not a valid value`);
+  return n;
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const { report: options, paths, extra, help, limits } = parseArguments(argv, OWN);
+  if (help) {
+    process.stdout.write(`Usage:\n${usage}`);
+    return 0;
+  }
+  const replay = extra.events === true || paths.length > 0;
+  if (extra.events === true && paths.length === 0) throw new UsageError('--events needs at least one PATH');
+  const objects = number(extra.objects, 'objects', 2000, (n) => Number.isInteger(n) && n > 0);
+  const failRate = number(extra['fail-rate'], 'fail-rate', 0.02, (n) => n >= 0 && n <= 1);
+  const delayRate = number(extra['delay-rate'], 'delay-rate', 0.02, (n) => n >= 0 && n <= 1);
+  const seed = number(extra.seed, 'seed', 1, Number.isInteger);
+  const workers = number(extra.workers, 'workers', 4, (n) => Number.isInteger(n) && n > 0);
+  const quiet = extra.quiet === true;
+  const say = quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
+  const started = Date.now();
+  let inputsRead = false;
+
+  // Loaded on demand: the emulators and SDK clients are not needed to parse arguments or print help.
+  const { runLocal } = await import('../../tools/local-pipeline/run-local');
+  const { messagesOf } = await import('../../tools/local-pipeline/publish');
+  const { demoWorkload } = await import('../../tools/local-pipeline/workload');
+  await runLocal({
+    overdueMinutes: options.overdueMinutes,
+    at: options.at,
+    workers,
+    replay,
+    say,
+    log: say,
+    async inputs() {
+      if (!replay) {
+        const workload = demoWorkload(options.pairs, { objects, failRate, delayRate, seed, now: Date.now() });
+        say(
+          `workload: ${objects} objects over ${workload.pairs.length} pairs (${workload.rules.length} sources), fail-rate ${failRate}, ` +
+            `delay-rate ${delayRate}: ${workload.messages.length} events`,
+        );
+        return { pairs: workload.pairs, messages: workload.messages, rejected: 0 };
+      }
+      const messages: string[] = [];
+      const rejections = new RejectionLog(say);
+      await readInputs(
+        paths,
+        {
+          unit(unit) {
+            inputsRead = true;
+            const parts = messagesOf(unit.text);
+            if (parts.length === 0) rejections.reject(placeOf(unit), 'larger than an SNS message and not a CloudTrail log file');
+            messages.push(...parts);
+          },
+          failure(failure) {
+            rejections.reject(placeOf(failure), failure.reason);
+          },
+        },
+        limits,
+      );
+      rejections.finish();
+      return { pairs: options.pairs, messages, rejected: rejections.count };
+    },
+    async afterReport({ report, detail, emulators, tableName, region }) {
+      process.stdout.write(options.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report, detail));
+      say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (extra.serve !== true) return;
+      // Listening before the line is printed: whoever reads it may stop us at once.
+      const stopped = stopSignal();
+      const { dynamodb, sqs, sns } = emulators.endpoints;
+      process.stderr.write(`serving endpoint=${dynamodb} table=${tableName} region=${region} sqs=${sqs} sns=${sns}\n`);
+      const signal = await stopped;
+      say(`${signal}: stopping the emulators`);
+    },
+  });
+  if (replay && !inputsRead) {
+    process.stderr.write('crr-monitor: no input could be read\n');
+    return 2;
+  }
+  return 0;
+}
