@@ -36,6 +36,8 @@ export const METRIC = {
   OverdueReplications: 'OverdueReplications',
   /** Bytes of the versions counted in ReplicationObjects. Unit Bytes. */
   ReplicationBytes: 'ReplicationBytes',
+  /** Source versions HeadObject showed no replication status for (no enabled rule covers them); SourceBucket only. Count. */
+  UntrackedWrites: 'UntrackedWrites',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
@@ -48,4 +50,5 @@ export const METRIC_UNIT: Record<MetricName, 'Count' | 'Bytes' | 'Seconds' | 'By
   ReplicationLatency: 'Seconds',
   OverdueReplications: 'Count',
   ReplicationBytes: 'Bytes',
+  UntrackedWrites: 'Count',
 };

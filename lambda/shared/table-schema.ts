@@ -30,6 +30,8 @@ export const ENV = {
   metricsNamespace: 'METRICS_NAMESPACE',
   archiveStreamName: 'ARCHIVE_STREAM_NAME',
   dlqUrl: 'DLQ_URL',
+  /** The drain's own queue, for ChangeMessageVisibility (back-off). */
+  queueUrl: 'QUEUE_URL',
   logLevel: 'LOG_LEVEL',
 } as const;
 
@@ -43,3 +45,18 @@ export function pendingShardOf(key: string, versionId: string, shards: number = 
   }
   return String((hash >>> 0) % shards);
 }
+
+/**
+ * The drain's exactly-once bookkeeping (issue 9), on every successful drain write:
+ * `lw` (S) the token of the write (`<SQS messageId>#<event index>@<ApproximateReceiveCount>`), `lp` the value the
+ * written slot held before it (NULL when it had none). An SDK retry whose first attempt committed finds its own
+ * token and rebuilds the record as it was before that attempt from `lp`.
+ */
+export const LAST_WRITE_ATTRIBUTE = 'lw';
+export const PREVIOUS_SLOT_ATTRIBUTE = 'lp';
+
+/**
+ * GSI `due` (KEYS_ONLY): partition `dueShard` (S, pendingShardOf), sort `dueAt` (N, epoch ms): when the sweep
+ * must first look at the version. Written with if_not_exists by the first drain write that marks it.
+ */
+export const DUE_INDEX = { name: 'due', partitionKey: 'dueShard', sortKey: 'dueAt', shards: 16 } as const;

@@ -50,6 +50,7 @@ export class Intake extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: DEFAULTS.queue.dlqRetentionPeriod,
+      maxMessageSizeBytes: DEFAULTS.queue.dlqMaxMessageSizeBytes,
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -63,6 +64,7 @@ export class Intake extends Construct {
       enforceSSL: true,
       visibilityTimeout: props.visibilityTimeout,
       retentionPeriod: DEFAULTS.queue.retentionPeriod,
+      maxMessageSizeBytes: DEFAULTS.queue.maxMessageSizeBytes,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DEFAULTS.queue.maxReceiveCount },
     });
 

@@ -52,6 +52,7 @@ export class Processing extends Construct {
       [ENV.config]: props.handlerConfigJson,
       [ENV.metricsNamespace]: METRICS_NAMESPACE,
       [ENV.dlqUrl]: props.deadLetterQueue.queueUrl,
+      [ENV.queueUrl]: props.queue.queueUrl,
     };
 
     this.drainRole = this.role('DrainRole', props.drainRoleName, 'crr-monitor drain handler');

@@ -1,14 +1,18 @@
 /**
- * npm run bench:pipeline [-- --objects N --workers W]
+ * npm run bench:pipeline [-- --objects N --workers W --json]
  *
  * Drives ≥ 20,000 events through the emulated SNS → SQS → drain → DynamoDB path and prints events/s, AWS API
  * calls per event made by the monitor's side (SQS receive + delete, DynamoDB, S3, CloudWatch; not the
  * generator's publishes), counted with SDK middleware, and DynamoDB writes per event. Then one sweep.
+ * With `--json` the last line is one JSON object: callsPerEvent, writesPerEvent, outcomeLagSeconds (p99 of publish
+ * time − the time the drain received the deciding event's message), drainEventsPerSecond (per worker), and
+ * sweepItemsRead (the sweep's figure, computed by its own function).
  */
 import { PublishBatchCommand } from '@aws-sdk/client-sns';
 import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { RecordingMetricsSink } from '../../lambda/adapters/metrics';
+import { RecordingOutcomeSink } from '../../tools/recording-outcomes';
 import { createDrainHandler } from '../../lambda/drain/drain';
 import { lineLogger } from '../../tools/local-pipeline/logger';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
@@ -51,19 +55,33 @@ async function main() {
     const publishSeconds = (Date.now() - t0) / 1000;
 
     const store = new DynamoRecordStore({ client: monitor.dynamodb, tableName: resources.tableName, retentionHours: 24 });
-    const drain = createDrainHandler({
+    const outcomes = new RecordingOutcomeSink();
+    const received = new Map<string, number>();
+    const inner = createDrainHandler({
       store,
       deadLetters: new SqsDeadLetters(monitor.sqs, resources.dlqUrl),
-      sources: new Set(DEMO_RULES.map((r) => r.source)),
+      pairs: DEMO_RULES.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination }))),
+      overdueMillis: 15 * 60_000,
+      outcomes,
       logger: lineLogger('drain', 'warn', (line) => process.stderr.write(line + '\n')),
     });
+    // The time each message reached the drain: the start of the outcome lag.
+    const drain = Object.assign(
+      async (event: Parameters<typeof inner>[0]) => {
+        const at = Date.now();
+        for (const r of event.Records) if (!received.has(r.messageId)) received.set(r.messageId, at);
+        return inner(event);
+      },
+      { counters: inner.counters },
+    );
     const source = new LocalEventSource(monitor.sqs, drain, { queueUrl: resources.queueUrl, queueArn: resources.queueArn, waitSeconds: 0 });
     const t1 = Date.now();
     await source.run({ workers, idleRounds: 1, until: () => drain.counters.messages >= messages.length });
     const drainSeconds = (Date.now() - t1) / 1000;
     const c = drain.counters;
     const ddbWrites = calls.get('dynamodb.UpdateItemCommand');
-    const drainCalls = calls.get('sqs.ReceiveMessageCommand') + calls.get('sqs.DeleteMessageBatchCommand') + calls.total((n) => n.startsWith('dynamodb.') && !/CreateTable|DescribeTable/.test(n));
+    // Every monitor-side call of the drain: receive, delete, back-off, dead letters, DynamoDB (not the table's setup).
+    const drainCalls = calls.total((n) => n.startsWith('sqs.') || (n.startsWith('dynamodb.') && !/CreateTable|DescribeTable/.test(n)));
 
     const metrics = new RecordingMetricsSink();
     const before = calls.total();
@@ -93,9 +111,50 @@ async function main() {
     line('sweep: pending read / settled / overdue', `${summary.scanned} / ${summary.settled} / ${summary.overdue} in ${sweepSeconds.toFixed(1)} s`);
     line('sweep: AWS calls (Query, UpdateItem, HeadObject, PutMetricData)', String(sweepCalls));
     line('all monitor calls per event, sweep included', ((drainCalls + sweepCalls) / c.events).toFixed(3));
+    const figures = drainFigures({
+      events: c.events,
+      drainCalls,
+      sweepCalls,
+      writes: calls.total((n) => /^dynamodb\.(UpdateItem|PutItem|DeleteItem|BatchWriteItem)Command$/.test(n)),
+      drainSeconds,
+      workers,
+      outcomes,
+      received,
+    });
+    line('drain: outcomes published / lag p99', `${outcomes.published.length} / ${figures.outcomeLagSeconds.toFixed(3)} s`);
+    if (process.argv.includes('--json')) console.log(JSON.stringify({ ...figures, sweepItemsRead: await sweepItemsRead() }));
   } finally {
     await emulators.stop();
   }
+}
+
+/** The drain engineer's figures: calls and writes per event (sweep included), outcome lag, drain throughput. */
+function drainFigures(m: {
+  events: number;
+  drainCalls: number;
+  sweepCalls: number;
+  writes: number;
+  drainSeconds: number;
+  workers: number;
+  outcomes: RecordingOutcomeSink;
+  received: Map<string, number>;
+}) {
+  const lags = m.outcomes.published
+    .map((p) => (p.origin ? (p.at - (m.received.get(p.origin.messageId) ?? p.at)) / 1000 : 0))
+    .sort((a, b) => a - b);
+  const p99 = lags.length ? lags[Math.min(lags.length - 1, Math.ceil(lags.length * 0.99) - 1)] : 0;
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    callsPerEvent: round((m.drainCalls + m.sweepCalls) / m.events),
+    writesPerEvent: round(m.writes / m.events),
+    outcomeLagSeconds: round(p99),
+    drainEventsPerSecond: Math.round(m.events / m.drainSeconds / m.workers),
+  };
+}
+
+/** The sweep engineer's figure (items one sweep run reads at B and 10×B pending versions); not measured here yet. */
+async function sweepItemsRead(): Promise<{ backlog: number; itemsRead: number; backlog10x: number; itemsRead10x: number } | null> {
+  return null;
 }
 
 main().catch((error) => {

@@ -115,7 +115,7 @@ describe('MonitorStack: intake queue', () => {
       QueueName: 'CRRMonitorQueue',
       SqsManagedSseEnabled: true,
       VisibilityTimeout: 6 * 30 + 5,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [idOf(stack, stack.intake.deadLetterQueue), 'Arn'] }, maxReceiveCount: 5 },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [idOf(stack, stack.intake.deadLetterQueue), 'Arn'] }, maxReceiveCount: 12 },
     });
     const fnTimeout = t.toJSON().Resources[idOf(stack, stack.processing.drain.fn)].Properties.Timeout as number;
     const visibility = t.toJSON().Resources[idOf(stack, queue)].Properties.VisibilityTimeout as number;

@@ -28,6 +28,7 @@ test('drain handler from env honours AWS_ENDPOINT_URL_<SERVICE>', async () => {
     [ENV.tableName]: h.resources.tableName,
     [ENV.pendingIndexName]: 'pending',
     [ENV.dlqUrl]: h.resources.dlqUrl,
+    [ENV.queueUrl]: h.resources.queueUrl,
     [ENV.config]: JSON.stringify({ replication: [{ source: 'env-src', destinations: ['env-dst'] }], retentionHours: 48, overdueMinutes: 15, agentRoles: {} }),
     LOG_LEVEL: 'silent',
   });
@@ -37,7 +38,7 @@ test('drain handler from env honours AWS_ENDPOINT_URL_<SERVICE>', async () => {
   const before = Math.floor(Date.now() / 1000);
   await expect(handler({ Records: [good, bad] })).resolves.toEqual({ batchItemFailures: [] });
   const stored = (await readAll(storeFor(h, h.resources.tableName))).get('e/1\u0000v');
-  expect(stored?.pendingShard).toBeDefined();
+  expect(stored?.dueShard).toBeDefined();
   const dead = await receiveDeadLetters(h);
   expect(dead.map((m) => m.MessageAttributes?.originalMessageId?.StringValue)).toEqual(['m2']);
   // TTL: retentionHours 48 from CONFIG_JSON.

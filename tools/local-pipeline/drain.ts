@@ -5,6 +5,7 @@
 import type { ReplicationPair } from '../../lambda/core';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import type { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
+import type { OutcomeSink } from '../../lambda/adapters/outcomes';
 import { createDrainHandler, type DrainHandler } from '../../lambda/drain/drain';
 import { lineLogger } from './logger';
 import type { LocalClients } from './clients';
@@ -21,13 +22,22 @@ export interface DrainStep {
 export function startDrain(
   clients: LocalClients,
   resources: Provisioned,
-  options: { store: DynamoRecordStore; pairs: readonly ReplicationPair[]; workers: number; log: (line: string) => void },
+  options: {
+    store: DynamoRecordStore;
+    pairs: readonly ReplicationPair[];
+    overdueMillis: number;
+    outcomes: OutcomeSink;
+    workers: number;
+    log: (line: string) => void;
+  },
 ): DrainStep {
   const handler = createDrainHandler({
     store: options.store,
     deadLetters: new SqsDeadLetters(clients.sqs, resources.dlqUrl),
-    // Without configured pairs (replay, inferred) every write may be a source's: mark all pending.
-    sources: options.pairs.length ? new Set(options.pairs.map((p) => p.source)) : ({ has: () => true } as unknown as ReadonlySet<string>),
+    // Without configured pairs (replay, inferred) the drain decides no outcome; the report is computed afterwards.
+    pairs: options.pairs,
+    overdueMillis: options.overdueMillis,
+    outcomes: options.outcomes,
     logger: lineLogger('drain', 'warn', options.log),
   });
   const eventSource = new LocalEventSource(clients.sqs, handler, {
