@@ -33,8 +33,14 @@ export const DEFAULTS = {
     errorPrefix: 'crr-monitor/errors/',
   },
   queue: {
-    /** A message that failed this many deliveries goes to the DLQ. */
-    maxReceiveCount: 5,
+    /**
+     * A message that failed this many deliveries goes to the DLQ. The drain backs off failed messages by receive
+     * count (60 s doubling to 15 min, lambda/drain/drain.ts), so 12 deliveries span about 2 h 15 min of outage.
+     */
+    maxReceiveCount: 12,
+    /** SQS's 1 MiB, less the room a dead letter needs for its reason (lambda/adapters/dead-letters.ts). */
+    maxMessageSizeBytes: 1_048_576 - 8_192,
+    dlqMaxMessageSizeBytes: 1_048_576,
     retentionPeriod: Duration.days(4),
     dlqRetentionPeriod: Duration.days(14),
   },

@@ -4,10 +4,12 @@ import {
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { parseSlotName, type SlotChange, type SlotValue, type VersionRecord } from '../core';
+import { applyChange, parseSlotName, type SlotChange, type SlotValue, type VersionRecord } from '../core';
 import {
   ATTENTION_INDEX,
   DUE_INDEX,
+  LAST_WRITE_ATTRIBUTE,
+  PREVIOUS_SLOT_ATTRIBUTE,
   REPORTED_ATTRIBUTE,
   SWEEP_CURSOR,
   TABLE_KEY,
@@ -21,40 +23,69 @@ type Item = Record<string, AttributeValue>;
 /** A record as the table holds it, with its index attributes (`due`, `attention`). */
 export interface StoredRecord {
   readonly record: VersionRecord;
-  readonly dueShard?: string;
-  readonly dueAt?: number;
   /** Set by the sweep while the version needs attention (overdue) or is failed. */
   readonly attention?: { readonly state: AttentionState; readonly since: number };
   readonly reported?: string;
+  /** The `due` index entry, when a write marked the version. */
+  readonly dueShard?: string;
+  readonly dueAt?: number;
 }
 
-/** Where a version goes in the `due` index (given for writes to configured source buckets). */
-export interface PendingMark {
+/** Where a version goes in the `due` index: given for writes that should bring the sweep to the version. */
+export interface DueMark {
   readonly shard: string;
-  /** When the sweep must first look at it (epoch ms). */
   readonly dueAt: number;
 }
 
-export type ApplyOutcome = 'applied' | 'unchanged';
+/** What `apply` should also write besides the slot. */
+export interface ApplyOptions {
+  /** The drain's write token (`lw`); with it the write also keeps the slot's previous value (`lp`). */
+  readonly token?: string;
+  readonly due?: DueMark;
+}
+
+/**
+ * What one conditional write did. `applied`: the slot took the value; `before` is the record as the table held it
+ * (ALL_OLD; undefined when there was no item) and `after` the record with the change (core applyChange), without a
+ * read. `unchanged`: the condition failed, so nothing changed (a duplicate, or a better value is stored).
+ */
+export type ApplyResult =
+  | { readonly outcome: 'applied'; readonly before: VersionRecord | undefined; readonly after: VersionRecord; readonly recovered: boolean }
+  | { readonly outcome: 'unchanged' };
+
+export type ApplyOutcome = ApplyResult['outcome'];
 
 /** The table of version records, behind the smallest interface the handlers need. */
 export interface RecordStore {
   /** One conditional UpdateItem: the slot takes the value iff it supersedes the stored one. */
-  apply(change: SlotChange, pending?: PendingMark): Promise<ApplyOutcome>;
+  apply(change: SlotChange, options?: ApplyOptions): Promise<ApplyResult>;
   /** Every record (the local demo reads the table back; never used by the handlers). */
   scan(): AsyncIterable<StoredRecord>;
 }
 
+/** The buckets and threshold that decide which writes mark a version due. */
+export interface DueRules {
+  readonly sources: ReadonlySet<string>;
+  readonly destinations: ReadonlySet<string>;
+  readonly overdueMillis: number;
+}
+
+/** Margin after `now` for a due time: a source event arriving late (its due time already past) is still swept. */
+export const DUE_MARGIN_MILLIS = 60_000;
+
 /**
- * The `due` entry of a write to a configured source: the sweep first looks at the version when it would become
- * overdue, and never before the drain's own time + 60 s, so that a source event arriving late still lies ahead of
- * the sweep's cursor. (Interim, until the drain's outcome write lands: the drain engineer owns this.)
+ * The `due` mark of a change, or undefined when it sets none. A write to a configured source (`w:src`) or a
+ * failure notice about one (`f:src>…`) is due at its source time + the overdue threshold; a write into a
+ * configured destination is due at its own time + the threshold (it matters only when the source was never seen:
+ * the mark is written with if_not_exists, so the first one stays). Never earlier than `now` + 60 s.
  */
-export function pendingMarkFor(change: SlotChange, sources: ReadonlySet<string>, overdueMillis = 15 * 60_000, now = Date.now()): PendingMark | undefined {
+export function dueMarkFor(change: SlotChange, rules: DueRules, now: number): DueMark | undefined {
   const slot = parseSlotName(change.slot);
-  if (!slot || slot.kind === 'check' || !sources.has(slot.bucket)) return undefined;
-  const sourceAt = change.value.requestedAt ?? change.value.at;
-  return { shard: pendingShardOf(change.key, change.versionId), dueAt: Math.max(sourceAt + overdueMillis, now + 60_000) };
+  if (!slot || slot.kind === 'check') return undefined;
+  const marks = slot.kind === 'failure' ? rules.sources.has(slot.bucket) : rules.sources.has(slot.bucket) || rules.destinations.has(slot.bucket);
+  if (!marks) return undefined;
+  const at = slot.kind === 'failure' ? (change.value.requestedAt ?? change.value.at) : change.value.at;
+  return { shard: pendingShardOf(change.key, change.versionId), dueAt: Math.max(at + rules.overdueMillis, now + DUE_MARGIN_MILLIS) };
 }
 
 /** `SlotValue` → DynamoDB Map. */
@@ -86,10 +117,10 @@ export function itemToStored(item: Item): StoredRecord {
   }
   return {
     record: { key: item[TABLE_KEY.partition]?.S ?? '', versionId: item[TABLE_KEY.sort]?.S ?? '', slots },
+    ...(item[REPORTED_ATTRIBUTE]?.S !== undefined ? { reported: item[REPORTED_ATTRIBUTE].S } : {}),
     ...(item[DUE_INDEX.partitionKey]?.S !== undefined ? { dueShard: item[DUE_INDEX.partitionKey].S } : {}),
     ...(item[DUE_INDEX.sortKey]?.N !== undefined ? { dueAt: Number(item[DUE_INDEX.sortKey].N) } : {}),
     ...attentionOf(item),
-    ...(item[REPORTED_ATTRIBUTE]?.S !== undefined ? { reported: item[REPORTED_ATTRIBUTE].S } : {}),
   };
 }
 
@@ -101,11 +132,13 @@ function attentionOf(item: Item): Pick<StoredRecord, 'attention'> {
 }
 
 /**
- * The exact UpdateItem of one event. `SET #slot = :value, expiresAt = :ttl [, due attributes if not set yet]`
+ * The exact UpdateItem of one event. `SET #slot = :value, expiresAt = :ttl [, lp, lw] [, due attributes]`
  * on the condition that the slot is absent or the new value supersedes it (core `supersedes`):
  * for `earliest` slots `#slot.#at > :at OR (#slot.#at = :at AND #slot.#tie > :tie)`, mirrored for `latest`.
+ * It returns the item as it was, both when it writes and when the condition fails (ReturnValuesOnConditionCheckFailure).
+ * `lp` is set before the slot in the expression; DynamoDB evaluates every operand against the item as it was.
  */
-export function updateFor(tableName: string, change: SlotChange, expiresAt: number, pending?: PendingMark) {
+export function updateFor(tableName: string, change: SlotChange, expiresAt: number, options: ApplyOptions = {}) {
   const cmp = change.keep === 'earliest' ? '>' : '<';
   const names: Record<string, string> = { '#slot': change.slot, '#at': 'at', '#tie': 'tie', '#ttl': TTL_ATTRIBUTE };
   const values: Item = {
@@ -114,22 +147,57 @@ export function updateFor(tableName: string, change: SlotChange, expiresAt: numb
     ':tie': { S: change.value.tie },
     ':ttl': { N: String(expiresAt) },
   };
-  let set = 'SET #slot = :value, #ttl = :ttl';
-  if (pending) {
-    names['#shard'] = DUE_INDEX.partitionKey;
-    names['#due'] = DUE_INDEX.sortKey;
-    values[':shard'] = { S: pending.shard };
-    values[':due'] = { N: String(pending.dueAt) };
-    set += ', #shard = if_not_exists(#shard, :shard), #due = if_not_exists(#due, :due)';
+  const set: string[] = [];
+  if (options.token !== undefined) {
+    names['#lw'] = LAST_WRITE_ATTRIBUTE;
+    names['#lp'] = PREVIOUS_SLOT_ATTRIBUTE;
+    values[':token'] = { S: options.token };
+    values[':null'] = { NULL: true };
+    set.push('#lp = if_not_exists(#slot, :null)', '#lw = :token');
+  }
+  set.push('#slot = :value', '#ttl = :ttl');
+  if (options.due) {
+    names['#dueShard'] = DUE_INDEX.partitionKey;
+    names['#dueAt'] = DUE_INDEX.sortKey;
+    values[':dueShard'] = { S: options.due.shard };
+    values[':dueAt'] = { N: String(options.due.dueAt) };
+    set.push('#dueShard = if_not_exists(#dueShard, :dueShard)', '#dueAt = if_not_exists(#dueAt, :dueAt)');
   }
   return {
     TableName: tableName,
     Key: { [TABLE_KEY.partition]: { S: change.key }, [TABLE_KEY.sort]: { S: change.versionId } },
-    UpdateExpression: set,
+    UpdateExpression: `SET ${set.join(', ')}`,
     ConditionExpression: `attribute_not_exists(#slot) OR #slot.#at ${cmp} :at OR (#slot.#at = :at AND #slot.#tie ${cmp} :tie)`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
+    ReturnValues: 'ALL_OLD' as const,
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
   };
+}
+
+/** Two slot Maps hold the same value (attribute order does not matter). */
+function sameSlot(a: AttributeValue | undefined, b: AttributeValue): boolean {
+  const x = a ? attributeToSlot(a) : undefined;
+  const y = attributeToSlot(b);
+  return x !== undefined && y !== undefined && JSON.stringify(Object.entries(x).sort()) === JSON.stringify(Object.entries(y).sort());
+}
+
+/**
+ * Whether a condition failure is this very call's own committed write: the SDK retried (attempts > 1) after a
+ * first attempt whose response was lost, and the item's last write carries our token with the slot at our value.
+ * Then the record before our write is the item with the slot put back to `lp`.
+ */
+function ownEarlierAttempt(error: unknown, change: SlotChange, options: ApplyOptions): VersionRecord | false | undefined {
+  const item = (error as { Item?: Item }).Item;
+  const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+  if (options.token === undefined || !item || attempts < 2) return false;
+  if (item[LAST_WRITE_ATTRIBUTE]?.S !== options.token || !sameSlot(item[change.slot], slotToAttribute(change.value))) return false;
+  const restored: Item = { ...item };
+  const previous = item[PREVIOUS_SLOT_ATTRIBUTE];
+  if (previous && !previous.NULL) restored[change.slot] = previous;
+  else delete restored[change.slot];
+  const before = itemToStored(restored).record;
+  return Object.keys(before.slots).length === 0 ? undefined : before;
 }
 
 export const isConditionFailure = (error: unknown): boolean => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
@@ -158,14 +226,18 @@ export class DynamoRecordStore implements RecordStore {
     return Math.floor(this.now() / 1000) + this.retentionSeconds;
   }
 
-  async apply(change: SlotChange, pending?: PendingMark): Promise<ApplyOutcome> {
+  async apply(change: SlotChange, options: ApplyOptions = {}): Promise<ApplyResult> {
     try {
-      await this.client.send(new UpdateItemCommand(updateFor(this.tableName, change, this.expiresAt(), pending)));
-      return 'applied';
+      const out = await this.client.send(new UpdateItemCommand(updateFor(this.tableName, change, this.expiresAt(), options)));
+      const before = out.Attributes ? itemToStored(out.Attributes).record : undefined;
+      return { outcome: 'applied', before, after: applyChange(before, change), recovered: false };
     } catch (error) {
-      // Already applied, or superseded by a better observation: the event is in, idempotently.
-      if (isConditionFailure(error)) return 'unchanged';
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      // Our own first attempt committed and its response was lost: the write is ours, its outcome still to publish.
+      const own = ownEarlierAttempt(error, change, options);
+      if (own !== false) return { outcome: 'applied', before: own, after: applyChange(own, change), recovered: true };
+      // Already applied (redelivery, duplicate), or superseded by a better observation: the event is in, idempotently.
+      return { outcome: 'unchanged' };
     }
   }
 

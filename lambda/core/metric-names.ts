@@ -36,10 +36,7 @@ export const METRIC = {
   OverdueReplications: 'OverdueReplications',
   /** Bytes of the versions counted in ReplicationObjects. Unit Bytes. */
   ReplicationBytes: 'ReplicationBytes',
-  /**
-   * Source versions HeadObject shows no replication rule covers (no `x-amz-replication-status`: a filter gap, a
-   * disabled or deleted rule). Dimension SourceBucket only. Unit Count.
-   */
+  /** Source versions HeadObject showed no replication status for (no enabled rule covers them); SourceBucket only. Count. */
   UntrackedWrites: 'UntrackedWrites',
 } as const;
 

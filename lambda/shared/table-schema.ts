@@ -87,6 +87,8 @@ export const ENV = {
   metricsNamespace: 'METRICS_NAMESPACE',
   archiveStreamName: 'ARCHIVE_STREAM_NAME',
   dlqUrl: 'DLQ_URL',
+  /** The drain's own queue, for ChangeMessageVisibility (back-off). */
+  queueUrl: 'QUEUE_URL',
   logLevel: 'LOG_LEVEL',
 } as const;
 
@@ -100,3 +102,12 @@ export function pendingShardOf(key: string, versionId: string, shards: number = 
   }
   return String((hash >>> 0) % shards);
 }
+
+/**
+ * The drain's exactly-once bookkeeping (issue 9), on every successful drain write:
+ * `lw` (S) the token of the write (`<SQS messageId>#<event index>@<ApproximateReceiveCount>`), `lp` the value the
+ * written slot held before it (NULL when it had none). An SDK retry whose first attempt committed finds its own
+ * token and rebuilds the record as it was before that attempt from `lp`.
+ */
+export const LAST_WRITE_ATTRIBUTE = 'lw';
+export const PREVIOUS_SLOT_ATTRIBUTE = 'lp';

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { RemovalPolicy, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,8 +8,26 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults';
 
-/** The repository root: entry files are resolved from here, and esbuild runs here with the root lock file. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The package root (the nearest folder with a package.json above this file: `lib/constructs/` in the repository,
+ * `dist/lib/constructs/` once compiled as a library). Handler entries (`lambda/**`, shipped as TypeScript) are
+ * resolved from here.
+ */
+export const PROJECT_ROOT = packageRoot(__dirname);
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`crr-monitor: no package.json above ${from}`);
+  }
+}
+
+/**
+ * In the repository esbuild runs at the root with its lock file. Installed as a library (no lock file is published),
+ * NodejsFunction finds the consuming app's lock file itself, and bundles from that app's root.
+ */
+const LOCK_FILE = path.join(PROJECT_ROOT, 'package-lock.json');
+const OWN_LOCK_FILE = fs.existsSync(LOCK_FILE);
 
 export interface HandlerFunctionProps {
   /** Entry file relative to the repository root, e.g. `lambda/drain/index.ts`. */
@@ -44,8 +63,8 @@ export class HandlerFunction extends Construct {
     this.fn = new NodejsFunction(this, 'Function', {
       entry: path.join(PROJECT_ROOT, props.entry),
       handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      projectRoot: OWN_LOCK_FILE ? PROJECT_ROOT : undefined,
+      depsLockFilePath: OWN_LOCK_FILE ? LOCK_FILE : undefined,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: DEFAULTS.architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
       description: props.description,
@@ -55,6 +74,9 @@ export class HandlerFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      // Powertools Logger reads this level (AWS_LAMBDA_LOG_LEVEL): change it on the function, no redeploy of code.
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       retryAttempts: props.retryAttempts,
       bundling: {

@@ -1,9 +1,12 @@
 /**
- * npm run bench:pipeline [-- --objects N --workers W]
+ * npm run bench:pipeline [-- --objects N --workers W --json]
  *
  * Drives ≥ 20,000 events through the emulated SNS → SQS → drain → DynamoDB path and prints events/s, AWS API
  * calls per event made by the monitor's side (SQS receive + delete, DynamoDB, S3, CloudWatch; not the
  * generator's publishes), counted with SDK middleware, and DynamoDB writes per event. Then one sweep.
+ * With `--json` the last line is one JSON object: callsPerEvent, writesPerEvent, outcomeLagSeconds (p99 of publish
+ * time − the time the drain received the deciding event's message), drainEventsPerSecond (per worker), and
+ * sweepItemsRead (the sweep's figure, computed by its own function).
  */
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishBatchCommand } from '@aws-sdk/client-sns';
@@ -14,8 +17,9 @@ import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { DynamoSweepWrites } from '../../lambda/adapters/sweep-writes';
 import { TableReader } from '../../lambda/adapters/table-reader';
+import { RecordingOutcomeSink } from '../../tools/recording-outcomes';
 import { createDrainHandler } from '../../lambda/drain/drain';
-import { createLogger } from '../../lambda/shared/log';
+import { lineLogger } from '../../tools/local-pipeline/logger';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
 import { DEMO_RULES } from '../../tools/local-pipeline/workload';
 import { RecordingSweepMetrics } from '../../tools/local-pipeline/sweep';
@@ -57,19 +61,33 @@ async function main() {
     const publishSeconds = (Date.now() - t0) / 1000;
 
     const store = new DynamoRecordStore({ client: monitor.dynamodb, tableName: resources.tableName, retentionHours: 24 });
-    const drain = createDrainHandler({
+    const outcomes = new RecordingOutcomeSink();
+    const received = new Map<string, number>();
+    const inner = createDrainHandler({
       store,
       deadLetters: new SqsDeadLetters(monitor.sqs, resources.dlqUrl),
-      sources: new Set(DEMO_RULES.map((r) => r.source)),
-      logger: createLogger('drain', 'warn'),
+      pairs: DEMO_RULES.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination }))),
+      overdueMillis: 15 * 60_000,
+      outcomes,
+      logger: lineLogger('drain', 'warn', (line) => process.stderr.write(line + '\n')),
     });
+    // The time each message reached the drain: the start of the outcome lag.
+    const drain = Object.assign(
+      async (event: Parameters<typeof inner>[0]) => {
+        const at = Date.now();
+        for (const r of event.Records) if (!received.has(r.messageId)) received.set(r.messageId, at);
+        return inner(event);
+      },
+      { counters: inner.counters },
+    );
     const source = new LocalEventSource(monitor.sqs, drain, { queueUrl: resources.queueUrl, queueArn: resources.queueArn, waitSeconds: 0 });
     const t1 = Date.now();
     await source.run({ workers, idleRounds: 1, until: () => drain.counters.messages >= messages.length });
     const drainSeconds = (Date.now() - t1) / 1000;
     const c = drain.counters;
     const ddbWrites = calls.get('dynamodb.UpdateItemCommand');
-    const drainCalls = calls.get('sqs.ReceiveMessageCommand') + calls.get('sqs.DeleteMessageBatchCommand') + calls.total((n) => n.startsWith('dynamodb.') && !/CreateTable|DescribeTable/.test(n));
+    // Every monitor-side call of the drain: receive, delete, back-off, dead letters, DynamoDB (not the table's setup).
+    const drainCalls = calls.total((n) => n.startsWith('sqs.') || (n.startsWith('dynamodb.') && !/CreateTable|DescribeTable/.test(n)));
 
     const metrics = new RecordingSweepMetrics();
     const before = calls.total();
@@ -82,7 +100,7 @@ async function main() {
       metrics,
       pairs: DEMO_RULES.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination }))),
       overdueMillis: 15 * 60_000,
-      logger: createLogger('sweep', 'warn'),
+      logger: lineLogger('sweep', 'warn', (line) => process.stderr.write(line + '\n')),
     })();
     const sweepSeconds = (Date.now() - t2) / 1000;
     const sweepCalls = calls.total() - before + summary.checked;
@@ -101,10 +119,20 @@ async function main() {
     line('sweep: due read / attention read / overdue', `${summary.dueRead} / ${summary.attentionRead} / ${summary.overdue} in ${sweepSeconds.toFixed(1)} s`);
     line('sweep: AWS calls (GetItem, Query, BatchGetItem, UpdateItem, HeadObject)', String(sweepCalls));
     line('all monitor calls per event, sweep included', ((drainCalls + sweepCalls) / c.events).toFixed(3));
-
+    const figures = drainFigures({
+      events: c.events,
+      drainCalls,
+      sweepCalls,
+      writes: calls.total((n) => /^dynamodb\.(UpdateItem|PutItem|DeleteItem|BatchWriteItem)Command$/.test(n)),
+      drainSeconds,
+      workers,
+      outcomes,
+      received,
+    });
+    line('drain: outcomes published / lag p99', `${outcomes.published.length} / ${figures.outcomeLagSeconds.toFixed(3)} s`);
     const items = await sweepItemsRead(localClients(emulators.endpoints).dynamodb, arg('backlog', 1000));
     line('sweep: items read, backlog B → 10×B', `${items.itemsRead} (B = ${items.backlog}) → ${items.itemsRead10x} (10×B = ${items.backlog10x})`);
-    if (process.argv.includes('--json')) console.log(JSON.stringify({ sweepItemsRead: items }));
+    if (process.argv.includes('--json')) console.log(JSON.stringify({ ...figures, sweepItemsRead: items }));
   } finally {
     await emulators.stop();
   }
@@ -134,7 +162,7 @@ async function sweepItemsRead(dynamodb: DynamoDBClient, backlog: number) {
     const writes = new DynamoSweepWrites({ client: dynamodb, tableName: name, retentionHours: 24 });
     const put = async (key: string, sourceAt: number, dueAt: number) => {
       const change = changeFor({ type: 'write', bucket: 'src', key, versionId: 'v', at: sourceAt, operation: 'PutObject', bytes: 1, byReplication: false })!;
-      await store.apply(change, { shard: pendingShardOf(key, 'v'), dueAt });
+      await store.apply(change, { due: { shard: pendingShardOf(key, 'v'), dueAt } });
     };
     await mapLimit(Array.from({ length: pending }, (_, i) => i), 16, (i) => put(`pending-${i}`, now - 5 * 60_000, now + 10 * 60_000));
     await mapLimit(Array.from({ length: 50 }, (_, i) => i), 16, (i) => put(`crossing-${i}`, now - 15.5 * 60_000, now - 30_000));
@@ -150,7 +178,7 @@ async function sweepItemsRead(dynamodb: DynamoDBClient, backlog: number) {
       metrics: new RecordingSweepMetrics(),
       pairs: [{ source: 'src', destination: 'dst' }],
       overdueMillis: 15 * 60_000,
-      logger: createLogger('sweep', 'warn'),
+      logger: lineLogger('sweep', 'warn', (line) => console.error(line)),
       now: () => now,
     });
     read = 0;
@@ -161,6 +189,30 @@ async function sweepItemsRead(dynamodb: DynamoDBClient, backlog: number) {
   const itemsRead = await run(backlog, 'bench-sweep-b');
   const itemsRead10x = await run(10 * backlog, 'bench-sweep-10b');
   return { backlog, itemsRead, backlog10x: 10 * backlog, itemsRead10x };
+}
+
+/** The drain engineer's figures: calls and writes per event (sweep included), outcome lag, drain throughput. */
+function drainFigures(m: {
+  events: number;
+  drainCalls: number;
+  sweepCalls: number;
+  writes: number;
+  drainSeconds: number;
+  workers: number;
+  outcomes: RecordingOutcomeSink;
+  received: Map<string, number>;
+}) {
+  const lags = m.outcomes.published
+    .map((p) => (p.origin ? (p.at - (m.received.get(p.origin.messageId) ?? p.at)) / 1000 : 0))
+    .sort((a, b) => a - b);
+  const p99 = lags.length ? lags[Math.min(lags.length - 1, Math.ceil(lags.length * 0.99) - 1)] : 0;
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    callsPerEvent: round((m.drainCalls + m.sweepCalls) / m.events),
+    writesPerEvent: round(m.writes / m.events),
+    outcomeLagSeconds: round(p99),
+    drainEventsPerSecond: Math.round(m.events / m.drainSeconds / m.workers),
+  };
 }
 
 main().catch((error) => {

@@ -1,13 +1,10 @@
 /** The adapters' AWS requests, with aws-sdk-client-mock (CloudWatch and Firehose have no emulator). */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { changeFor } from '../../lambda/core';
-import { DynamoRecordStore, pendingMarkFor, updateFor } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { FirehoseArchiveSink } from '../../lambda/adapters/firehose';
 import { CloudWatchMetricsSink, type MetricDatum } from '../../lambda/adapters/metrics';
@@ -15,52 +12,6 @@ import { S3ClientsByBucket, S3ObjectInspector } from '../../lambda/adapters/s3';
 
 const T = Date.parse('2026-11-20T10:15:28Z');
 const awsError = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
-
-describe('DynamoDB: one conditional UpdateItem per event', () => {
-  const write = changeFor({ type: 'write', bucket: 'src', key: 'a b+ü', versionId: 'v1', at: T, operation: 'PutObject', bytes: 7, byReplication: false })!;
-  const failure = changeFor({ type: 'replication', notice: 'OperationFailedReplication', bucket: 'src', destination: 'dst', key: 'k', versionId: 'v', at: T, requestedAt: T - 5000, failureReason: 'DstKmsKeyNotFound' })!;
-
-  const NOW = T + 60_000;
-  test('earliest slot: SET slot + TTL + due attributes, condition keeps the smallest (at, tie)', () => {
-    const input = updateFor('table', write, 1_800_000_000, pendingMarkFor(write, new Set(['src']), 15 * 60_000, NOW));
-    expect(input).toEqual({
-      TableName: 'table',
-      Key: { pk: { S: 'a b+ü' }, sk: { S: 'v1' } },
-      UpdateExpression: 'SET #slot = :value, #ttl = :ttl, #shard = if_not_exists(#shard, :shard), #due = if_not_exists(#due, :due)',
-      ConditionExpression: 'attribute_not_exists(#slot) OR #slot.#at > :at OR (#slot.#at = :at AND #slot.#tie > :tie)',
-      ExpressionAttributeNames: { '#slot': 'w:src', '#at': 'at', '#tie': 'tie', '#ttl': 'expiresAt', '#shard': 'dueShard', '#due': 'dueAt' },
-      ExpressionAttributeValues: {
-        ':value': { M: { at: { N: String(T) }, tie: { S: '0|PutObject|7' }, what: { S: 'PutObject' }, bytes: { N: '7' }, byReplication: { N: '0' } } },
-        ':at': { N: String(T) },
-        ':tie': { S: '0|PutObject|7' },
-        ':ttl': { N: '1800000000' },
-        ':shard': { S: expect.stringMatching(/^([0-9]|1[0-5])$/) },
-        ':due': { N: String(Math.max(T + 15 * 60_000, NOW + 60_000)) },
-      },
-    });
-  });
-
-  test('latest slot mirrors the condition; a replica bucket write sets no pending attributes', () => {
-    const input = updateFor('table', failure, 1, pendingMarkFor(failure, new Set(['src']), 15 * 60_000, T - 20 * 60_000));
-    expect(input.ConditionExpression).toBe('attribute_not_exists(#slot) OR #slot.#at < :at OR (#slot.#at = :at AND #slot.#tie < :tie)');
-    // Due when the source's request time (not the notice's) is 15 minutes old.
-    expect(input.ExpressionAttributeValues[':due']).toEqual({ N: String(T - 5000 + 15 * 60_000) });
-    const replica = changeFor({ type: 'write', bucket: 'dst', key: 'k', versionId: 'v', at: T, operation: 'PutObject', byReplication: true })!;
-    expect(pendingMarkFor(replica, new Set(['src']))).toBeUndefined();
-    expect(updateFor('table', replica, 1).UpdateExpression).toBe('SET #slot = :value, #ttl = :ttl');
-  });
-
-  test('ConditionalCheckFailed is success (duplicate/superseded); throttling throws; TTL from retentionHours', async () => {
-    const ddb = mockClient(DynamoDBClient);
-    const store = new DynamoRecordStore({ client: new DynamoDBClient({ region: 'us-east-1' }), tableName: 't', retentionHours: 2, now: () => 1_000_000_000_000 });
-    ddb.on(UpdateItemCommand).resolvesOnce({}).rejectsOnce(awsError('ConditionalCheckFailedException', 400)).rejectsOnce(awsError('ProvisionedThroughputExceededException', 400));
-    await expect(store.apply(write)).resolves.toBe('applied');
-    await expect(store.apply(write)).resolves.toBe('unchanged');
-    await expect(store.apply(write)).rejects.toThrow('ProvisionedThroughputExceededException');
-    expect(ddb.commandCalls(UpdateItemCommand)[0].args[0].input.ExpressionAttributeValues![':ttl']).toEqual({ N: String(1_000_000_000 + 7200) });
-    ddb.restore();
-  });
-});
 
 describe('CloudWatch metrics', () => {
   test('PutMetricData is batched at 1,000 metrics per request', async () => {

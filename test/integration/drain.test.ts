@@ -33,6 +33,7 @@ const changesOf = (docs: unknown[]) => docs.flatMap((d) => parseDocument(d).even
 describe('drain on emulated SNS → SQS → DynamoDB', () => {
   test('replica first, everything duplicated: the record is the same as in order, and evaluates COMPLETED', async () => {
     const store = storeFor(env.h, env.table);
+    const started = Date.now();
     const drain = drainFor(env.h, store, [SRC]);
     const key = '2026/11/pug toast+crumbs ü.jpg';
     const source = eventBridgeWrite({ bucket: SRC, key, versionId: 'v1', at: T0, bytes: 48213 });
@@ -44,9 +45,9 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     expect(drain.counters).toMatchObject({ messages: 5, events: 5, applied: 2, unchanged: 3, failed: 0, deadLettered: 0 });
     const stored = (await readAll(store)).get(`${key}\u0000v1`)!;
     expect(stored.record).toEqual(foldChanges(changesOf([source, replica])).get(`${key}\u0000v1`));
-    // A write to a configured source puts the version in the due index (first seen at its overdue time); TTL is written.
+    // A write to a configured source puts the version in the due index (never before now + 60 s); TTL is written.
     expect(stored.dueShard).toMatch(/^\d+$/);
-    expect(stored.dueAt).toBeGreaterThanOrEqual(T0 + 15 * 60_000);
+    expect(stored.dueAt).toBeGreaterThanOrEqual(Math.max(T0 + 900_000, started + 60_000));
     const [state] = evaluateRecord(stored.record, indexPairs([{ source: SRC, destination: DST }]), { at: T0 + 60_000, overdueMillis: 900_000 });
     expect(state).toMatchObject({ state: 'COMPLETED', latencySeconds: 7, bytes: 48213 });
   });
@@ -65,7 +66,8 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     ];
     for (let copy = 0; copy < 6; copy++) for (const doc of docs) await publish(env.h, doc);
     await eventSourceFor(env.h, drain).run({ workers: 4 });
-    expect(drain.counters.events).toBe(36);
+    // With the harness's 1 s visibility timeout a loaded machine can see a message again (at-least-once): more is fine.
+    expect(drain.counters.events).toBeGreaterThanOrEqual(36);
     expect(drain.counters.failed).toBe(0);
     expect(await recordOf(store, key, 'hv')).toEqual(foldChanges(changesOf(docs)).get(`${key}\u0000hv`));
     const states = evaluateRecord((await recordOf(store, key, 'hv'))!, indexPairs([{ source: SRC, destination: DST }, { source: SRC, destination: DST2 }]), {
@@ -131,7 +133,7 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     expect(dead).toHaveLength(2);
     const reasons = dead.map((m) => m.MessageAttributes?.reason?.StringValue ?? '').sort();
     expect(reasons).toEqual([
-      expect.stringMatching(/^Message\.Records\[0\]\.eventTime: eventTime "yesterday" is not an ISO-8601 time$/),
+      expect.stringMatching(/^Message\.Records\[0\]\.eventTime: eventTime "yesterday" is not an ISO-8601 time with a zone \(e\.g\. 2026-11-20T10:00:00Z\)$/),
       expect.stringMatching(/^Message: not valid JSON/),
     ]);
     expect(dead.every((m) => m.MessageAttributes?.originalMessageId?.StringValue)).toBe(true);

@@ -27,6 +27,7 @@ test('drain handler from env honours AWS_ENDPOINT_URL_<SERVICE>', async () => {
     AWS_ENDPOINT_URL_SQS: h.emulators.endpoints.sqs,
     [ENV.tableName]: h.resources.tableName,
     [ENV.dlqUrl]: h.resources.dlqUrl,
+    [ENV.queueUrl]: h.resources.queueUrl,
     [ENV.config]: JSON.stringify({ replication: [{ source: 'env-src', destinations: ['env-dst'] }], retentionHours: 48, overdueMinutes: 15, agentRoles: {} }),
     LOG_LEVEL: 'silent',
   });

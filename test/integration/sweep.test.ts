@@ -12,7 +12,7 @@ import type { SlotChange } from '../../lambda/core';
 import type { HeadResult, ObjectInspector } from '../../lambda/adapters/s3';
 import { DynamoSweepWrites, type SweepWrites } from '../../lambda/adapters/sweep-writes';
 import { TableReader } from '../../lambda/adapters/table-reader';
-import { memoryLogger } from '../../lambda/shared/log';
+import { memoryLogger } from '../support/memory-logger';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
 import { eventBridgeWrite } from '../../tools/local-pipeline/events';
 import { RecordingSweepMetrics } from '../../tools/local-pipeline/sweep';

@@ -2,11 +2,13 @@ import type { ObjectInspector } from '../../lambda/adapters/s3';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, PurgeQueueCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { applyChange, changeFor, type SlotChange, type VersionRecord } from '../../lambda/core';
+import { applyChange, changeFor, type ReplicationPair, type SlotChange, type VersionRecord } from '../../lambda/core';
+import type { OutcomeSink } from '../../lambda/adapters/outcomes';
+import { RecordingOutcomeSink } from '../../tools/recording-outcomes';
 import { DynamoRecordStore, type RecordStore, type StoredRecord } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { createDrainHandler, type DrainHandler } from '../../lambda/drain/drain';
-import { memoryLogger } from '../../lambda/shared/log';
+import { memoryLogger } from './memory-logger';
 import { CallCounter, localClients, type LocalClients } from '../../tools/local-pipeline/clients';
 import { startEmulators, type Emulators } from '../../tools/local-pipeline/emulators';
 import { LocalEventSource } from '../../tools/local-pipeline/event-source';
@@ -75,11 +77,23 @@ export function storeFor(h: Harness, tableName: string, now?: () => number): Dyn
   return new DynamoRecordStore({ client: h.clients.dynamodb, tableName, retentionHours: 24, ...(now ? { now } : {}) });
 }
 
-export function drainFor(h: Harness, store: RecordStore, sources: readonly string[], inspector?: Pick<ObjectInspector, 'resolveVersion'>): DrainHandler {
+/**
+ * A drain on the harness. `pairs` are the configured pairs; a bucket name alone (a source with no destination
+ * worth naming) stands for a pair to `<name>-replica`. Outcomes go to `outcomes` (a fresh recorder by default).
+ */
+export function drainFor(
+  h: Harness,
+  store: RecordStore,
+  pairs: readonly (string | ReplicationPair)[],
+  inspector?: Pick<ObjectInspector, 'resolveVersion'>,
+  outcomes: OutcomeSink = new RecordingOutcomeSink(),
+): DrainHandler {
   return createDrainHandler({
     store,
     deadLetters: new SqsDeadLetters(h.clients.sqs, h.resources.dlqUrl),
-    sources: new Set(sources),
+    pairs: pairs.map((p) => (typeof p === 'string' ? { source: p, destination: `${p}-replica` } : p)),
+    overdueMillis: 15 * 60_000,
+    outcomes,
     logger: memoryLogger(),
     ...(inspector ? { inspector } : {}),
   });

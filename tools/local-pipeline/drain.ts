@@ -5,8 +5,9 @@
 import type { ReplicationPair } from '../../lambda/core';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import type { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
+import type { OutcomeSink } from '../../lambda/adapters/outcomes';
 import { createDrainHandler, type DrainHandler } from '../../lambda/drain/drain';
-import { createLogger } from '../../lambda/shared/log';
+import { lineLogger } from './logger';
 import type { LocalClients } from './clients';
 import { LocalEventSource } from './event-source';
 import type { Provisioned } from './provision';
@@ -21,18 +22,35 @@ export interface DrainStep {
 export function startDrain(
   clients: LocalClients,
   resources: Provisioned,
-  options: { store: DynamoRecordStore; pairs: readonly ReplicationPair[]; workers: number; log: (line: string) => void },
+  options: {
+    store: DynamoRecordStore;
+    pairs: readonly ReplicationPair[];
+    overdueMillis: number;
+    outcomes: OutcomeSink;
+    workers: number;
+    log: (line: string) => void;
+  },
 ): DrainStep {
   const handler = createDrainHandler({
     store: options.store,
     deadLetters: new SqsDeadLetters(clients.sqs, resources.dlqUrl),
-    // Without configured pairs (replay, inferred) every write may be a source's: mark all pending.
-    sources: options.pairs.length ? new Set(options.pairs.map((p) => p.source)) : ({ has: () => true } as unknown as ReadonlySet<string>),
-    logger: createLogger('drain', 'warn', options.log),
+    // Without configured pairs (replay, inferred) the drain decides no outcome; the report is computed afterwards.
+    pairs: options.pairs,
+    overdueMillis: options.overdueMillis,
+    outcomes: options.outcomes,
+    logger: lineLogger('drain', 'warn', options.log),
   });
-  const eventSource = new LocalEventSource(clients.sqs, handler, { queueUrl: resources.queueUrl, queueArn: resources.queueArn, waitSeconds: 1 });
+  const eventSource = new LocalEventSource(clients.sqs, handler, {
+    queueUrl: resources.queueUrl,
+    queueArn: resources.queueArn,
+    waitSeconds: 1,
+  });
   let expected: number | undefined;
-  const consumed = eventSource.run({ workers: options.workers, idleRounds: 2, until: () => expected !== undefined && handler.counters.messages >= expected });
+  const consumed = eventSource.run({
+    workers: options.workers,
+    idleRounds: 2,
+    until: () => expected !== undefined && handler.counters.messages >= expected,
+  });
   return {
     handler,
     async finish(count) {

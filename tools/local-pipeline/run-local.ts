@@ -6,6 +6,7 @@
  */
 import type { ReplicationPair, ReplicationReport, ReportDetail } from '../../lambda/core';
 import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
+import { RecordingOutcomeSink } from '../recording-outcomes';
 import { CallCounter, localClients, LOCAL_REGION } from './clients';
 import { startDrain } from './drain';
 import { startEmulators, type Emulators } from './emulators';
@@ -63,7 +64,15 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
 
     // Steps: publish through the forwarder topics while the drain consumes the queue.
     const store = new DynamoRecordStore({ client: clients.dynamodb, tableName: resources.tableName, retentionHours: 24 });
-    const drain = startDrain(clients, resources, { store, pairs, workers: options.workers, log: options.log });
+    const outcomes = new RecordingOutcomeSink();
+    const drain = startDrain(clients, resources, {
+      store,
+      pairs,
+      overdueMillis: options.overdueMinutes * 60_000,
+      outcomes,
+      workers: options.workers,
+      log: options.log,
+    });
     const publishStart = Date.now();
     await publish(clients.sns, resources.topicArns, messages);
     await drain.finish(messages.length);

@@ -9,7 +9,7 @@ import type { Outcome } from '../../lambda/core/outcomes';
 import type { HeadResult, ObjectInspector } from '../../lambda/adapters/s3';
 import { DynamoSweepWrites } from '../../lambda/adapters/sweep-writes';
 import { TableReader } from '../../lambda/adapters/table-reader';
-import { createLogger } from '../../lambda/shared/log';
+import { lineLogger } from './logger';
 import { createSweepHandler, type SweepMetrics } from '../../lambda/sweep/sweep';
 
 class SimulatedS3 implements Pick<ObjectInspector, 'head'> {
@@ -42,7 +42,7 @@ export async function sweep(
     metrics,
     pairs: [...options.pairs],
     overdueMillis: options.overdueMinutes * 60_000,
-    logger: createLogger('sweep', 'warn', () => undefined),
+    logger: lineLogger('sweep', 'silent', () => undefined),
     now: () => options.at,
   });
   const swept = await handler();
