@@ -11,14 +11,19 @@
  */
 import { UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { SlotChange, VersionRecord } from '../core';
-import { ATTENTION_INDEX, SWEEP_CURSOR, TABLE_KEY, TTL_ATTRIBUTE, pendingShardOf, type AttentionState } from '../shared/table-schema';
+import {
+  ATTENTION_INDEX,
+  LAST_WRITE_ATTRIBUTE,
+  PREVIOUS_SLOT_ATTRIBUTE,
+  SWEEP_CURSOR,
+  TABLE_KEY,
+  TTL_ATTRIBUTE,
+  pendingShardOf,
+  type AttentionState,
+} from '../shared/table-schema';
 import { isConditionFailure, itemToStored, slotToAttribute } from './dynamodb';
 
 type Item = Record<string, AttributeValue>;
-
-/** The drain's exactly-once attributes (pipeline spec): token of the last successful write, the slot's value before it. */
-export const LAST_WRITE_ATTRIBUTE = 'lw';
-export const PREVIOUS_VALUE_ATTRIBUTE = 'lp';
 
 export interface Attention {
   readonly state: AttentionState;
@@ -62,9 +67,22 @@ function attentionClauses(key: string, versionId: string, attention: Attention |
 }
 
 /** The UpdateItem of one check write (exported for the request-shape tests). */
-export function checkUpdate(tableName: string, change: SlotChange, token: string, attention: Attention | null, expiresAt: number): UpdateItemCommandInput {
+export function checkUpdate(
+  tableName: string,
+  change: SlotChange,
+  token: string,
+  attention: Attention | null,
+  expiresAt: number,
+): UpdateItemCommandInput {
   const cmp = change.keep === 'earliest' ? '>' : '<';
-  const names: Record<string, string> = { '#slot': change.slot, '#at': 'at', '#tie': 'tie', '#ttl': TTL_ATTRIBUTE, '#lw': LAST_WRITE_ATTRIBUTE, '#lp': PREVIOUS_VALUE_ATTRIBUTE };
+  const names: Record<string, string> = {
+    '#slot': change.slot,
+    '#at': 'at',
+    '#tie': 'tie',
+    '#ttl': TTL_ATTRIBUTE,
+    '#lw': LAST_WRITE_ATTRIBUTE,
+    '#lp': PREVIOUS_SLOT_ATTRIBUTE,
+  };
   const values: Item = {
     ':value': slotToAttribute(change.value),
     ':at': { N: String(change.value.at) },
@@ -80,7 +98,9 @@ export function checkUpdate(tableName: string, change: SlotChange, token: string
     Key: keyOf(change.key, change.versionId),
     UpdateExpression: `SET ${set.join(', ')}${attn.remove.length ? ` REMOVE ${attn.remove.join(', ')}` : ''}`,
     // The version exists (it was read); a check never creates an item TTL already removed.
-    ConditionExpression: `attribute_exists(#slotKey) AND (attribute_not_exists(#slot) OR #slot.#at ${cmp} :at OR (#slot.#at = :at AND #slot.#tie ${cmp} :tie))`,
+    ConditionExpression:
+      'attribute_exists(#slotKey) AND ' +
+      `(attribute_not_exists(#slot) OR #slot.#at ${cmp} :at OR (#slot.#at = :at AND #slot.#tie ${cmp} :tie))`,
     ExpressionAttributeNames: { ...names, '#slotKey': TABLE_KEY.partition },
     ExpressionAttributeValues: values,
     ReturnValues: 'ALL_OLD',
@@ -115,7 +135,7 @@ export class DynamoSweepWrites implements SweepWrites {
       // Our own committed first attempt (the SDK retried after losing its response): rebuild the state before it.
       if (item && item[LAST_WRITE_ATTRIBUTE]?.S === token && sameSlot(item[change.slot], input.ExpressionAttributeValues![':value'])) {
         const restored: Item = { ...item };
-        const previous = item[PREVIOUS_VALUE_ATTRIBUTE];
+        const previous = item[PREVIOUS_SLOT_ATTRIBUTE];
         if (previous && !previous.NULL) restored[change.slot] = previous;
         else delete restored[change.slot];
         return { applied: true, before: itemToStored(restored).record };

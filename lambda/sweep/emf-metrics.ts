@@ -16,7 +16,10 @@ const UNIT: Record<string, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
 };
 
 export class EmfSweepMetrics implements SweepMetrics {
-  constructor(private readonly namespace: string, private readonly serviceName = 'crr-monitor-sweep') {}
+  constructor(
+    private readonly namespace: string,
+    private readonly serviceName = 'crr-monitor-sweep',
+  ) {}
 
   private emit(dimensions: Record<string, string>, data: readonly [MetricName, number][]): void {
     if (data.length === 0) return;

@@ -117,9 +117,23 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
     const at = now();
     const from = await reader.cursor();
     const summary: SweepSummary = {
-      asOf: new Date(at).toISOString(), cursor: new Date(from).toISOString(), complete: false,
-      dueRead: 0, attentionRead: 0, completed: 0, failed: 0, overdue: 0, untracked: 0,
-      checked: 0, notFound: 0, forbidden: 0, unknownStatus: 0, checkErrors: 0, unattributed: 0, published: 0, writes: 0,
+      asOf: new Date(at).toISOString(),
+      cursor: new Date(from).toISOString(),
+      complete: false,
+      dueRead: 0,
+      attentionRead: 0,
+      completed: 0,
+      failed: 0,
+      overdue: 0,
+      untracked: 0,
+      checked: 0,
+      notFound: 0,
+      forbidden: 0,
+      unknownStatus: 0,
+      checkErrors: 0,
+      unattributed: 0,
+      published: 0,
+      writes: 0,
     };
     const overdue = new Map<string, number>();
     for (const p of deps.pairs) overdue.set(pairId(p), 0);
@@ -163,7 +177,8 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
         return 'UNKNOWN';
       }
       if (!result.status) {
-        if (role === 'source') logger.warn('source version has no replication status: no replication rule applies to it (untracked)', where);
+        if (role === 'source')
+          logger.warn('source version has no replication status: no replication rule applies to it (untracked)', where);
         return 'NONE';
       }
       return result.status;
@@ -212,7 +227,9 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
       }
       const attention = attentionFor(states);
       const same =
-        attention === null ? stored.attention === undefined : stored.attention?.state === attention.state && stored.attention.since === attention.since;
+        attention === null
+          ? stored.attention === undefined
+          : stored.attention?.state === attention.state && stored.attention.since === attention.since;
       if (!wrote.attention && !same) {
         await writes.mark(record.key, record.versionId, attention);
         summary.writes++;
@@ -270,10 +287,14 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
     }
     // A partial run saw only part of the overdue set: publishing its count would understate it.
     if (summary.complete) {
-      metrics.overdue([...overdue].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, count]) => {
-        const [source, destination] = id.split('>');
-        return { source, destination, count };
-      }));
+      metrics.overdue(
+        [...overdue]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([id, count]) => {
+            const [source, destination] = id.split('>');
+            return { source, destination, count };
+          }),
+      );
     }
     logger.info('sweep done', { ...summary });
     return summary;

@@ -18,7 +18,12 @@ import { useEmulators } from '../support/pipeline';
 
 const emulators = useEmulators();
 /** Each test's own table, created from the schema's one definition (both indexes). */
-const env = { get h() { return emulators.h; }, table: '' };
+const env = {
+  get h() {
+    return emulators.h;
+  },
+  table: '',
+};
 let tables = 0;
 beforeEach(async () => {
   env.table = `reader-${++tables}`;
@@ -120,8 +125,12 @@ describe('get retries UnprocessedKeys (mocked: dynalite never throttles a batch)
 
   test('keys still unprocessed after the last attempt are an error naming how many, not a silent gap', async () => {
     const client = new DynamoDBClient({ region: 'us-east-1' });
-    mockClient(client).on(BatchGetItemCommand).resolves({ Responses: { t: [] }, UnprocessedKeys: { t: { Keys: [keyOf('a')] } } });
+    mockClient(client)
+      .on(BatchGetItemCommand)
+      .resolves({ Responses: { t: [] }, UnprocessedKeys: { t: { Keys: [keyOf('a')] } } });
     const reader = new TableReader({ client, tableName: 't', maxBatchAttempts: 3, sleep: async () => {} });
-    await expect(reader.get([{ key: 'a', versionId: 'v' }])).rejects.toThrow('BatchGetItem on t: 1 keys still unprocessed after 3 attempts');
+    await expect(reader.get([{ key: 'a', versionId: 'v' }])).rejects.toThrow(
+      'BatchGetItem on t: 1 keys still unprocessed after 3 attempts',
+    );
   });
 });

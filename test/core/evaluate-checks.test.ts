@@ -4,11 +4,22 @@
  * UNKNOWN keeps the version pending. Property: the verdict does not depend on the order the checks were recorded in.
  */
 import fc from 'fast-check';
-import { applyChange, changeFor, evaluateRecord, indexPairs, type CheckOutcome, type SlotChange, type VersionRecord } from '../../lambda/core';
+import {
+  applyChange,
+  changeFor,
+  evaluateRecord,
+  indexPairs,
+  type CheckOutcome,
+  type SlotChange,
+  type VersionRecord,
+} from '../../lambda/core';
 
 const T = Date.parse('2026-11-20T10:00:00Z');
 const MIN = 60_000;
-const multi = indexPairs([{ source: 's', destination: 'a' }, { source: 's', destination: 'b' }]);
+const multi = indexPairs([
+  { source: 's', destination: 'a' },
+  { source: 's', destination: 'b' },
+]);
 const single = indexPairs([{ source: 's', destination: 'a' }]);
 const at = { at: T + 30 * MIN, overdueMillis: 15 * MIN };
 
@@ -17,7 +28,8 @@ const write = (bucket: string, time: number, byReplication = false) =>
 const check = (bucket: string, status: CheckOutcome | 'COMPLETE', time = T + 20 * MIN) =>
   changeFor({ type: 'check', bucket, key: 'k', versionId: 'v', at: time, status: status as CheckOutcome })!;
 const fold = (changes: SlotChange[]): VersionRecord => changes.reduce<VersionRecord | undefined>((r, c) => applyChange(r, c), undefined)!;
-const states = (record: VersionRecord, pairs = multi) => Object.fromEntries(evaluateRecord(record, pairs, at).map((s) => [s.destination, s.state]));
+const states = (record: VersionRecord, pairs = multi) =>
+  Object.fromEntries(evaluateRecord(record, pairs, at).map((s) => [s.destination, s.state]));
 
 test('REPLICA in a destination completes that pair without a latency, even with the source aggregate FAILED', () => {
   const record = fold([write('s', T), check('s', 'FAILED'), check('b', 'REPLICA')]);
@@ -26,12 +38,18 @@ test('REPLICA in a destination completes that pair without a latency, even with 
 });
 
 test('a FAILED aggregate fails a destination HeadObject found without the version; unchecked ones stay undecided', () => {
-  expect(states(fold([write('s', T), check('s', 'FAILED'), check('a', 'NOT_FOUND'), check('b', 'REPLICA')]))).toEqual({ a: 'FAILED', b: 'COMPLETED' });
+  expect(states(fold([write('s', T), check('s', 'FAILED'), check('a', 'NOT_FOUND'), check('b', 'REPLICA')]))).toEqual({
+    a: 'FAILED',
+    b: 'COMPLETED',
+  });
   expect(states(fold([write('s', T), check('s', 'FAILED'), check('a', 'FORBIDDEN')]))).toEqual({ a: 'OVERDUE', b: 'OVERDUE' });
   // With one destination the aggregate is that destination's own status.
   expect(states(fold([write('s', T), check('s', 'FAILED')]), single)).toEqual({ a: 'FAILED' });
   // A replica event wins over any aggregate.
-  expect(states(fold([write('s', T), check('s', 'FAILED'), write('a', T + 1000, true), check('b', 'NOT_FOUND')]))).toEqual({ a: 'COMPLETED', b: 'FAILED' });
+  expect(states(fold([write('s', T), check('s', 'FAILED'), write('a', T + 1000, true), check('b', 'NOT_FOUND')]))).toEqual({
+    a: 'COMPLETED',
+    b: 'FAILED',
+  });
 });
 
 test('COMPLETE reads as COMPLETED; UNKNOWN keeps the version pending (never untracked)', () => {

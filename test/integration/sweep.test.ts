@@ -72,9 +72,10 @@ function sweepFor(s3: FakeS3, options: { now?: () => number; writes?: SweepWrite
   return { handler, metrics };
 }
 
-const gauge = (metrics: RecordingSweepMetrics, destination: string) => metrics.gauges.at(-1)!.find((g) => g.destination === destination)!.count;
+const gauge = (metrics: RecordingSweepMetrics, destination: string) =>
+  metrics.gauges.at(-1)!.find((g) => g.destination === destination)!.count;
 
-test('a two-destination version whose second replica event is never delivered ends COMPLETED for both, neither OVERDUE nor FAILED', async () => {
+test('a two-destination version whose second replica event is never delivered ends COMPLETED for both, not OVERDUE/FAILED', async () => {
   await drainWrites([
     [SRC, 'two', T0],
     [DST, 'two', T0 + 2000, true],
@@ -89,7 +90,9 @@ test('a two-destination version whose second replica event is never delivered en
   expect(first).toMatchObject({ complete: true, dueRead: 1, completed: 1, failed: 0, overdue: 0 });
   // Only the undecided destination and the source were asked; DST had its replica event.
   expect(s3.calls.sort()).toEqual([`${DST2}/two`, `${SRC}/two`]);
-  expect(metrics.published).toEqual([expect.objectContaining({ kind: 'completed', source: SRC, destination: DST2, latencySeconds: null, bytes: 1000 })]);
+  expect(metrics.published).toEqual([
+    expect.objectContaining({ kind: 'completed', source: SRC, destination: DST2, latencySeconds: null, bytes: 1000 }),
+  ]);
   expect(gauge(metrics, DST2)).toBe(0);
   const stored = (await readAll(storeFor(env.h, env.table))).get('two\u0000v')!;
   expect(stored.attention).toBeUndefined();
@@ -113,7 +116,7 @@ test('a missing replica in one destination with a FAILED aggregate fails only th
   expect(stored.attention).toEqual({ state: 'FAILED', since: T0 });
 });
 
-test('overdue versions: 403/404/throttled stay overdue in the attention set, re-checked at most every 5 minutes; no rule → untracked', async () => {
+test('overdue: 403/404/throttled stay in the attention set, re-checked at most every 5 minutes; no rule → untracked', async () => {
   await drainWrites([
     [OTHER, 'denied', T0],
     [OTHER, 'gone', T0],
@@ -139,7 +142,8 @@ test('overdue versions: 403/404/throttled stay overdue in the attention set, re-
   expect(gauge(metrics, OTHER_DST)).toBe(4);
   expect(gauge(metrics, DST)).toBe(0);
   const all = await readAll(storeFor(env.h, env.table));
-  for (const key of ['denied', 'gone', 'throttled', 'odd']) expect(all.get(`${key}\u0000v`)!.attention).toEqual({ state: 'OVERDUE', since: T0 });
+  for (const key of ['denied', 'gone', 'throttled', 'odd'])
+    expect(all.get(`${key}\u0000v`)!.attention).toEqual({ state: 'OVERDUE', since: T0 });
   expect(all.get('norule\u0000v')!.attention).toBeUndefined();
   expect(all.get('odd\u0000v')!.record.slots[`c:${OTHER}`]).toMatchObject({ what: 'UNKNOWN' });
   expect(all.get('young\u0000v')!.attention).toBeUndefined();
@@ -155,7 +159,10 @@ test('overdue versions: 403/404/throttled stay overdue in the attention set, re-
 /** Real writes that die (throw) after `limit` check writes: the process crashing half-way through a run. */
 class DyingWrites implements SweepWrites {
   checks = 0;
-  constructor(private readonly real: SweepWrites, private readonly limit: number) {}
+  constructor(
+    private readonly real: SweepWrites,
+    private readonly limit: number,
+  ) {}
   async check(change: SlotChange, token: string, attention: Parameters<SweepWrites['check']>[2]) {
     if (this.checks++ >= this.limit) throw new Error('process died');
     return this.real.check(change, token, attention);
@@ -199,16 +206,29 @@ test('a run short of time stops, keeps the cursor at the last finished slice, pu
   expect(await ok.handler()).toMatchObject({ complete: true, completed: 1 });
 });
 
-test('check write retried after its response was lost: the committed first attempt is recognised, its outcome rebuilt from lp', async () => {
+test('check write retried after a lost response: the committed first attempt is recognised, before rebuilt from lp', async () => {
   // dynalite does not return the item on a condition failure (ReturnValuesOnConditionCheckFailure): DynamoDB's
   // answer is mocked, from the item the first (real-shaped) attempt left.
   const client = new DynamoDBClient({ region: 'us-east-1' });
   const mock = mockClient(client);
   const writes = new DynamoSweepWrites({ client, tableName: 't', retentionHours: 24 });
-  const change: SlotChange = { key: 'r', versionId: 'v', slot: `c:${OTHER}`, keep: 'latest', value: { at: SWEEP_AT, tie: 'COMPLETED', what: 'COMPLETED' } };
+  const change: SlotChange = {
+    key: 'r',
+    versionId: 'v',
+    slot: `c:${OTHER}`,
+    keep: 'latest',
+    value: { at: SWEEP_AT, tie: 'COMPLETED', what: 'COMPLETED' },
+  };
   const previous = { M: { at: { N: '5' }, tie: { S: 'PENDING' }, what: { S: 'PENDING' } } };
   const source = { M: { at: { N: String(T0) }, tie: { S: '0|PutObject|' }, what: { S: 'PutObject' } } };
-  const committed = { pk: { S: 'r' }, sk: { S: 'v' }, [`w:${OTHER}`]: source, [`c:${OTHER}`]: slotToAttribute(change.value), lw: { S: 'sweep:1' }, lp: previous };
+  const committed = {
+    pk: { S: 'r' },
+    sk: { S: 'v' },
+    [`w:${OTHER}`]: source,
+    [`c:${OTHER}`]: slotToAttribute(change.value),
+    lw: { S: 'sweep:1' },
+    lp: previous,
+  };
   const failure = (item: Record<string, unknown>) =>
     Object.assign(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }), { Item: item });
   mock.on(UpdateItemCommand).rejects(failure(committed));

@@ -15,14 +15,19 @@ function captured(run: () => void): Record<string, any>[] {
   } finally {
     for (const spy of spies) spy.mockRestore();
   }
-  return lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('_aws')).map((l) => JSON.parse(l));
+  return lines
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => l.includes('_aws'))
+    .map((l) => JSON.parse(l));
 }
 
 const definitions = (doc: Record<string, any>) => doc._aws.CloudWatchMetrics[0];
 
 test('a completion: objects, bytes, latency and speed per pair, in CRRMonitor, with the README units', () => {
   const [doc] = captured(() =>
-    new EmfSweepMetrics('CRRMonitor').outcomes([{ kind: 'completed', source: 's', destination: 'd', key: 'k', versionId: 'v', latencySeconds: 4, bytes: 1000 }]),
+    new EmfSweepMetrics('CRRMonitor').outcomes([
+      { kind: 'completed', source: 's', destination: 'd', key: 'k', versionId: 'v', latencySeconds: 4, bytes: 1000 },
+    ]),
   );
   const def = definitions(doc);
   expect(def.Namespace).toBe('CRRMonitor');
@@ -34,7 +39,14 @@ test('a completion: objects, bytes, latency and speed per pair, in CRRMonitor, w
     ReplicationLatency: 'Seconds',
     ReplicationSpeed: 'Bytes/Second',
   });
-  expect(doc).toMatchObject({ SourceBucket: 's', DestBucket: 'd', ReplicationObjects: 1, ReplicationBytes: 1000, ReplicationLatency: 4, ReplicationSpeed: 250 });
+  expect(doc).toMatchObject({
+    SourceBucket: 's',
+    DestBucket: 'd',
+    ReplicationObjects: 1,
+    ReplicationBytes: 1000,
+    ReplicationLatency: 4,
+    ReplicationSpeed: 250,
+  });
 });
 
 test('a HeadObject completion has no latency or speed; a failure counts FailedReplications; untracked is per source only', () => {
@@ -61,5 +73,8 @@ test('the overdue gauge: one datum per configured pair, zeros included', () => {
       { source: 's', destination: 'b', count: 3 },
     ]),
   );
-  expect(docs.map((d) => [d.DestBucket, d.OverdueReplications])).toEqual([['a', 0], ['b', 3]]);
+  expect(docs.map((d) => [d.DestBucket, d.OverdueReplications])).toEqual([
+    ['a', 0],
+    ['b', 3],
+  ]);
 });
