@@ -255,8 +255,9 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
     let through = from;
     try {
       // 1. The window, slice by slice: the cursor may stop at the end of any finished slice.
-      // A long gap (first run, an outage) is worked in at most 10 slices, not one per minute since the epoch.
-      const step = Math.max(slice, Math.ceil((at - from) / 10));
+      // A long gap (an outage) is worked in at most 10 slices, not one per minute; the very first run (no cursor yet)
+      // in one: 16 Queries rather than 160 for a window whose start is only "before the table existed".
+      const step = from === 0 ? at : Math.max(slice, Math.ceil((at - from) / 10));
       for (let end = Math.min(at, from + step); through < at; end = Math.min(at, end + step)) {
         timeLeft();
         const start = through;
