@@ -9,6 +9,7 @@ const USAGE = `Usage:
       replication per bucket pair. Without --pair/--config, pairs are inferred from matching versions.
   crr-monitor local [--objects N] [--fail-rate R] [--delay-rate R] [--events PATH...] [analyze's options]
       Runs the whole pipeline (SNS → SQS → drain → DynamoDB → sweep → metrics) on local emulators.
+  crr-monitor status|redrive|doctor ...   (crr-monitor <command> --help for each)
   crr-monitor help
 `;
 
@@ -31,11 +32,29 @@ const commands: Record<string, Command> = {
     const { runLocal } = await import('./cli/local');
     return runLocal(argv);
   },
+  // The operator commands, one module each (bin/commands/<name>.ts), loaded on demand.
+  // require, not import(): under bin/crr-monitor (tsx/cjs) a dynamic import() goes to Node's ESM resolver, which
+  // finds no extensionless .ts module.
+  status: (argv) => operatorCommand(require('./commands/status'), argv),
+  redrive: (argv) => operatorCommand(require('./commands/redrive'), argv),
+  doctor: (argv) => operatorCommand(require('./commands/doctor'), argv),
   async help() {
     process.stdout.write(USAGE);
     return 0;
   },
 };
+
+type OperatorCommand = { run(argv: string[], io: { out(t: string): void; err(t: string): void }): Promise<number>; USAGE: string };
+
+async function operatorCommand(command: OperatorCommand, argv: string[]): Promise<number> {
+  try {
+    return await command.run(argv, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`crr-monitor: ${error.message}\n\nUsage:\n  ${command.USAGE}\n`);
+    return 2;
+  }
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
