@@ -1,30 +1,31 @@
 /**
- * `crr-monitor doctor [--config FILE] [--region R] [--format table|json]`: checks the live setup against the config
+ * `crr-monitor doctor [--config FILE] [--format table|json]`: checks the live setup against the config
  * (versioning, replication rules and their metrics, replication notifications, the trail, the stacks, the agent
  * roles), read-only. Exit 0 when nothing fails, 1 when a check fails, 2 on usage errors.
  */
 import { gatherFacts } from '../support/doctor-probe';
 import { runChecks, type Check } from '../support/doctor-checks';
-import { configOption, formatOption, parseCommand, renderTable, UsageError, type CommandIo } from '../support/operator-args';
+import { configOption, formatOption, parseCommand, renderTable, STDIO, UsageError, type CommandIo } from '../support/operator-args';
 import { OperatorClients } from '../support/operator-clients';
 
-export const USAGE = `crr-monitor doctor [--config FILE] [--region REGION] [--format table|json]
-    Checks the deployed setup against the config (default crr-monitor.config.json): versioning on every bucket,
-    an enabled replication rule with metrics for every pair, s3:Replication:* notifications to the forwarder
-    topic, a trail logging the buckets' object writes, the stacks, the agent read roles. Read-only.
-    Exit 0: nothing failed; 1: a check failed; 2: usage error.`;
+export const usage = `  crr-monitor doctor [--config FILE] [--format table|json]
+      Checks the deployed setup against the config (default crr-monitor.config.json): versioning on every bucket,
+      an enabled replication rule with metrics for every pair, s3:Replication:* notifications to the forwarder
+      topic, a trail logging the buckets' object writes, the stacks, the agent read roles. Read-only.
+      Exit 0: nothing failed; 1: a check failed; 2: usage error.
+`;
 
-export async function run(argv: string[], io: CommandIo): Promise<number> {
+export async function run(argv: string[], io: CommandIo = STDIO): Promise<number> {
   const { values, positionals } = parseCommand(argv, { config: { type: 'string' } });
   if (values.help) {
-    io.out(USAGE + '\n');
+    io.out(`Usage:\n${usage}`);
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`doctor takes no arguments (got '${positionals[0]}')`);
   const format = formatOption(values.format);
   const config = configOption(values.config);
-  const region = (values.region as string | undefined) ?? config.monitorRegion;
-  if (region !== config.monitorRegion) io.err(`crr-monitor: --region ${region} differs from the config's monitorRegion ${config.monitorRegion}: using the config's regions\n`);
+  // Every region doctor looks at comes from the config (monitorRegion, regions); --region has nothing to add.
+  if (values.region !== undefined) throw new UsageError("doctor reads its regions from the config: --region does not apply");
 
   const checks = runChecks(config, await gatherFacts(config, new OperatorClients(config.monitorRegion)));
   const count = (status: Check['status']) => checks.filter((c) => c.status === status).length;

@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, replicationPairs, type MonitorConfig } from '../../lambda/core/config';
 import type { ReplicationPair } from '../../lambda/core';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../lib/config-loader';
-import { UsageError } from '../cli/options';
+import { UsageError } from './options';
 import { environmentRegion } from './operator-clients';
 
 export { UsageError };
@@ -16,6 +16,9 @@ export interface CommandIo {
   out(text: string): void;
   err(text: string): void;
 }
+
+/** The process's own streams: what `run(argv)` uses when bin/cli.ts calls it. */
+export const STDIO: CommandIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
 export type OutputFormat = 'table' | 'json';
 
@@ -31,7 +34,8 @@ export function parseCommand<O extends Options>(argv: readonly string[], options
       strict: true,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+    if (!(error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw error;
+    throw new UsageError((error as Error).message.split('. To specify')[0]);
   }
 }
 

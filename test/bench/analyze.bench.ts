@@ -5,9 +5,9 @@
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { analyze } from '../../bin/cli/analyze';
-import { readInputs } from '../../bin/cli/inputs';
-import { generateWorkload } from '../../bin/cli/workload';
+import { analyze } from '../../bin/commands/analyze';
+import { readInputs } from '../../bin/support/inputs';
+import { generateWorkload } from '../../tools/local-pipeline/workload';
 
 const TARGET_EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -12,12 +12,12 @@ import { RecordingMetricsSink } from '../../lambda/adapters/metrics';
 import { createDrainHandler } from '../../lambda/drain/drain';
 import { createLogger } from '../../lambda/shared/log';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
-import { DEMO_RULES } from '../../bin/cli/local';
-import { CallCounter, localClients } from '../../bin/cli/local/clients';
-import { startEmulators } from '../../bin/cli/local/emulators';
-import { LocalEventSource } from '../../bin/cli/local/event-source';
-import { provision } from '../../bin/cli/local/provision';
-import { generateWorkload } from '../../bin/cli/workload';
+import { DEMO_RULES } from '../../tools/local-pipeline/workload';
+import { CallCounter, localClients } from '../../tools/local-pipeline/clients';
+import { startEmulators } from '../../tools/local-pipeline/emulators';
+import { LocalEventSource } from '../../tools/local-pipeline/event-source';
+import { provision } from '../../tools/local-pipeline/provision';
+import { generateWorkload } from '../../tools/local-pipeline/workload';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);

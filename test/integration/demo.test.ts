@@ -2,24 +2,21 @@
  * `crr-monitor local --events X` drives X through SNS → SQS → drain → DynamoDB and reports from the table;
  * `crr-monitor analyze X` replays X in memory. For the same events they must print the same JSON.
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { analyze } from '../../bin/cli/analyze';
-import { runLocal } from '../../bin/cli/local';
-import { parseArguments } from '../../bin/cli/options';
-import { generateWorkload } from '../../bin/cli/workload';
+import { generateWorkload } from '../../tools/local-pipeline/workload';
+import { ROOT, runCli } from '../support/run-cli';
 
-const SAMPLES = '/work/shared/events';
+const SAMPLES = path.join(ROOT, 'test/fixtures/events');
 
+/** The same arguments through `local --events` and `analyze`, both as the real binary. */
 async function both(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runLocal([...argv, '--format', 'json', '--quiet'], { out: (t) => (out += t), err: (t) => (err += t) });
-  expect({ code, err }).toEqual({ code: 0, err: '' });
-  const { report: options, paths } = parseArguments([...argv.filter((a) => a !== '--events'), '--format', 'json']);
-  const offline = await analyze(paths, options, () => undefined);
-  return { local: JSON.parse(out), analyze: JSON.parse(JSON.stringify(offline.report)) };
+  const local = await runCli(['local', ...argv, '--format', 'json', '--quiet']);
+  expect({ code: local.code, err: local.stderr }).toEqual({ code: 0, err: '' });
+  const offline = await runCli(['analyze', ...argv.filter((a) => a !== '--events'), '--format', 'json']);
+  expect(offline.code).toBe(0);
+  return { local: JSON.parse(local.stdout), analyze: JSON.parse(offline.stdout) };
 }
 
 test('demo --events and analyze agree on the shared samples', async () => {
@@ -41,6 +38,7 @@ test('demo --events and analyze agree on a generated stream (duplicates, shuffle
   writeFileSync(file, lines.join('\n') + '\n');
   const argv = ['--events', file, '--pair', 'src-one=dst-one', '--pair', 'src-one=dst-two', '--pair', 'src-two=dst-three', '--overdue-minutes', '5'];
   const { local, analyze: offline } = await both(argv);
+  rmSync(dir, { recursive: true, force: true });
   expect(local).toEqual(offline);
   expect(local.rejected).toBe(1);
   expect(local.ignored).toBe(1);
@@ -49,10 +47,9 @@ test('demo --events and analyze agree on a generated stream (duplicates, shuffle
 });
 
 test('the generated demo exits 0 and reports every configured pair', async () => {
-  let out = '';
-  const code = await runLocal(['--objects', '300', '--format', 'json', '--quiet'], { out: (t) => (out += t), err: () => undefined });
+  const { code, stdout } = await runCli(['local', '--objects', '300', '--format', 'json', '--quiet']);
   expect(code).toBe(0);
-  const report = JSON.parse(out);
+  const report = JSON.parse(stdout);
   expect(report.pairs.map((p: { source: string; destination: string }) => `${p.source}>${p.destination}`)).toEqual([
     'backups-euw2>backups-use1',
     'logs-use1>logs-usw2',

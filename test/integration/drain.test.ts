@@ -4,7 +4,7 @@
  */
 import { evaluateRecord, indexPairs, parseDocument, type VersionRecord } from '../../lambda/core';
 import type { RecordStore } from '../../lambda/adapters/dynamodb';
-import { eventBridgeWrite, replicationNotification } from '../../bin/cli/events';
+import { eventBridgeWrite, replicationNotification } from '../../tools/local-pipeline/events';
 import {
   changeFor,
   drainFor,

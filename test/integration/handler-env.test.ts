@@ -4,8 +4,8 @@
  * the same code writes dynalite and dead-letters to fauxqs.
  */
 import { ENV } from '../../lambda/shared/table-schema';
-import { toSqsRecord } from '../../bin/cli/local/event-source';
-import { eventBridgeWrite } from '../../bin/cli/events';
+import { toSqsRecord } from '../../tools/local-pipeline/event-source';
+import { eventBridgeWrite } from '../../tools/local-pipeline/events';
 import { readAll, receiveDeadLetters, startHarness, storeFor, type Harness } from '../support/pipeline';
 
 let h: Harness;

@@ -7,7 +7,7 @@ import { RecordingMetricsSink, type MetricDatum } from '../../lambda/adapters/me
 import type { HeadResult, ObjectInspector } from '../../lambda/adapters/s3';
 import { memoryLogger } from '../../lambda/shared/log';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
-import { eventBridgeWrite, replicationNotification } from '../../bin/cli/events';
+import { eventBridgeWrite, replicationNotification } from '../../tools/local-pipeline/events';
 import { drainFor, eventSourceFor, publish, readAll, storeFor, useEmulators } from '../support/pipeline';
 
 const SRC = 'logs-use1';

@@ -7,10 +7,10 @@ import { DynamoRecordStore, type RecordStore, type StoredRecord } from '../../la
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { createDrainHandler, type DrainHandler } from '../../lambda/drain/drain';
 import { memoryLogger } from '../../lambda/shared/log';
-import { CallCounter, localClients, type LocalClients } from '../../bin/cli/local/clients';
-import { startEmulators, type Emulators } from '../../bin/cli/local/emulators';
-import { LocalEventSource } from '../../bin/cli/local/event-source';
-import { createTable, provision, type Provisioned } from '../../bin/cli/local/provision';
+import { CallCounter, localClients, type LocalClients } from '../../tools/local-pipeline/clients';
+import { startEmulators, type Emulators } from '../../tools/local-pipeline/emulators';
+import { LocalEventSource } from '../../tools/local-pipeline/event-source';
+import { createTable, provision, type Provisioned } from '../../tools/local-pipeline/provision';
 
 export interface Harness {
   readonly emulators: Emulators;

@@ -1,6 +1,10 @@
+/**
+ * `crr-monitor analyze`: replays recorded events through the same core the Lambdas use and prints the report.
+ */
 import { emptyParseResult, formatRejection, parseTextInto, reportOnRecords, VersionTracker, type ReplicationReport, type ReportDetail } from '../../lambda/core';
-import { placeOf, readInputs, type InputUnit } from './inputs';
-import type { ReportOptions } from './options';
+import { formatTable } from '../support/format';
+import { placeOf, readInputs, type InputUnit } from '../support/inputs';
+import { parseArguments, UsageError, type ReportOptions } from '../support/options';
 
 export interface AnalyzeResult {
   readonly report: ReplicationReport;
@@ -58,4 +62,26 @@ export async function analyze(
     { rejected, ignored },
   );
   return { report, detail, analysed, versions: tracker.size };
+}
+
+export const usage = `  crr-monitor analyze [--pair SRC=DST]... [--config FILE] [--overdue-minutes 15] [--at ISO-TIME] [--format table|json] PATH...
+      Replays recorded S3 write events (CloudTrail log files .json/.json.gz, folders of them, or
+      JSON Lines files of EventBridge/CloudTrail/S3-notification/SNS/SQS events) and reports
+      replication per bucket pair. Without --pair/--config, pairs are inferred from matching versions.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { report: options, paths, help } = parseArguments(argv);
+  if (help) {
+    process.stdout.write(`Usage:\n${usage}`);
+    return 0;
+  }
+  if (paths.length === 0) throw new UsageError('analyze needs at least one PATH');
+  const result = await analyze(paths, options, (line) => process.stderr.write(line + '\n'));
+  process.stdout.write(options.format === 'json' ? JSON.stringify(result.report, null, 2) + '\n' : formatTable(result.report, result.detail));
+  if (!result.analysed) {
+    process.stderr.write('crr-monitor: no input could be read\n');
+    return 2;
+  }
+  return 0;
 }

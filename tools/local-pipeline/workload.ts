@@ -151,3 +151,34 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
   flush();
   return [...expected.values()];
 }
+
+/** The demo's replication configuration: several pairs, one of them multi-destination. */
+export const DEMO_RULES: WorkloadRule[] = [
+  { source: 'photos-use1', destinations: ['photos-euw2', 'photos-apse2'] },
+  { source: 'logs-use1', destinations: ['logs-usw2'] },
+  { source: 'backups-euw2', destinations: ['backups-use1'] },
+];
+
+/**
+ * The demo's generated messages for `pairs` (the demo's rules when none are given), spread over 30 minutes
+ * ending 5 minutes before `now`, so that delayed replications are overdue at the end.
+ */
+export function demoWorkload(
+  pairs: readonly { source: string; destination: string }[],
+  options: { objects: number; failRate: number; delayRate: number; seed: number; now: number },
+): { pairs: { source: string; destination: string }[]; rules: WorkloadRule[]; messages: string[] } {
+  const chosen = pairs.length ? [...pairs] : DEMO_RULES.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination })));
+  const rules = chosen.reduce<WorkloadRule[]>((acc, p) => {
+    const rule = acc.find((r) => r.source === p.source);
+    if (rule) (rule.destinations as string[]).push(p.destination);
+    else acc.push({ source: p.source, destinations: [p.destination] });
+    return acc;
+  }, []);
+  const span = 30 * 60_000;
+  const messages: string[] = [];
+  generateWorkload(
+    { ...options, rules, start: options.now - span - 5 * 60_000, spacingMillis: span / options.objects },
+    (event) => messages.push(JSON.stringify(event)),
+  );
+  return { pairs: chosen, rules, messages };
+}

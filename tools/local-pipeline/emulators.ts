@@ -21,7 +21,7 @@ export interface Emulators {
   stop(): Promise<void>;
 }
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 
 const DYNALITE = `
 const dynalite = require('dynalite');

@@ -1,0 +1,116 @@
+/**
+ * The command line of every command, parsed with `node:util`'s `parseArgs` (strict): the options `analyze`
+ * and `local --events` share (so both report on the same terms) plus each command's own. A mistake becomes a
+ * `UsageError` naming the option, printed with the command's usage, exit code 2.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, replicationPairs } from '../../lambda/core/config';
+import { loadConfig } from '../../lib/config-loader';
+import type { ReplicationPair } from '../../lambda/core';
+
+/** A mistake in how the command was called: printed with the usage, exit code 2. */
+export class UsageError extends Error {}
+
+export type OutputFormat = 'table' | 'json';
+
+export interface ReportOptions {
+  /** Configured pairs (`--pair` and `--config`); empty means infer them from the events. */
+  readonly pairs: ReplicationPair[];
+  readonly overdueMinutes: number;
+  /** Evaluation time; undefined means the latest event time seen. */
+  readonly at?: number;
+  readonly format: OutputFormat;
+}
+
+export const DEFAULT_OVERDUE_MINUTES = 15;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** A command's own options, in `parseArgs`' terms. */
+export type OwnOptions = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+
+export interface ParsedArguments {
+  readonly report: ReportOptions;
+  readonly paths: string[];
+  /** `--help` / `-h` was given. */
+  readonly help: boolean;
+  /** The command's own options, by name without dashes. */
+  readonly extra: Record<string, string | boolean | undefined>;
+}
+
+const SHARED = {
+  pair: { type: 'string', multiple: true },
+  config: { type: 'string' },
+  'overdue-minutes': { type: 'string' },
+  at: { type: 'string' },
+  format: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * Parses `[--pair SRC=DST]... [--config FILE] [--overdue-minutes N] [--at ISO] [--format table|json] PATH...`
+ * plus the command's own options. `--name=value` works too; `--` ends the options.
+ */
+export function parseArguments(argv: readonly string[], own: OwnOptions = {}): ParsedArguments {
+  let values: Record<string, string | boolean | string[] | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: [...argv], options: { ...own, ...SHARED }, strict: true, allowPositionals: true }));
+  } catch (error) {
+    // parseArgs names the option in its message; drop its long hint about positionals.
+    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message.split('. To specify')[0]);
+    throw error;
+  }
+  for (const [name, value] of Object.entries(values)) {
+    if (value === '') throw new UsageError(`--${name} needs a value`);
+  }
+  const pairs: ReplicationPair[] = ((values.pair as string[] | undefined) ?? []).map(parsePair);
+  let configOverdue: number | undefined;
+  if (values.config !== undefined) {
+    const config = configFrom(values.config as string);
+    pairs.push(...replicationPairs(config));
+    configOverdue = config.overdueMinutes;
+  }
+  let overdueMinutes: number | undefined;
+  if (values['overdue-minutes'] !== undefined) {
+    const value = values['overdue-minutes'] as string;
+    overdueMinutes = Number(value);
+    if (!Number.isFinite(overdueMinutes) || overdueMinutes <= 0) throw new UsageError(`--overdue-minutes ${value}: expected a positive number`);
+  }
+  let at: number | undefined;
+  if (values.at !== undefined) {
+    const value = values.at as string;
+    at = Date.parse(value);
+    if (Number.isNaN(at)) throw new UsageError(`--at ${value}: expected an ISO-8601 time such as 2026-11-20T10:30:00Z`);
+  }
+  const format = (values.format as string | undefined) ?? 'table';
+  if (format !== 'table' && format !== 'json') throw new UsageError(`--format ${format}: expected table or json`);
+  const extra: Record<string, string | boolean | undefined> = {};
+  for (const name of Object.keys(own)) extra[name] = values[name] as string | boolean | undefined;
+  const unique = new Map(pairs.map((p) => [`${p.source}>${p.destination}`, p]));
+  return {
+    report: { pairs: [...unique.values()], overdueMinutes: overdueMinutes ?? configOverdue ?? DEFAULT_OVERDUE_MINUTES, at, format },
+    paths: positionals,
+    help: values.help === true,
+    extra,
+  };
+}
+
+function parsePair(value: string): ReplicationPair {
+  const [source, destination, ...rest] = value.split('=');
+  if (rest.length > 0 || !source || !destination) throw new UsageError(`--pair ${value}: expected SOURCE=DESTINATION bucket names`);
+  for (const bucket of [source, destination]) {
+    if (!BUCKET.test(bucket)) throw new UsageError(`--pair ${value}: '${bucket}' is not a valid S3 bucket name`);
+  }
+  if (source === destination) throw new UsageError(`--pair ${value}: a bucket cannot replicate to itself`);
+  return { source, destination };
+}
+
+/** The CDK app's config file, read by the same loader; its problems become usage errors naming the field. */
+function configFrom(file: string) {
+  try {
+    return loadConfig(file);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`--config ${error.message}`);
+    throw error;
+  }
+}
