@@ -5,7 +5,7 @@
  * stack is built.
  */
 import { App } from 'aws-cdk-lib';
-import { ConfigError } from '../lambda/core/config';
+import { ConfigError } from '../lambda/shared/config';
 import { addCrrMonitorStacks } from '../lib/app';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../lib/config-loader';
 

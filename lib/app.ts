@@ -1,5 +1,5 @@
 import { App, Environment, Tags } from 'aws-cdk-lib';
-import { sourceAccounts, type MonitorConfig } from '../lambda/core/config';
+import { sourceAccounts, type MonitorConfig } from '../lambda/shared/config';
 import { agentStackName, forwarderStackName, MONITOR_STACK_NAME } from './names';
 import { AgentStack } from './stacks/agent-stack';
 import { ForwarderStack } from './stacks/forwarder-stack';

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, parseConfigText, validateConfig, type MonitorConfig } from '../lambda/core/config';
+import { ConfigError, parseConfigText, validateConfig, type MonitorConfig } from '../lambda/shared/config';
 
 /** The config file used when none is given (`-c config=PATH` or CRR_MONITOR_CONFIG). */
 export const DEFAULT_CONFIG_FILE = 'crr-monitor.config.json';

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 
 /**
  * Every tunable of the deployed resources in one place. Values that users choose live in the config file
- * (lambda/core/config.ts, CONFIG_DEFAULTS); these are the engineering choices behind them, with their reasons.
+ * (lambda/shared/config.ts, CONFIG_DEFAULTS); these are the engineering choices behind them, with their reasons.
  */
 export const DEFAULTS = {
   drain: {

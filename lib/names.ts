@@ -38,11 +38,5 @@ export const TABLE = {
 /** Environment variables the handlers read. */
 export { ENV };
 
-/** The shape of CONFIG_JSON. */
-export interface HandlerConfig {
-  pairs: { source: string; destination: string }[];
-  retentionHours: number;
-  overdueMinutes: number;
-  /** Source bucket (in a remote account) → the agent role ARN to assume for HeadObject on it. */
-  agentRoles: Record<string, string>;
-}
+/** The shape of CONFIG_JSON: the handlers' own schema. */
+export type { HandlerConfig } from '../lambda/shared/runtime-config';

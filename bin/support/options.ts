@@ -4,7 +4,7 @@
  * `UsageError` naming the option, printed with the command's usage, exit code 2.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, replicationPairs } from '../../lambda/core/config';
+import { ConfigError, replicationPairs } from '../../lambda/shared/config';
 import { loadConfig } from '../../lib/config-loader';
 import type { ReplicationPair } from '../../lambda/core';
 

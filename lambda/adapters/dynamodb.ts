@@ -7,7 +7,16 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { parseSlotName, type SlotChange, type SlotValue, type VersionRecord } from '../core';
-import { PENDING_INDEX, REPORTED_ATTRIBUTE, TABLE_KEY, TTL_ATTRIBUTE, pendingShardOf } from '../shared/table-schema';
+import {
+  ATTENTION_INDEX,
+  DUE_INDEX,
+  PENDING_INDEX,
+  REPORTED_ATTRIBUTE,
+  TABLE_KEY,
+  TTL_ATTRIBUTE,
+  pendingShardOf,
+  type AttentionState,
+} from '../shared/table-schema';
 
 type Item = Record<string, AttributeValue>;
 
@@ -16,6 +25,10 @@ export interface StoredRecord {
   readonly record: VersionRecord;
   readonly pendingShard?: string;
   readonly pendingSince?: number;
+  readonly dueShard?: string;
+  readonly dueAt?: number;
+  /** Set by the sweep while the version needs attention (overdue) or is failed. */
+  readonly attention?: { readonly state: AttentionState; readonly since: number };
   readonly reported?: string;
 }
 
@@ -76,8 +89,18 @@ export function itemToStored(item: Item): StoredRecord {
     record: { key: item[TABLE_KEY.partition]?.S ?? '', versionId: item[TABLE_KEY.sort]?.S ?? '', slots },
     ...(item[PENDING_INDEX.partitionKey]?.S !== undefined ? { pendingShard: item[PENDING_INDEX.partitionKey].S } : {}),
     ...(item[PENDING_INDEX.sortKey]?.N !== undefined ? { pendingSince: Number(item[PENDING_INDEX.sortKey].N) } : {}),
+    ...(item[DUE_INDEX.partitionKey]?.S !== undefined ? { dueShard: item[DUE_INDEX.partitionKey].S } : {}),
+    ...(item[DUE_INDEX.sortKey]?.N !== undefined ? { dueAt: Number(item[DUE_INDEX.sortKey].N) } : {}),
+    ...attentionOf(item),
     ...(item[REPORTED_ATTRIBUTE]?.S !== undefined ? { reported: item[REPORTED_ATTRIBUTE].S } : {}),
   };
+}
+
+function attentionOf(item: Item): Pick<StoredRecord, 'attention'> {
+  const state = item[ATTENTION_INDEX.stateAttribute]?.S;
+  const since = item[ATTENTION_INDEX.sortKey]?.N;
+  if ((state !== 'OVERDUE' && state !== 'FAILED') || since === undefined) return {};
+  return { attention: { state, since: Number(since) } };
 }
 
 /**

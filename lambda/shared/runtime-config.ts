@@ -1,14 +1,32 @@
-import type { ReplicationPair } from '../core';
-
 /**
- * What the handlers need of the crr-monitor config, as the CDK stack passes it in CONFIG_JSON:
- * `{"replication": [{"source", "destinations": [...], "sourceAccount"?}], "retentionHours", "overdueMinutes",
- *   "agentRoles": {"<source bucket>": "<role ARN>"}}`. `pairs: [{source, destination}]` is accepted too.
- * The one place that reads it.
+ * What the handlers need of the crr-monitor config, as the CDK stack passes it in CONFIG_JSON, as a zod schema: the
+ * one definition lib/ writes (lib/stacks/monitor-stack.ts `handlerConfig`) and the handlers read.
+ * `{"pairs": [{"source", "destination"}], "retentionHours", "overdueMinutes", "agentRoles": {"<source bucket>": "<role ARN>"}}`;
+ * `replication: [{"source", "destinations": [...]}]` (the config file's own shape) is accepted too.
  */
+import { z } from 'zod';
+import type { ReplicationPair } from '../core';
+import { CONFIG_DEFAULTS } from './config';
+
+const pairSchema = z.strictObject({ source: z.string().min(1), destination: z.string().min(1) });
+const ruleSchema = z.object({ source: z.string().min(1), destinations: z.array(z.string().min(1)) });
+const positive = z.number().positive();
+
+export const handlerConfigSchema = z.strictObject({
+  pairs: z.array(pairSchema).optional(),
+  replication: z.array(ruleSchema).optional(),
+  retentionHours: positive.default(CONFIG_DEFAULTS.retentionHours),
+  overdueMinutes: positive.default(CONFIG_DEFAULTS.overdueMinutes),
+  /** Source bucket (in a remote account) → the agent role ARN to assume for HeadObject on it. */
+  agentRoles: z.record(z.string(), z.string().min(1)).default({}),
+});
+
+/** The shape of CONFIG_JSON as lib/ writes it: every field given, pairs spelled out. */
+export type HandlerConfig = Required<Pick<z.output<typeof handlerConfigSchema>, 'pairs' | 'retentionHours' | 'overdueMinutes' | 'agentRoles'>>;
+
 export interface RuntimeConfig {
   readonly pairs: ReplicationPair[];
-  /** Configured source buckets: a write to one of them puts the version in the pending index. */
+  /** Configured source buckets: a write to one of them puts the version in the due index. */
   readonly sources: ReadonlySet<string>;
   readonly retentionHours: number;
   readonly overdueMinutes: number;
@@ -30,43 +48,28 @@ export function parseRuntimeConfig(text: string | undefined): RuntimeConfig {
 }
 
 export function runtimeConfigFrom(raw: unknown): RuntimeConfig {
-  if (typeof raw !== 'object' || raw === null) throw new RuntimeConfigError('CONFIG_JSON must be an object');
-  const input = raw as Record<string, unknown>;
+  const result = handlerConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    throw new RuntimeConfigError(`CONFIG_JSON ${where || '(root)'}: ${issue.message}`);
+  }
+  const input = result.data;
   const pairs: ReplicationPair[] = [];
   const seen = new Set<string>();
-  const add = (source: unknown, destination: unknown, where: string) => {
-    if (typeof source !== 'string' || typeof destination !== 'string' || !source || !destination) {
-      throw new RuntimeConfigError(`CONFIG_JSON ${where}: source and destination must be bucket names`);
-    }
+  const add = (source: string, destination: string) => {
     const id = `${source}>${destination}`;
     if (!seen.has(id)) pairs.push({ source, destination });
     seen.add(id);
   };
-  if (Array.isArray(input.replication)) {
-    input.replication.forEach((rule: Record<string, unknown>, i) => {
-      if (!Array.isArray(rule?.destinations)) throw new RuntimeConfigError(`CONFIG_JSON replication[${i}].destinations must be a list`);
-      for (const d of rule.destinations) add(rule.source, d, `replication[${i}]`);
-    });
-  }
-  if (Array.isArray(input.pairs)) input.pairs.forEach((p: Record<string, unknown>, i) => add(p?.source, p?.destination, `pairs[${i}]`));
+  for (const rule of input.replication ?? []) for (const d of rule.destinations) add(rule.source, d);
+  for (const p of input.pairs ?? []) add(p.source, p.destination);
   if (pairs.length === 0) throw new RuntimeConfigError('CONFIG_JSON names no replication pairs');
-  const number = (name: string, fallback: number) => {
-    const value = input[name];
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !(value > 0)) throw new RuntimeConfigError(`CONFIG_JSON ${name} must be a positive number`);
-    return value;
-  };
-  const agentRoles: Record<string, string> = {};
-  if (typeof input.agentRoles === 'object' && input.agentRoles !== null) {
-    for (const [bucket, role] of Object.entries(input.agentRoles as Record<string, unknown>)) {
-      if (typeof role === 'string' && role) agentRoles[bucket] = role;
-    }
-  }
   return {
     pairs,
     sources: new Set(pairs.map((p) => p.source)),
-    retentionHours: number('retentionHours', 24),
-    overdueMinutes: number('overdueMinutes', 15),
-    agentRoles,
+    retentionHours: input.retentionHours,
+    overdueMinutes: input.overdueMinutes,
+    agentRoles: input.agentRoles,
   };
 }

@@ -19,13 +19,70 @@ export const PENDING_INDEX = {
   projection: 'ALL',
   shards: 16,
 } as const;
+/** Versions are spread over this many index partitions (hot-partition safety at high write rates). */
+export const SHARDS = 16;
+export const DUE_INDEX = {
+  name: 'due',
+  partitionKey: 'dueShard',
+  sortKey: 'dueAt',
+  projection: 'KEYS_ONLY',
+  shards: SHARDS,
+} as const;
+export const ATTENTION_INDEX = {
+  name: 'attention',
+  partitionKey: 'attnShard',
+  sortKey: 'attnSince',
+  stateAttribute: 'attnState',
+  projection: 'INCLUDE',
+  shards: SHARDS,
+} as const;
+export type AttentionState = 'OVERDUE' | 'FAILED';
+/** The sweep cursor's item: its key cannot be an S3 key's version (S3 version IDs never are "sweep-cursor" under "#crr-monitor"). */
+export const SWEEP_CURSOR = { pk: '#crr-monitor', sk: 'sweep-cursor', attribute: 'through' } as const;
 /** Written by the sweep when it settles a record: the final pair states whose metrics it published. */
 export const REPORTED_ATTRIBUTE = 'reported';
+
+/**
+ * The table as CreateTable takes it (plain data, no SDK type: lib/ declares the same in store.ts, the local
+ * harness and the tests create it on dynalite from this).
+ */
+export function tableDefinition(tableName: string) {
+  const index = (i: typeof DUE_INDEX | typeof ATTENTION_INDEX) => ({
+    IndexName: i.name,
+    KeySchema: [
+      { AttributeName: i.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: i.sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection:
+      i.projection === 'INCLUDE'
+        ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [ATTENTION_INDEX.stateAttribute] }
+        : { ProjectionType: 'KEYS_ONLY' as const },
+  });
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [
+      { AttributeName: TABLE_KEY.partition, AttributeType: 'S' as const },
+      { AttributeName: TABLE_KEY.sort, AttributeType: 'S' as const },
+      { AttributeName: DUE_INDEX.partitionKey, AttributeType: 'S' as const },
+      { AttributeName: DUE_INDEX.sortKey, AttributeType: 'N' as const },
+      { AttributeName: ATTENTION_INDEX.partitionKey, AttributeType: 'S' as const },
+      { AttributeName: ATTENTION_INDEX.sortKey, AttributeType: 'N' as const },
+    ],
+    KeySchema: [
+      { AttributeName: TABLE_KEY.partition, KeyType: 'HASH' as const },
+      { AttributeName: TABLE_KEY.sort, KeyType: 'RANGE' as const },
+    ],
+    GlobalSecondaryIndexes: [index(DUE_INDEX), index(ATTENTION_INDEX)],
+  };
+}
 
 /** The environment variables the CDK stack sets on the functions. */
 export const ENV = {
   tableName: 'TABLE_NAME',
   pendingIndexName: 'PENDING_INDEX_NAME',
+  dueIndexName: 'DUE_INDEX_NAME',
+  attentionIndexName: 'ATTENTION_INDEX_NAME',
   config: 'CONFIG_JSON',
   metricsNamespace: 'METRICS_NAMESPACE',
   archiveStreamName: 'ARCHIVE_STREAM_NAME',

@@ -2,7 +2,7 @@ import { Aws, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
-import { partitionOf, remoteSourceBuckets, type MonitorConfig } from '../../lambda/core/config';
+import { partitionOf, remoteSourceBuckets, type MonitorConfig } from '../../lambda/shared/config';
 import { objectWritePatterns } from '../event-pattern';
 import { agentRoleName, drainRoleName, roleArn, sweepRoleName } from '../names';
 import { AgentReadRole } from '../constructs/agent-read-role';

@@ -1,6 +1,6 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { localBuckets, type MonitorConfig } from '../../lambda/core/config';
+import { localBuckets, type MonitorConfig } from '../../lambda/shared/config';
 import { EventForwarder } from '../constructs/forwarder';
 import { forwarderTopicName } from '../names';
 

@@ -7,7 +7,7 @@ import {
   replicationPairs,
   sourceAccounts,
   type MonitorConfig,
-} from '../../lambda/core/config';
+} from '../../lambda/shared/config';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import { DEFAULTS } from '../defaults';
 import { agentRoleName, drainRoleName, ENV, roleArn, sweepRoleName, type HandlerConfig } from '../names';

@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { AgentStack } from '../../lib/stacks/agent-stack';
-import { validateConfig } from '../../lambda/core/config';
+import { validateConfig } from '../../lambda/shared/config';
 import { actionsOf, build, fullConfig, MONITOR_ACCOUNT, REMOTE_ACCOUNT, statementsOfRole } from './helpers';
 
 let agents: AgentStack[];

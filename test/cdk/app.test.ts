@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, validateConfig } from '../../lambda/core/config';
+import { ConfigError, validateConfig } from '../../lambda/shared/config';
 import { METRIC, METRIC_UNIT } from '../../lambda/core/metric-names';
 import { OBJECT_WRITE_OPERATIONS } from '../../lambda/core/types';
 import { runtimeConfigFrom } from '../../lambda/shared/runtime-config';

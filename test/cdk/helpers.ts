@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { validateConfig, type MonitorConfig } from '../../lambda/core/config';
+import { validateConfig, type MonitorConfig } from '../../lambda/shared/config';
 import { addCrrMonitorStacks, type CrrMonitorStacks } from '../../lib/app';
 
 export const ROOT = path.resolve(__dirname, '..', '..');

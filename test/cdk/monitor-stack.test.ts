@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Stack } from 'aws-cdk-lib';
-import { validateConfig } from '../../lambda/core/config';
+import { validateConfig } from '../../lambda/shared/config';
 import { METRIC, METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import type { MonitorStack } from '../../lib/stacks/monitor-stack';
 import { ARCHIVE_COLUMNS } from '../../lib/constructs/archive';

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { build, fullConfig, minimalConfig, ROOT } from './helpers';
-import type { MonitorConfig } from '../../lambda/core/config';
+import type { MonitorConfig } from '../../lambda/shared/config';
 
 // cdk-nag reads CfnEventBusPolicy#principal, which is deprecated: keep the jsii warning out of the test output.
 process.env.JSII_DEPRECATED = 'quiet';

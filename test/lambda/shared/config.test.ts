@@ -11,7 +11,7 @@ import {
   replicationPairs,
   sourceAccounts,
   validateConfig,
-} from '../lambda/core/config';
+} from '../../../lambda/shared/config';
 
 const minimal = () => ({
   monitorRegion: 'us-east-1',
