@@ -10,7 +10,7 @@
  */
 import type { NotificationConfiguration, ReplicationConfiguration, ReplicationRule } from '@aws-sdk/client-s3';
 import type { AdvancedEventSelector, AdvancedFieldSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
-import { localBuckets, partitionOf, replicationPairs, sourceAccounts, type MonitorConfig } from '../../lambda/core/config';
+import { localBuckets, partitionOf, replicationPairs, sourceAccounts, type MonitorConfig } from '../../lambda/shared/config';
 import { OBJECT_WRITE_OPERATIONS } from '../../lambda/core/types';
 import { agentRoleName, agentStackName, forwarderStackName, forwarderTopicName, MONITOR_STACK_NAME, roleArn } from '../../lib/names';
 

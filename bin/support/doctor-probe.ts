@@ -9,7 +9,7 @@ import { GetBucketLocationCommand, GetBucketNotificationConfigurationCommand, Ge
 import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { localBuckets, partitionOf, sourceAccounts, type MonitorConfig } from '../../lambda/core/config';
+import { localBuckets, partitionOf, sourceAccounts, type MonitorConfig } from '../../lambda/shared/config';
 import { mapLimit } from '../../lambda/shared/concurrency';
 import { agentRoleName, roleArn } from '../../lib/names';
 import { expectedStacks, type BucketFacts, type Probe, type SetupFacts, type StackFacts, type TrailFacts } from './doctor-checks';

@@ -4,7 +4,7 @@
  * (exit 2, printed with the command's usage by the command itself).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, replicationPairs, type MonitorConfig } from '../../lambda/core/config';
+import { ConfigError, replicationPairs, type MonitorConfig } from '../../lambda/shared/config';
 import type { ReplicationPair } from '../../lambda/core';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../lib/config-loader';
 import { UsageError } from './options';

@@ -7,7 +7,7 @@ import {
   runChecks,
   type SetupFacts,
 } from '../../../bin/support/doctor-checks';
-import { validateConfig } from '../../../lambda/core/config';
+import { validateConfig } from '../../../lambda/shared/config';
 
 // Shapes as the SDK deserializes S3's XML and CloudTrail's JSON (see the SDK's GetBucketReplication,
 // GetEventSelectors and GetBucketNotificationConfiguration command docs).
