@@ -14,6 +14,8 @@ export const drainRoleName = (monitorRegion: string) => `crr-monitor-drain-${mon
 export const sweepRoleName = (monitorRegion: string) => `crr-monitor-sweep-${monitorRegion}`;
 /** The read-only role each AgentStack creates in a source account; the monitor assumes it for HeadObject. */
 export const agentRoleName = (monitorRegion: string) => `crr-monitor-agent-read-${monitorRegion}`;
+/** The role operators assume to redrive the DLQ into CRRMonitorQueue: the queue policy's only exception for people. */
+export const redriveRoleName = (monitorRegion: string) => `crr-monitor-redrive-${monitorRegion}`;
 
 export const roleArn = (partition: string, account: string, name: string) => `arn:${partition}:iam::${account}:role/${name}`;
 

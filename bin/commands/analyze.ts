@@ -3,7 +3,8 @@
  */
 import { emptyParseResult, formatRejection, parseTextInto, reportOnRecords, VersionTracker, type ReplicationReport, type ReportDetail } from '../../lambda/core';
 import { formatTable } from '../support/format';
-import { placeOf, readInputs, type InputUnit } from '../support/inputs';
+import { DEFAULT_LIMITS, placeOf, readInputs, type InputLimits, type InputUnit } from '../support/inputs';
+import { RejectionLog } from '../support/rejections';
 import { parseArguments, UsageError, type ReportOptions } from '../support/options';
 
 export interface AnalyzeResult {
@@ -25,15 +26,13 @@ export async function analyze(
   warn: (line: string) => void,
   /** Called once every input is applied, while the merged records are still held (memory probes). */
   onReplayed?: (versions: number) => void,
+  limits: InputLimits = DEFAULT_LIMITS,
 ): Promise<AnalyzeResult> {
   const tracker = new VersionTracker();
-  let rejected = 0;
+  const rejections = new RejectionLog(warn);
   let ignored = 0;
   let analysed = false;
-  const reject = (place: string, reason: string) => {
-    rejected++;
-    warn(`rejected ${place}: ${reason}`);
-  };
+  const reject = (place: string, reason: string) => rejections.reject(place, reason);
   const parsed = emptyParseResult();
   await readInputs(paths, {
     unit(unit: InputUnit) {
@@ -54,7 +53,9 @@ export async function analyze(
     failure(failure) {
       reject(placeOf(failure), failure.reason);
     },
-  });
+  }, limits);
+  rejections.finish();
+  const rejected = rejections.count;
   onReplayed?.(tracker.size);
   const { report, detail } = reportOnRecords(
     () => tracker.records(),
@@ -64,21 +65,25 @@ export async function analyze(
   return { report, detail, analysed, versions: tracker.size };
 }
 
-export const usage = `  crr-monitor analyze [--pair SRC=DST]... [--config FILE] [--overdue-minutes 15] [--at ISO-TIME] [--format table|json] PATH...
+export const usage = `  crr-monitor analyze [--pair SRC=DST]... [--config FILE] [--overdue-minutes 15] [--at ISO-TIME] [--format table|json]
+                      [--max-line-bytes 4194304] [--max-inflated-bytes 536870912] [--max-document-bytes 134217728] PATH...
       Replays recorded S3 write events (CloudTrail log files .json/.json.gz, folders of them, or
       JSON Lines files of EventBridge/CloudTrail/S3-notification/SNS/SQS events) and reports
       replication per bucket pair. Without --pair/--config, pairs are inferred from matching versions.
+      A longer line, a gzipped file inflating to more, or a larger log file is rejected and named;
+      the rest is still analysed. After 1,000 rejection lines, stderr only counts them by reason.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { report: options, paths, help } = parseArguments(argv);
+  const { report: options, paths, help, limits } = parseArguments(argv);
   if (help) {
     process.stdout.write(`Usage:\n${usage}`);
     return 0;
   }
   if (paths.length === 0) throw new UsageError('analyze needs at least one PATH');
-  const result = await analyze(paths, options, (line) => process.stderr.write(line + '\n'));
-  process.stdout.write(options.format === 'json' ? JSON.stringify(result.report, null, 2) + '\n' : formatTable(result.report, result.detail));
+  const result = await analyze(paths, options, (line) => process.stderr.write(line + '\n'), undefined, limits);
+  const { report, detail } = result;
+  process.stdout.write(options.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report, detail));
   if (!result.analysed) {
     process.stderr.write('crr-monitor: no input could be read\n');
     return 2;

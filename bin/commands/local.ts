@@ -6,9 +6,13 @@
 import { formatTable } from '../support/format';
 import { placeOf, readInputs } from '../support/inputs';
 import { parseArguments, UsageError } from '../support/options';
+import { RejectionLog } from '../support/rejections';
 
-export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay-rate R] [--seed N] [--workers N] [--quiet] [--events PATH...] [analyze's options]
+export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay-rate R] [--seed N] [--workers N] [--quiet] [--serve]
+                    [--events PATH...] [analyze's options]
       Runs the whole pipeline (SNS → SQS → drain → DynamoDB → sweep → metrics) on local emulators.
+      --serve keeps the emulators and the table up afterwards and prints, on stderr,
+      'serving endpoint=URL table=NAME region=REGION sqs=URL sns=URL' until SIGINT or SIGTERM.
 `;
 
 const OWN = {
@@ -19,7 +23,20 @@ const OWN = {
   workers: { type: 'string' },
   events: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  serve: { type: 'boolean' },
 } as const;
+
+/** Until SIGINT or SIGTERM: what `--serve` waits for before the emulators are stopped. */
+const stopSignal = () =>
+  new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 
 const number = (value: string | boolean | undefined, name: string, fallback: number, check: (n: number) => boolean): number => {
   if (value === undefined) return fallback;
@@ -29,7 +46,7 @@ const number = (value: string | boolean | undefined, name: string, fallback: num
 };
 
 export async function run(argv: string[]): Promise<number> {
-  const { report: options, paths, extra, help } = parseArguments(argv, OWN);
+  const { report: options, paths, extra, help, limits } = parseArguments(argv, OWN);
   if (help) {
     process.stdout.write(`Usage:\n${usage}`);
     return 0;
@@ -67,27 +84,35 @@ export async function run(argv: string[]): Promise<number> {
         return { pairs: workload.pairs, messages: workload.messages, rejected: 0 };
       }
       const messages: string[] = [];
-      let rejected = 0;
-      await readInputs(paths, {
-        unit(unit) {
-          inputsRead = true;
-          const parts = messagesOf(unit.text);
-          if (parts.length === 0) {
-            rejected++;
-            say(`rejected ${placeOf(unit)}: larger than an SNS message and not a CloudTrail log file`);
-          }
-          messages.push(...parts);
+      const rejections = new RejectionLog(say);
+      await readInputs(
+        paths,
+        {
+          unit(unit) {
+            inputsRead = true;
+            const parts = messagesOf(unit.text);
+            if (parts.length === 0) rejections.reject(placeOf(unit), 'larger than an SNS message and not a CloudTrail log file');
+            messages.push(...parts);
+          },
+          failure(failure) {
+            rejections.reject(placeOf(failure), failure.reason);
+          },
         },
-        failure(failure) {
-          rejected++;
-          say(`rejected ${placeOf(failure)}: ${failure.reason}`);
-        },
-      });
-      return { pairs: options.pairs, messages, rejected };
+        limits,
+      );
+      rejections.finish();
+      return { pairs: options.pairs, messages, rejected: rejections.count };
     },
-    async afterReport({ report, detail }) {
+    async afterReport({ report, detail, emulators, tableName, region }) {
       process.stdout.write(options.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report, detail));
       say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (extra.serve !== true) return;
+      // Listening before the line is printed: whoever reads it may stop us at once.
+      const stopped = stopSignal();
+      const { dynamodb, sqs, sns } = emulators.endpoints;
+      process.stderr.write(`serving endpoint=${dynamodb} table=${tableName} region=${region} sqs=${sqs} sns=${sns}\n`);
+      const signal = await stopped;
+      say(`${signal}: stopping the emulators`);
     },
   });
   if (replay && !inputsRead) {

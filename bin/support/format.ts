@@ -1,8 +1,22 @@
+/**
+ * The report for people (the table), and `printable`, which every text from the input goes through before it
+ * reaches a terminal.
+ */
 import type { ReplicationReport, ReportDetail } from '../../lambda/core';
+
+/**
+ * Control characters (C0, DEL, C1), line and paragraph separators and bidirectional overrides, escaped as
+ * `\uXXXX`: a key or a file name cannot move the cursor, clear the screen, reorder a line or start a new one
+ * (and so forge a `rejected` line).
+ */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+export const printable = (text: string): string => text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 const LIST_LIMIT = 20;
 
-function table(header: string[], rows: string[][], rightAligned: ReadonlySet<number>): string[] {
+function table(header: string[], cells: string[][], rightAligned: ReadonlySet<number>): string[] {
+  const rows = cells.map((row) => row.map(printable));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
@@ -46,7 +60,7 @@ export function formatTable(report: ReplicationReport, detail: ReportDetail): st
     for (const p of report.pairs) {
       const reasons = Object.entries(detail.failedByReason.get(`${p.source}>${p.destination}`) ?? {});
       if (reasons.length > 0) {
-        out.push('', `Failures ${p.source} → ${p.destination} by reason: ${reasons.sort().map(([r, n]) => `${r} ${n}`).join(', ')}`);
+        out.push('', `Failures ${printable(p.source)} → ${printable(p.destination)} by reason: ${reasons.sort().map(([r, n]) => `${printable(r)} ${n}`).join(', ')}`);
       }
     }
   }
@@ -61,6 +75,12 @@ export function formatTable(report: ReplicationReport, detail: ReportDetail): st
     const shown = report.overdue.slice(0, LIST_LIMIT);
     out.push(...table(['SOURCE', 'DESTINATION', 'PENDING', 'KEY', 'VERSION'], shown.map((o) => [o.source, o.destination, seconds(o.pendingSeconds), o.key, o.versionId]), new Set([2])));
     if (report.overdue.length > shown.length) out.push(`… and ${report.overdue.length - shown.length} more (--format json lists all)`);
+  }
+  const replicaOnly = report.pairs.filter((p) => p.completedWithoutSource > 0);
+  if (replicaOnly.length > 0 || report.unattributed > 0) {
+    out.push('', 'Replicas whose source write is not in the input (no latency):');
+    for (const p of replicaOnly) out.push(`  ${p.source} → ${p.destination}: ${p.completedWithoutSource} of the ${p.completed} completed`);
+    if (report.unattributed > 0) out.push(`  unattributed (destination has several configured sources): ${report.unattributed}`);
   }
   out.push('', `Inputs rejected: ${report.rejected}, ignored (not object writes): ${report.ignored}`);
   return out.join('\n') + '\n';

@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, replicationPairs } from '../../lambda/shared/config';
 import { loadConfig } from '../../lib/config-loader';
-import type { ReplicationPair } from '../../lambda/core';
+import { parseIsoTime, type ReplicationPair } from '../../lambda/core';
+import { DEFAULT_LIMITS, type InputLimits } from './inputs';
 
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
@@ -31,6 +32,8 @@ export type OwnOptions = Record<string, { type: 'string' | 'boolean'; multiple?:
 export interface ParsedArguments {
   readonly report: ReportOptions;
   readonly paths: string[];
+  /** Bounds on reading the inputs (`--max-line-bytes`, `--max-inflated-bytes`, `--max-document-bytes`). */
+  readonly limits: InputLimits;
   /** `--help` / `-h` was given. */
   readonly help: boolean;
   /** The command's own options, by name without dashes. */
@@ -43,8 +46,19 @@ const SHARED = {
   'overdue-minutes': { type: 'string' },
   at: { type: 'string' },
   format: { type: 'string' },
+  'max-line-bytes': { type: 'string' },
+  'max-inflated-bytes': { type: 'string' },
+  'max-document-bytes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+function byteSize(values: Record<string, unknown>, name: string, fallback: number): number {
+  const value = values[name] as string | undefined;
+  if (value === undefined) return fallback;
+  const bytes = Number(value);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new UsageError(`--${name} ${value}: expected a positive whole number of bytes`);
+  return bytes;
+}
 
 /**
  * Parses `[--pair SRC=DST]... [--config FILE] [--overdue-minutes N] [--at ISO] [--format table|json] PATH...`
@@ -57,7 +71,8 @@ export function parseArguments(argv: readonly string[], own: OwnOptions = {}): P
     ({ values, positionals } = parseArgs({ args: [...argv], options: { ...own, ...SHARED }, strict: true, allowPositionals: true }));
   } catch (error) {
     // parseArgs names the option in its message; drop its long hint about positionals.
-    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message.split('. To specify')[0]);
+    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError((error as Error).message.split('. To specify')[0]);
     throw error;
   }
   for (const [name, value] of Object.entries(values)) {
@@ -74,13 +89,17 @@ export function parseArguments(argv: readonly string[], own: OwnOptions = {}): P
   if (values['overdue-minutes'] !== undefined) {
     const value = values['overdue-minutes'] as string;
     overdueMinutes = Number(value);
-    if (!Number.isFinite(overdueMinutes) || overdueMinutes <= 0) throw new UsageError(`--overdue-minutes ${value}: expected a positive number`);
+    if (!Number.isFinite(overdueMinutes) || overdueMinutes <= 0)
+      throw new UsageError(`--overdue-minutes ${value}: expected a positive number`);
   }
   let at: number | undefined;
   if (values.at !== undefined) {
     const value = values.at as string;
-    at = Date.parse(value);
-    if (Number.isNaN(at)) throw new UsageError(`--at ${value}: expected an ISO-8601 time such as 2026-11-20T10:30:00Z`);
+    at = parseIsoTime(value);
+    if (at === undefined)
+      throw new UsageError(
+        `--at ${value}: expected an ISO-8601 time with a zone, such as 2026-11-20T10:30:00Z or 2026-11-20T11:30:00+01:00`,
+      );
   }
   const format = (values.format as string | undefined) ?? 'table';
   if (format !== 'table' && format !== 'json') throw new UsageError(`--format ${format}: expected table or json`);
@@ -90,6 +109,11 @@ export function parseArguments(argv: readonly string[], own: OwnOptions = {}): P
   return {
     report: { pairs: [...unique.values()], overdueMinutes: overdueMinutes ?? configOverdue ?? DEFAULT_OVERDUE_MINUTES, at, format },
     paths: positionals,
+    limits: {
+      maxLineBytes: byteSize(values, 'max-line-bytes', DEFAULT_LIMITS.maxLineBytes),
+      maxInflatedBytes: byteSize(values, 'max-inflated-bytes', DEFAULT_LIMITS.maxInflatedBytes),
+      maxDocumentBytes: byteSize(values, 'max-document-bytes', DEFAULT_LIMITS.maxDocumentBytes),
+    },
     help: values.help === true,
     extra,
   };

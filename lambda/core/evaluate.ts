@@ -15,6 +15,27 @@ export function indexPairs(pairs: Iterable<ReplicationPair>): PairIndex {
   return index;
 }
 
+/** Configured sources by destination bucket, derived once per index (an index is built once per run or handler). */
+const sourcesCache = new WeakMap<PairIndex, ReadonlyMap<string, readonly string[]>>();
+
+export function sourcesByDestination(pairs: PairIndex): ReadonlyMap<string, readonly string[]> {
+  let bySource = sourcesCache.get(pairs);
+  if (!bySource) {
+    const index = new Map<string, string[]>();
+    for (const [source, destinations] of pairs) {
+      for (const destination of destinations) {
+        const list = index.get(destination) ?? [];
+        list.push(source);
+        index.set(destination, list);
+      }
+    }
+    for (const list of index.values()) list.sort();
+    bySource = index;
+    sourcesCache.set(pairs, bySource);
+  }
+  return bySource;
+}
+
 export interface EvaluationOptions {
   /** The evaluation time: a pending version older than the threshold at this time is OVERDUE. */
   readonly at: EpochMillis;
@@ -25,28 +46,46 @@ interface Candidate {
   readonly bucket: string;
   readonly at: EpochMillis;
   readonly byReplication: number;
+  /** Only a HeadObject status shows the version there: its time is the checker's, not the write's. */
+  readonly fromCheck: boolean;
 }
 
-/** Buckets that evidently hold the version, each with the time it first appeared there. */
-function candidates(record: VersionRecord): Candidate[] {
+/** HeadObject statuses of a version that exists in the bucket as a source (REPLICA is a replica's). */
+const SOURCE_STATUSES: ReadonlySet<string> = new Set(['PENDING', 'COMPLETED', 'FAILED']);
+
+/**
+ * Buckets that could be the origin of the version, each with the time it first appeared there. A write made
+ * by replication into a configured destination is left out: it is a replica, never the origin, even when its
+ * source write was never seen (bi-directional pairs included).
+ */
+function candidates(record: VersionRecord, sources: ReadonlyMap<string, readonly string[]>): Candidate[] {
   const found: Candidate[] = [];
   // Hot path over every record: plain prefix tests instead of parseSlotName's allocations.
   for (const name in record.slots) {
     const value = record.slots[name];
-    if (name.startsWith('w:')) offer(found, name.slice(2), value.at, value.byReplication ?? 0);
+    if (name.startsWith('w:')) {
+      const bucket = name.slice(2);
+      if (value.byReplication === 1 && sources.has(bucket)) continue;
+      offer(found, bucket, value.at, value.byReplication ?? 0, false);
+    }
     // A failure notice proves the source version exists even when its write event never arrived.
-    else if (name.startsWith('f:')) offer(found, name.slice(2, name.indexOf('>')), value.requestedAt ?? value.at, 0);
+    else if (name.startsWith('f:')) offer(found, name.slice(2, name.indexOf('>')), value.requestedAt ?? value.at, 0, false);
+    // So does a HeadObject status of a source version (how the monitor attributes a replica-only version).
+    else if (name.startsWith('c:') && SOURCE_STATUSES.has(value.what)) offer(found, name.slice(2), value.at, 0, true);
   }
   return found;
 }
 
-function offer(found: Candidate[], bucket: string, at: EpochMillis, byReplication: number): void {
+function offer(found: Candidate[], bucket: string, at: EpochMillis, byReplication: number, fromCheck: boolean): void {
   for (let i = 0; i < found.length; i++) {
-    if (found[i].bucket !== bucket) continue;
-    if (at < found[i].at) found[i] = { bucket, at, byReplication };
+    const held = found[i];
+    if (held.bucket !== bucket) continue;
+    // An event's time beats a checker's clock, whichever is earlier; otherwise the earliest wins.
+    const better = held.fromCheck !== fromCheck ? held.fromCheck : at < held.at;
+    if (better) found[i] = { bucket, at, byReplication, fromCheck };
     return;
   }
-  found.push({ bucket, at, byReplication });
+  found.push({ bucket, at, byReplication, fromCheck });
 }
 
 /**
@@ -57,7 +96,10 @@ function offer(found: Candidate[], bucket: string, at: EpochMillis, byReplicatio
  * like replication, then by name so the answer never depends on arrival order.
  */
 export function originOf(record: VersionRecord, pairs: PairIndex): Candidate | undefined {
-  const all = candidates(record);
+  return originAmong(candidates(record, sourcesByDestination(pairs)), pairs);
+}
+
+function originAmong(all: readonly Candidate[], pairs: PairIndex): Candidate | undefined {
   let origin = all[0];
   for (let i = 1; i < all.length; i++) if (precedes(all[i], origin, all, pairs)) origin = all[i];
   return origin;
@@ -77,14 +119,90 @@ function feedsAHolder(c: Candidate, all: readonly Candidate[], pairs: PairIndex)
   return 1;
 }
 
+/** A replication write into a configured destination of a version whose origin is unknown, with the possible sources. */
+export interface ReplicaWithoutSource {
+  readonly destination: string;
+  readonly at: EpochMillis;
+  /** The configured sources of `destination` (sorted): one means the pair is known; several, HeadObject must tell. */
+  readonly sources: readonly string[];
+}
+
+/**
+ * For a version seen only as replication writes into configured destinations (no write, failure notice or
+ * HeadObject status shows its origin): each such write with the configured sources that could have fed it.
+ * Empty when the version has an origin. The cloud monitor resolves a write with several sources by HeadObject
+ * of the version on each candidate; the status it records (`c:<source>`) then makes that source the origin.
+ */
+export function candidateSources(record: VersionRecord, pairs: PairIndex): ReplicaWithoutSource[] {
+  const sources = sourcesByDestination(pairs);
+  if (originAmong(candidates(record, sources), pairs)) return [];
+  return replicasWithoutSource(record, sources);
+}
+
+function replicasWithoutSource(record: VersionRecord, sources: ReadonlyMap<string, readonly string[]>): ReplicaWithoutSource[] {
+  const found: ReplicaWithoutSource[] = [];
+  for (const name in record.slots) {
+    if (!name.startsWith('w:')) continue;
+    const value = record.slots[name];
+    const destination = name.slice(2);
+    const feeding = sources.get(destination);
+    if (value.byReplication === 1 && feeding) found.push({ destination, at: value.at, sources: feeding });
+  }
+  return found.sort((a, b) => (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0));
+}
+
+/** The pair states of one version, and its replication writes that no single configured source explains. */
+export interface VersionEvaluation {
+  readonly states: PairState[];
+  readonly unattributed: readonly ReplicaWithoutSource[];
+}
+
+const NONE_UNATTRIBUTED: readonly ReplicaWithoutSource[] = [];
+
 /**
  * The state of every pair (origin → configured destination) of one version record. A record whose
- * origin is not a configured source (e.g. only a replica has been seen so far) yields nothing yet, and
- * neither does one that HeadObject showed no replication rule applies to.
+ * origin is not a configured source yields nothing yet, and neither does one that HeadObject showed no
+ * replication rule applies to. A record with no origin at all but replication writes into configured
+ * destinations (the source write was never seen) completes each such pair whose destination has exactly one
+ * configured source, without latency (`withoutSource`).
  */
 export function evaluateRecord(record: VersionRecord, pairs: PairIndex, options: EvaluationOptions): PairState[] {
-  const origin = originOf(record, pairs);
-  if (!origin) return [];
+  return evaluateVersion(record, pairs, options).states;
+}
+
+export function evaluateVersion(record: VersionRecord, pairs: PairIndex, options: EvaluationOptions): VersionEvaluation {
+  const sources = sourcesByDestination(pairs);
+  const origin = originAmong(candidates(record, sources), pairs);
+  if (!origin) return replicaOnly(record, sources);
+  return { states: statesFrom(origin, record, pairs, options), unattributed: NONE_UNATTRIBUTED };
+}
+
+function replicaOnly(record: VersionRecord, sources: ReadonlyMap<string, readonly string[]>): VersionEvaluation {
+  const states: PairState[] = [];
+  let unattributed: ReplicaWithoutSource[] | undefined;
+  for (const replica of replicasWithoutSource(record, sources)) {
+    if (replica.sources.length !== 1) {
+      (unattributed ??= []).push(replica);
+      continue;
+    }
+    states.push({
+      source: replica.sources[0],
+      destination: replica.destination,
+      key: record.key,
+      versionId: record.versionId,
+      state: 'COMPLETED',
+      sourceAt: replica.at,
+      latencySeconds: null,
+      bytes: record.slots[`w:${replica.destination}`].bytes ?? 0,
+      failureReason: undefined,
+      pendingSeconds: undefined,
+      withoutSource: true,
+    });
+  }
+  return { states, unattributed: unattributed ?? NONE_UNATTRIBUTED };
+}
+
+function statesFrom(origin: Candidate, record: VersionRecord, pairs: PairIndex, options: EvaluationOptions): PairState[] {
   const destinations = pairs.get(origin.bucket);
   if (!destinations) return [];
   const slots = record.slots;
@@ -105,7 +223,7 @@ export function evaluateRecord(record: VersionRecord, pairs: PairIndex, options:
     if (replica) {
       // A replica settles it, even after a failure notice (S3 retried and succeeded).
       state = 'COMPLETED';
-      latencySeconds = Math.max(0, replica.at - origin.at) / 1000;
+      latencySeconds = origin.fromCheck ? null : Math.max(0, replica.at - origin.at) / 1000;
     } else if (failure) {
       state = 'FAILED';
       failureReason = failure.what;
@@ -130,6 +248,7 @@ export function evaluateRecord(record: VersionRecord, pairs: PairIndex, options:
       bytes: sizeOf(sourceWrite, replica, failure),
       failureReason,
       pendingSeconds,
+      withoutSource: origin.fromCheck,
     });
   }
   return states;

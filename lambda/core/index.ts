@@ -7,3 +7,4 @@ export * from './evaluate';
 export * from './statistics';
 export * from './report';
 export * from './tracker';
+export * from './time';

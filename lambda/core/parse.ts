@@ -1,5 +1,6 @@
 import { bucketFromArn, decodeNotificationKey } from './keys';
-import type { ObjectWrite, ReplicationNotice, ReplicationNoticeKind, S3ChangeEvent, WriteOperation } from './types';
+import { parseIsoTime } from './time';
+import { MAX_OBJECT_BYTES, type ObjectWrite, type ReplicationNotice, type ReplicationNoticeKind, type S3ChangeEvent, type WriteOperation } from './types';
 
 /** Why an input was refused, and where inside it (`Records[3].s3.object.key`). */
 export interface Rejection {
@@ -30,6 +31,11 @@ const REPLICATION_NOTICES: ReadonlySet<string> = new Set<ReplicationNoticeKind>(
   'OperationNotTracked',
 ]);
 const S3_SERVICE = 's3.amazonaws.com';
+/** The session name S3 uses when it assumes a rule's replication role: principal IDs end with it. */
+const REPLICATION_SESSION = ':s3-replication';
+/** Replication writes replicas with these calls only (large ones as multipart uploads); a CopyObject is someone's copy. */
+const REPLICA_WRITES: ReadonlySet<string> = new Set(['PutObject', 'CompleteMultipartUpload']);
+const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 
 class Rejected extends Error {
   constructor(readonly reason: string, readonly where: string) {
@@ -54,13 +60,45 @@ function text(parent: Json, name: string, where: string): string {
 
 function time(parent: Json, name: string, where: string): number {
   const raw = text(parent, name, where);
-  const at = Date.parse(raw);
-  if (Number.isNaN(at)) throw new Rejected(`${name} ${JSON.stringify(raw)} is not an ISO-8601 time`, join(where, name));
+  const at = parseIsoTime(raw);
+  if (at === undefined) {
+    const shown = JSON.stringify(raw.length > 40 ? raw.slice(0, 40) + '…' : raw);
+    throw new Rejected(`${name} ${shown} is not an ISO-8601 time with a zone (e.g. 2026-11-20T10:00:00Z)`, join(where, name));
+  }
   return at;
 }
 
-function optionalSize(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+/**
+ * An object size the event gives: absent is fine (undefined), but a size that is not a whole number of bytes
+ * between 0 and S3's maximum object size is a record that cannot be trusted, and is rejected with its place.
+ */
+function optionalSize(parent: Json | undefined, name: string, where: string): number | undefined {
+  const value = parent?.[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_OBJECT_BYTES) {
+    const what = typeof value === 'number' ? String(value) : describe(value);
+    throw new Rejected(`${name} ${what} is not a size in bytes (a whole number from 0 to ${MAX_OBJECT_BYTES}, S3's maximum object size)`, join(where, name));
+  }
+  return value;
+}
+
+/**
+ * Whether a CloudTrail write was made by S3 replication: a PutObject/CompleteMultipartUpload by the replication
+ * role's `…:s3-replication` session, made through S3 itself (`invokedBy` or `sourceIPAddress` s3.amazonaws.com,
+ * which a caller cannot set). The destination account's copy of a cross-account replica has `userIdentity.type`
+ * `AWSAccount` and a `sharedEventID`, but so does any cross-account user write delivered to the bucket owner:
+ * neither is evidence on its own. `userAgent` is the caller's to choose, so it only corroborates.
+ */
+function isReplicationWrite(record: Json, identity: Json | undefined, operation: string): boolean {
+  if (!REPLICA_WRITES.has(operation) || identity === undefined) return false;
+  const principal = identity.principalId;
+  if (typeof principal !== 'string' || !principal.endsWith(REPLICATION_SESSION)) return false;
+  return identity.invokedBy === S3_SERVICE || record.sourceIPAddress === S3_SERVICE;
+}
+
+/** A non-empty version ID string, or undefined. */
+function versionOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function describe(value: unknown): string {
@@ -88,7 +126,9 @@ function fromCloudTrailRecord(record: Json, where: string, out: ParseResult): vo
   const extra = isObject(record.additionalEventData) ? record.additionalEventData : undefined;
   const identity = isObject(record.userIdentity) ? record.userIdentity : undefined;
   const operation = record.eventName as WriteOperation;
-  const versionId = response?.['x-amz-version-id'];
+  // S3 returns the version in the response; replicas (and some writes) carry it in the request as well, and
+  // CloudTrail has been seen to record only the latter.
+  const versionId = versionOf(response?.['x-amz-version-id']) ?? versionOf(request['x-amz-version-id']);
   // Built property by property: conditional spreads are several times slower on this hot path.
   const write: { -readonly [K in keyof ObjectWrite]: ObjectWrite[K] } = {
     type: 'write',
@@ -96,15 +136,11 @@ function fromCloudTrailRecord(record: Json, where: string, out: ParseResult): vo
     key: text(request, 'key', requestWhere),
     at: time(record, 'eventTime', where),
     operation,
-    byReplication:
-      identity?.invokedBy === S3_SERVICE ||
-      identity?.type === 'AWSService' ||
-      record.sourceIPAddress === S3_SERVICE ||
-      record.userAgent === S3_SERVICE,
+    byReplication: isReplicationWrite(record, identity, operation),
   };
-  if (typeof versionId === 'string' && versionId !== '') write.versionId = versionId;
-  // CompleteMultipartUpload's bytesTransferredIn is 0 whatever the object's size: not a size.
-  const bytes = operation === 'CompleteMultipartUpload' ? undefined : optionalSize(extra?.bytesTransferredIn);
+  if (versionId !== undefined) write.versionId = versionId;
+  // CompleteMultipartUpload's bytesTransferredIn is 0 whatever the object's size: not a size, not read.
+  const bytes = operation === 'CompleteMultipartUpload' ? undefined : optionalSize(extra, 'bytesTransferredIn', join(where, 'additionalEventData'));
   if (bytes !== undefined) write.bytes = bytes;
   out.events.push(write);
 }
@@ -130,10 +166,12 @@ function fromNotificationRecord(record: Json, where: string, out: ParseResult): 
     throw new Rejected(`key ${JSON.stringify(object.key)} is not valid URL encoding`, join(objectWhere, 'key'));
   }
   const at = time(record, 'eventTime', where);
-  const bytes = optionalSize(object.size);
-  const versionId = typeof object.versionId === 'string' && object.versionId !== '' ? object.versionId : undefined;
+  const bytes = optionalSize(object, 'size', objectWhere);
+  const versionId = versionOf(object.versionId);
   if (write) {
     const request = isObject(record.requestParameters) ? record.requestParameters : undefined;
+    const identity = isObject(record.userIdentity) ? record.userIdentity : undefined;
+    const principal = typeof identity?.principalId === 'string' ? identity.principalId : '';
     out.events.push({
       type: 'write',
       bucket: bucketName,
@@ -142,14 +180,20 @@ function fromNotificationRecord(record: Json, where: string, out: ParseResult): 
       at,
       operation: write,
       ...(bytes !== undefined ? { bytes } : {}),
-      byReplication: request?.sourceIPAddress === S3_SERVICE,
+      // A notification's sourceIPAddress is S3's own only for S3's writes; the principal is the replication
+      // session (`AWS:…:s3-replication`) or S3 itself, never a user's.
+      byReplication:
+        request?.sourceIPAddress === S3_SERVICE &&
+        REPLICA_WRITES.has(write) &&
+        eventName !== 'ObjectCreated:Post' &&
+        (principal.endsWith(REPLICATION_SESSION) || principal === S3_SERVICE),
     });
     return;
   }
   if (!versionId) throw new Rejected('versionId is missing: a replication notice must name the source version', join(objectWhere, 'versionId'));
   const data = isObject(record.replicationEventData) ? record.replicationEventData : {};
   const dataWhere = join(where, 'replicationEventData');
-  const requestedAt = typeof data.requestTime === 'string' ? time(data, 'requestTime', dataWhere) : undefined;
+  const requestedAt = data.requestTime !== undefined ? time(data, 'requestTime', dataWhere) : undefined;
   const result: ReplicationNotice = {
     type: 'replication',
     notice: notice as ReplicationNoticeKind,
@@ -171,7 +215,21 @@ function fromDocument(doc: unknown, where: string, out: ParseResult, depth: numb
   if (!isObject(doc)) throw new Rejected(`document is ${describe(doc)}, expected a JSON object`, where || '$');
   // EventBridge event: by far the most common shape, so it is tested first.
   if (typeof doc['detail-type'] === 'string') {
-    if (doc['detail-type'] !== 'AWS API Call via CloudTrail') {
+    // Only AWS can put an event whose source starts with `aws.` on a bus: anything else dressed as a
+    // CloudTrail record is someone's claim, not evidence of what S3 did.
+    const source = doc.source;
+    if (source !== 'aws.s3') {
+      if (typeof source === 'string' && source.startsWith('aws.')) {
+        out.ignored++;
+        return;
+      }
+      const reason =
+        typeof source === 'string'
+          ? `source ${JSON.stringify(source.length > 40 ? source.slice(0, 40) + '…' : source)} is not aws.s3`
+          : `source is ${describe(source)}, expected aws.s3`;
+      throw new Rejected(`${reason}: only AWS can emit aws.* events`, join(where, 'source'));
+    }
+    if (doc['detail-type'] !== CLOUDTRAIL_DETAIL_TYPE) {
       out.ignored++;
       return;
     }

@@ -1,5 +1,5 @@
 import { PairStatistics, bySourceThenDestination, compareText, type LatencySummary } from './statistics';
-import { evaluateRecord, indexPairs, inferPairs } from './evaluate';
+import { evaluateVersion, indexPairs, inferPairs } from './evaluate';
 import { latestTime } from './tracker';
 import type { EpochMillis, PairState, ReplicationPair, VersionRecord } from './types';
 
@@ -10,6 +10,8 @@ export interface ReplicationReport {
     source: string;
     destination: string;
     completed: number;
+    /** Of `completed`: replication writes whose source write the input does not hold (no latency). */
+    completedWithoutSource: number;
     failed: number;
     pending: number;
     overdue: number;
@@ -18,6 +20,11 @@ export interface ReplicationReport {
   }[];
   failures: { source: string; destination: string; key: string; versionId: string; reason: string }[];
   overdue: { source: string; destination: string; key: string; versionId: string; pendingSeconds: number }[];
+  /**
+   * Replication writes into a destination with several configured sources, for versions whose source write the
+   * input does not hold: which pair they complete only HeadObject on the candidates can tell (the cloud monitor).
+   */
+  unattributed: number;
   rejected: number;
   ignored: number;
 }
@@ -36,6 +43,12 @@ export class ReportBuilder {
   private readonly statistics = new PairStatistics();
   private readonly failures: ReplicationReport['failures'] = [];
   private readonly overdue: ReplicationReport['overdue'] = [];
+  private unattributed = 0;
+
+  /** A replication write no single configured source explains (see `ReplicationReport.unattributed`). */
+  addUnattributed(count = 1): void {
+    this.unattributed += count;
+  }
 
   add(state: PairState): void {
     this.statistics.add(state);
@@ -48,11 +61,12 @@ export class ReportBuilder {
     const summaries = this.statistics.summaries();
     const report: ReplicationReport = {
       asOf: new Date(asOf).toISOString(),
-      pairs: summaries.map(({ source, destination, completed, failed, pending, overdue, bytes, latencySeconds }) => ({
-        source, destination, completed, failed, pending, overdue, bytes, latencySeconds,
+      pairs: summaries.map(({ source, destination, completed, completedWithoutSource, failed, pending, overdue, bytes, latencySeconds }) => ({
+        source, destination, completed, completedWithoutSource, failed, pending, overdue, bytes, latencySeconds,
       })),
       failures: [...this.failures].sort(byPairThenObject),
       overdue: [...this.overdue].sort(byPairThenObject),
+      unattributed: this.unattributed,
       rejected: counts.rejected,
       ignored: counts.ignored,
     };
@@ -83,8 +97,11 @@ export function reportOnRecords(
   const pairs = indexPairs(options.pairs.length > 0 ? options.pairs : inferPairs(records()));
   const at = options.at ?? latestTime(records()) ?? options.fallbackAt;
   const builder = new ReportBuilder();
+  const evaluation = { at, overdueMillis: options.overdueMillis };
   for (const record of records()) {
-    for (const state of evaluateRecord(record, pairs, { at, overdueMillis: options.overdueMillis })) builder.add(state);
+    const { states, unattributed } = evaluateVersion(record, pairs, evaluation);
+    for (const state of states) builder.add(state);
+    if (unattributed.length > 0) builder.addUnattributed(unattributed.length);
   }
   return builder.build(at, counts);
 }

@@ -11,6 +11,8 @@ export interface PairSummary {
   readonly source: string;
   readonly destination: string;
   readonly completed: number;
+  /** Of `completed`, versions whose source write was never seen (replica only): no latency. */
+  readonly completedWithoutSource: number;
   readonly failed: number;
   readonly failedByReason: Readonly<Record<string, number>>;
   readonly pending: number;
@@ -42,6 +44,7 @@ interface Accumulator {
   source: string;
   destination: string;
   completed: number;
+  completedWithoutSource: number;
   failed: number;
   failedByReason: Record<string, number>;
   pending: number;
@@ -58,12 +61,16 @@ export class PairStatistics {
     const id = `${state.source}>${state.destination}`;
     let acc = this.byPair.get(id);
     if (!acc) {
-      acc = { source: state.source, destination: state.destination, completed: 0, failed: 0, failedByReason: {}, pending: 0, overdue: 0, bytes: 0, latencies: [] };
+      acc = {
+        source: state.source, destination: state.destination, completed: 0, completedWithoutSource: 0, failed: 0, failedByReason: {},
+        pending: 0, overdue: 0, bytes: 0, latencies: [],
+      };
       this.byPair.set(id, acc);
     }
     switch (state.state) {
       case 'COMPLETED':
         acc.completed++;
+        if (state.withoutSource) acc.completedWithoutSource++;
         acc.bytes += state.bytes;
         if (state.latencySeconds !== null) acc.latencies.push(state.latencySeconds);
         break;

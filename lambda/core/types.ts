@@ -7,6 +7,14 @@ export type EpochMillis = number;
 
 /** The three API calls that create a new object version. `UploadPart` is not one of them. */
 export const OBJECT_WRITE_OPERATIONS = ['PutObject', 'CopyObject', 'CompleteMultipartUpload'] as const;
+/**
+ * S3's maximum object size: 10,000 parts of at most 5 GiB = 50,000 GiB. The S3 User Guide ("Amazon S3 objects
+ * overview", docs.amazonaws.cn/en_us/AmazonS3/latest/userguide/UsingObjects.md, read for this) now says objects
+ * "can be up to 50 TB" (the limit was 5 TB before) and "the actual maximum object size is 53.7 TB (48.8 TiB) ...
+ * 10,000 maximum parts x 5 GiB per part". A size beyond it is not one S3 can report.
+ */
+export const MAX_OBJECT_BYTES = 10_000 * 5 * 2 ** 30;
+
 export type WriteOperation = (typeof OBJECT_WRITE_OPERATIONS)[number] | 'ReplicatedAfterThreshold' | 'MissedThreshold';
 
 /** One object version written to one bucket, as a CloudTrail data event or S3 notification tells it. */
@@ -21,7 +29,11 @@ export interface ObjectWrite {
   readonly operation: WriteOperation;
   /** Object size when the event gives it (PutObject/CopyObject `bytesTransferredIn`, notification `size`). */
   readonly bytes?: number;
-  /** The writer looks like S3 replication itself (invokedBy / sourceIPAddress s3.amazonaws.com). A hint only. */
+  /**
+   * Written by S3 replication: PutObject/CompleteMultipartUpload by the replication role's `…:s3-replication`
+   * session through S3 (`invokedBy`/`sourceIPAddress` s3.amazonaws.com). Such a write into a configured
+   * destination is never a version's origin (see evaluate.ts).
+   */
   readonly byReplication: boolean;
 }
 
@@ -127,4 +139,9 @@ export interface PairState {
   readonly failureReason?: string;
   /** PENDING/OVERDUE: evaluation time − source time in seconds. */
   readonly pendingSeconds?: number;
+  /**
+   * COMPLETED from a replication write alone: the source write was never seen (before the trail, older than the
+   * records' TTL, Batch Replication). `sourceAt` is then the replica's time and `latencySeconds` is null.
+   */
+  readonly withoutSource?: boolean;
 }

@@ -1,6 +1,10 @@
-/** Structured JSON logs, one object per line, as CloudWatch Logs Insights reads them. */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+/**
+ * The handlers' logger: Powertools for AWS Lambda's Logger (structured JSON, one object per line). Its level comes
+ * from Lambda's log-level controls (the function's `applicationLogLevelV2`, seen as AWS_LAMBDA_LOG_LEVEL), set in
+ * lib/constructs/handler-function.ts. The handlers depend only on the `Logger` port below, so that the local pipeline
+ * and the tests can pass their own (tools/local-pipeline/logger.ts, test/support/memory-logger.ts).
+ */
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -9,24 +13,15 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(
-  component: string,
-  level: LogLevel = (process.env.LOG_LEVEL as LogLevel) || 'info',
-  write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
-): Logger {
-  const min = RANK[level] ?? RANK.info;
-  const emit = (lvl: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
-    if (RANK[lvl] < min) return;
-    write(JSON.stringify({ level: lvl, time: new Date().toISOString(), component, message, ...fields }));
-  };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
-}
-
-/** Collects log entries in memory (tests, the demo). */
-export function memoryLogger(): Logger & { entries: { level: string; message: string; [field: string]: unknown }[] } {
-  const entries: { level: string; message: string; [field: string]: unknown }[] = [];
-  const push = (level: string) => (message: string, fields?: Record<string, unknown>) => entries.push({ level, message, ...fields });
-  return { entries, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
+/** The logger of one handler (`component` is a key of every entry). */
+export function createLogger(component: string): Logger {
+  const logger = new PowertoolsLogger({ serviceName: 'crr-monitor', persistentKeys: { component } });
+  // Powertools takes the fields as one extra object; without fields it is called with the message alone.
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, fields?: Record<string, unknown>): void =>
+      fields ? logger[level](message, fields) : logger[level](message);
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 export function errorFields(error: unknown): Record<string, unknown> {

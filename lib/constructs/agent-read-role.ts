@@ -15,8 +15,8 @@ export interface AgentReadRoleProps {
 }
 
 /**
- * The read-only role of a source account: HeadObject (s3:GetObject, s3:GetObjectVersion, s3:ListBucket) on the
- * account's configured source buckets, assumable only by the monitor's drain and sweep roles (named exactly).
+ * The read-only role of a source account: HeadObject (s3:GetObject, s3:GetObjectVersion, s3:ListBucket) and
+ * ListObjectVersions (s3:ListBucketVersions) on the account's configured source buckets, assumable only by the monitor's drain and sweep roles (named exactly).
  */
 export class AgentReadRole extends Construct {
   readonly role: iam.Role;
@@ -33,7 +33,8 @@ export class AgentReadRole extends Construct {
         ArnEquals: { 'aws:PrincipalArn': [...props.trustedRoleArns] },
       }),
     });
-    for (const statement of headObjectStatements(props.buckets)) this.role.addToPrincipalPolicy(statement);
+    // The drain resolves a remote write's missing version ID through this role too (ListObjectVersions).
+    for (const statement of headObjectStatements(props.buckets, undefined, { listVersions: true })) this.role.addToPrincipalPolicy(statement);
     for (const finding of objectWildcardFindings(props.buckets)) {
       Validations.of(this.role).acknowledge({
         id: finding,

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -52,6 +52,21 @@ export const ARCHIVE_COLUMNS: glue.CfnTable.ColumnProperty[] = [
  * bucket, GZIP-compressed, under `crr-monitor/records/dt=YYYY-MM-DD/`; plus a Glue database and table with partition
  * projection so that Athena can query the history with no crawler and no hand-written DDL.
  */
+/**
+ * The DLQ as the stream mapping's on-failure destination. CDK's SqsDlq grants grantSendMessages (SendMessage,
+ * GetQueueAttributes, GetQueueUrl); Lambda needs sqs:SendMessage only to send a failed batch's record there.
+ */
+function sendOnlyDlq(queue: sqs.IQueue): lambda.IEventSourceDlq {
+  return {
+    bind: (_target, targetHandler) => {
+      targetHandler.addToRolePolicy(
+        new iam.PolicyStatement({ sid: 'FailedStreamRecordsToDlq', actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+      );
+      return { destination: queue.queueArn };
+    },
+  };
+}
+
 export class Archive extends Construct {
   readonly deliveryStream: firehose.DeliveryStream;
   readonly handler: HandlerFunction;
@@ -68,6 +83,36 @@ export class Archive extends Construct {
       retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // The destination's own grant is bucket.grantReadWrite (DeleteObject*, PutObjectRetention, PutObjectLegalHold, ...).
+    // Firehose needs only what AWS documents for an S3 destination role
+    // (https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3, and the role the console
+    // creates: https://docs.aws.amazon.com/firehose/latest/dev/console-managed-roles.html) plus logs:PutLogEvents for
+    // error logging. The construct gets an immutable view of the role, so its grants are dropped.
+    const firehoseRole = new iam.Role(this, 'DeliveryRole', {
+      description: 'crr-monitor: Firehose delivery of archived records to the archive bucket',
+      // Firehose passes the stream's account as the external ID (the trust policy AWS documents for Firehose roles).
+      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', { conditions: { StringEquals: { 'sts:ExternalId': Aws.ACCOUNT_ID } } }),
+    });
+    const deliveryPolicy = new iam.Policy(this, 'DeliveryPolicy', {
+      roles: [firehoseRole],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'WriteArchiveObjects',
+          actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+          resources: [bucket.arnForObjects('*')],
+        }),
+        new iam.PolicyStatement({
+          sid: 'FindArchiveBucket',
+          actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+          resources: [bucket.bucketArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'LogDeliveryErrors',
+          actions: ['logs:PutLogEvents'],
+          resources: [`arn:${Aws.PARTITION}:logs:${stack.region}:${Aws.ACCOUNT_ID}:log-group:${deliveryLogs.logGroupName}:log-stream:*`],
+        }),
+      ],
+    });
     this.deliveryStream = new firehose.DeliveryStream(this, 'DeliveryStream', {
       encryption: firehose.StreamEncryption.awsOwnedKey(),
       destination: new firehose.S3Bucket(bucket, {
@@ -77,16 +122,16 @@ export class Archive extends Construct {
         bufferingInterval: DEFAULTS.archive.bufferingInterval,
         bufferingSize: Size.mebibytes(DEFAULTS.archive.bufferingSizeMiB),
         loggingConfig: new firehose.EnableLogging(deliveryLogs),
+        role: firehoseRole.withoutPolicyUpdates(),
       }),
     });
-    const firehoseRole = this.deliveryStream.node.findChild('S3 Destination Role');
-    for (const action of ['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*']) {
-      Validations.of(firehoseRole).acknowledge({
-        id: `AwsSolutions-IAM5[Action::${action}]`,
-        reason: 'The Firehose destination grant (bucket.grantReadWrite) on the archive bucket alone; Firehose needs multipart, bucket-location and list calls to deliver.',
-      });
-    }
-    Validations.of(firehoseRole).acknowledge({
+    // Firehose checks the role when the stream is created: the policy must exist first.
+    this.deliveryStream.node.addDependency(deliveryPolicy);
+    Validations.of(deliveryPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::<ArchiveDeliveryLogs...>:log-stream:*]',
+      reason: 'Firehose writes delivery errors to log streams of its own log group (created with the stream); the wildcard is the stream name within that one group.',
+    });
+    Validations.of(deliveryPolicy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.bucketName}/*]`,
       reason: 'Firehose writes objects under dated prefixes of the archive bucket: an object wildcard of that single bucket.',
     });
@@ -110,7 +155,7 @@ export class Archive extends Construct {
         reportBatchItemFailures: true,
         bisectBatchOnError: true,
         retryAttempts: 10,
-        onFailure: new SqsDlq(props.deadLetterQueue),
+        onFailure: sendOnlyDlq(props.deadLetterQueue),
         // Only the sweep's settle makes a record archivable (it sets `reported` and removes the pending index
         // attributes): filtering here spares an invocation per drain write. The handler checks the same again.
         filters: [

@@ -4,9 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 /**
  * HeadObject on a version needs s3:GetObject and s3:GetObjectVersion on the object ARNs; s3:ListBucket on the
  * bucket lets a missing key answer 404 instead of 403, so the handlers can tell "gone" from "not allowed".
- * Only the named buckets: never `*`.
+ * `listVersions` adds s3:ListBucketVersions (ListObjectVersions: the drain's fallback for a write CloudTrail
+ * recorded without its version ID). Only the named buckets: never `*`.
  */
-export function headObjectStatements(buckets: readonly string[], partition: string = Aws.PARTITION): iam.PolicyStatement[] {
+export function headObjectStatements(
+  buckets: readonly string[],
+  partition: string = Aws.PARTITION,
+  options: { listVersions?: boolean } = {},
+): iam.PolicyStatement[] {
   if (buckets.length === 0) return [];
   return [
     new iam.PolicyStatement({
@@ -16,7 +21,7 @@ export function headObjectStatements(buckets: readonly string[], partition: stri
     }),
     new iam.PolicyStatement({
       sid: 'ListMonitoredBucketsFor404',
-      actions: ['s3:ListBucket'],
+      actions: options.listVersions ? ['s3:ListBucket', 's3:ListBucketVersions'] : ['s3:ListBucket'],
       resources: buckets.map((b) => `arn:${partition}:s3:::${b}`),
     }),
   ];

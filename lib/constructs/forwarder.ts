@@ -1,6 +1,5 @@
-import { Aws, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -29,6 +28,11 @@ export interface EventForwarderProps {
  *
  * The topic also accepts native S3 replication event notifications (`s3:Replication:*`) from the configured
  * source buckets, if you configure them (see the README): they carry S3's own failure reasons.
+ *
+ * Only S3 can say what S3 did: EventBridge publishes as `events.amazonaws.com` under this stack's rule ARNs
+ * (`aws:SourceArn`), S3 under the bucket ARNs, and the topic policy denies `sns:Publish` from anything else — so an
+ * IAM allow inside this account is not enough to publish a forged event. (A role for the rules would not do: its
+ * Publish calls carry no `aws:SourceArn` the topic policy could check.)
  */
 export class EventForwarder extends Construct {
   readonly topic: sns.Topic;
@@ -44,7 +48,7 @@ export class EventForwarder extends Construct {
       topicName: props.topicName,
       displayName: 'crr-monitor object-write events',
     }));
-    // EventBridge publishes through a role (granted on the topic and key below); S3 notifications need the key policy.
+    const bucketArns = props.replicationNotificationBuckets.map((b) => `arn:${Aws.PARTITION}:s3:::${b}`);
     if (props.replicationNotificationBuckets.length > 0) {
       this.key.addToResourcePolicy(
         new iam.PolicyStatement({
@@ -66,7 +70,7 @@ export class EventForwarder extends Construct {
           actions: ['sns:Publish'],
           resources: [this.topic.topicArn],
           conditions: {
-            ArnLike: { 'aws:SourceArn': props.replicationNotificationBuckets.map((b) => `arn:${Aws.PARTITION}:s3:::${b}`) },
+            ArnLike: { 'aws:SourceArn': bucketArns },
             StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
           },
         }),
@@ -82,19 +86,46 @@ export class EventForwarder extends Construct {
     this.topic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: true }));
 
     const patterns = objectWritePatterns(props.buckets, [Aws.ACCOUNT_ID]);
+    // The target is the topic itself, authorized by the topic policy below (not CDK's SnsTopic target, whose grant to
+    // events.amazonaws.com has no condition: any rule of any account).
+    const topicTarget: events.IRuleTarget = { bind: () => ({ arn: this.topic.topicArn }) };
     patterns.forEach((eventPattern, i) => {
       const rule = new events.Rule(this, `ObjectWrites${i}`, {
         description: `crr-monitor: S3 object writes of ${props.buckets.length} monitored bucket(s) in ${stack.region} (${i + 1}/${patterns.length})`,
         eventPattern,
       });
-      // Publish through a role that only EventBridge can assume and that may publish only to this topic,
-      // rather than opening the topic policy to every rule of every account (events.amazonaws.com).
-      rule.addTarget(new targets.SnsTopic(this.topic, { authorizeUsingRole: true }));
-      Validations.of(rule).acknowledge({
-        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        reason: "Publishing to a KMS-encrypted topic needs GenerateDataKey; the grant is on this topic's own key only (CDK's topic.grantPublish).",
-      });
+      rule.addTarget(topicTarget);
       this.rules.push(rule);
     });
+    const ruleArns = this.rules.map((r) => r.ruleArn);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksRulesOnly',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': ruleArns }, StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeOfThisAccountToEncrypt',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyPublishUnlessFromTheseRulesOrBuckets',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        // aws:SourceArn is set by AWS services only; a caller with an IAM allow has none, so it is denied.
+        conditions: { ArnNotLike: { 'aws:SourceArn': [...ruleArns, ...bucketArns] } },
+      }),
+    );
   }
 }

@@ -6,7 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults';
 import { objectWritePatterns } from '../event-pattern';
-import { forwarderTopicName, QUEUE_NAME } from '../names';
+import { forwarderTopicName, QUEUE_NAME, roleArn } from '../names';
 
 export interface IntakeProps {
   /** Regions with a CrrForwarder-<region> stack whose SNS topic delivers to the queue. */
@@ -17,6 +17,8 @@ export interface IntakeProps {
   readonly remoteSourceBuckets: readonly string[];
   /** Visibility timeout of the queue: at least six times the drain timeout plus its batching window. */
   readonly visibilityTimeout: Duration;
+  /** Fixed name of the role that may redrive the DLQ into the queue (the queue policy names its ARN). */
+  readonly redriveRoleName: string;
 }
 
 /**
@@ -27,11 +29,20 @@ export interface IntakeProps {
  *
  * SNS subscriptions use raw message delivery and EventBridge targets send the event itself, so every message body
  * is the EventBridge event JSON, whichever way it came.
+ *
+ * Only S3 can say what S3 did: inside this account an IAM allow on `sqs:SendMessage` would be enough to put a forged
+ * event on the queue, so the queue policy also denies every SendMessage that does not come from one of those topics
+ * or rules (`aws:SourceArn`, which only AWS services set) or from the redrive role (`aws:PrincipalArn`). Redrive
+ * (StartMessageMoveTask) sends the moved messages with the permissions of the principal that started the task, so
+ * the exception for people is that one role; the DLQ's own ARN is admitted as a source as well, in case SQS presents
+ * the move as coming from the DLQ (a service-set key: admitting it admits nothing a principal could forge).
  */
 export class Intake extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly remoteRules: events.Rule[] = [];
+  /** Assume it to redrive the DLQ (README: "Redriving the DLQ"). */
+  readonly redriveRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: IntakeProps) {
     super(scope, id);
@@ -81,6 +92,8 @@ export class Intake extends Construct {
           Principal: { AWS: props.remoteAccounts.map((a) => `arn:${Aws.PARTITION}:iam::${a}:root`) },
           Action: 'events:PutEvents',
           Resource: `arn:${Aws.PARTITION}:events:${stack.region}:${Aws.ACCOUNT_ID}:event-bus/default`,
+          // Agents forward CloudTrail's S3 events and nothing else: a remote account cannot put other events here.
+          Condition: { StringEquals: { 'events:source': 'aws.s3', 'events:detail-type': 'AWS API Call via CloudTrail' } },
         },
       });
       const patterns = objectWritePatterns(props.remoteSourceBuckets, props.remoteAccounts);
@@ -94,5 +107,48 @@ export class Intake extends Construct {
         this.remoteRules.push(rule);
       });
     }
+
+    this.redriveRole = new iam.Role(this, 'RedriveRole', {
+      roleName: props.redriveRoleName,
+      description: 'crr-monitor: redrive the DLQ into CRRMonitorQueue (the only principal the queue policy admits)',
+      assumedBy: new iam.AccountRootPrincipal(),
+    });
+    this.redriveRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'MoveMessagesOutOfTheDlq',
+        actions: [
+          'sqs:StartMessageMoveTask',
+          'sqs:ListMessageMoveTasks',
+          'sqs:CancelMessageMoveTask',
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ],
+        resources: [this.deadLetterQueue.queueArn],
+      }),
+    );
+    this.redriveRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'SendMovedMessagesToTheQueue', actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
+
+    // Everything that may deliver to the queue, by source ARN (set by AWS services only, never by a caller).
+    const sources = [...topicArns, ...this.remoteRules.map((r) => r.ruleArn), this.deadLetterQueue.queueArn];
+    this.queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenySendUnlessFromTheForwardersOrRedrive',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+        // Both must hold to deny: not from a known source, and not the redrive role. A key absent from the request
+        // makes its ArnNotEquals true, so a plain IAM principal (no aws:SourceArn) is denied.
+        conditions: {
+          ArnNotEquals: {
+            'aws:SourceArn': sources,
+            'aws:PrincipalArn': roleArn(Aws.PARTITION, Aws.ACCOUNT_ID, props.redriveRoleName),
+          },
+        },
+      }),
+    );
   }
 }

@@ -3,7 +3,6 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
@@ -33,8 +32,10 @@ export interface ProcessingProps {
  * The two handlers of the pipeline, each with only the permissions it uses:
  * - drain: SQS event source mapping (batches of 100, 5 s window, partial batch responses, maxConcurrency from the
  *   config) → one conditional UpdateItem per event; HeadObject only as the version-id fallback.
- * - sweep: every minute, Query the `pending` index, re-check overdue versions with HeadObject, UpdateItem/GetItem,
+ * - sweep: every minute, Query the `pending` index, re-check overdue versions with HeadObject, UpdateItem,
  *   PutMetricData in the CRRMonitor namespace only.
+ * test/cdk/permissions.test.ts derives what each handler's code can send from its bundle and checks these grants
+ * against it, both ways.
  */
 export class Processing extends Construct {
   readonly drain: HandlerFunction;
@@ -65,12 +66,20 @@ export class Processing extends Construct {
       logRetentionDays: props.logRetentionDays,
       role: this.drainRole,
     });
-    this.drain.fn.addEventSource(
-      new SqsEventSource(props.queue, {
-        batchSize: DEFAULTS.drain.batchSize,
-        maxBatchingWindow: DEFAULTS.drain.maxBatchingWindow,
-        reportBatchItemFailures: true,
-        maxConcurrency: props.maxConcurrency,
+    // A plain mapping rather than SqsEventSource, whose grantConsumeMessages adds ChangeMessageVisibility and
+    // GetQueueUrl that the mapping does not use: Lambda's poller needs exactly these three.
+    this.drain.fn.addEventSourceMapping('QueueSource', {
+      eventSourceArn: props.queue.queueArn,
+      batchSize: DEFAULTS.drain.batchSize,
+      maxBatchingWindow: DEFAULTS.drain.maxBatchingWindow,
+      reportBatchItemFailures: true,
+      maxConcurrency: props.maxConcurrency,
+    });
+    this.drainRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'EventSourceMappingPollsTheQueue',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        resources: [props.queue.queueArn],
       }),
     );
     this.drainRole.addToPrincipalPolicy(
@@ -80,7 +89,9 @@ export class Processing extends Construct {
         resources: [props.table.tableArn],
       }),
     );
-    props.deadLetterQueue.grantSendMessages(this.drainRole);
+    this.drainRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'DeadLetterWithReason', actions: ['sqs:SendMessage'], resources: [props.deadLetterQueue.queueArn] }),
+    );
 
     this.sweep = new HandlerFunction(this, 'Sweep', {
       entry: 'lambda/sweep/index.ts',
@@ -104,8 +115,8 @@ export class Processing extends Construct {
     );
     this.sweepRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'ReadAndMarkRecords',
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        sid: 'MarkRecords',
+        actions: ['dynamodb:UpdateItem'],
         resources: [props.table.tableArn],
       }),
     );
@@ -127,7 +138,9 @@ export class Processing extends Construct {
 
     // Both read object metadata: drain for a missing version id, sweep for the replication status.
     for (const role of [this.drainRole, this.sweepRole]) {
-      for (const statement of headObjectStatements(props.localBuckets)) role.addToPrincipalPolicy(statement);
+      // Only the drain resolves missing version IDs (ListObjectVersions).
+      const listVersions = role === this.drainRole;
+      for (const statement of headObjectStatements(props.localBuckets, undefined, { listVersions })) role.addToPrincipalPolicy(statement);
       if (props.agentRoleArns.length > 0) {
         role.addToPrincipalPolicy(
           new iam.PolicyStatement({

@@ -1,5 +1,6 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { OBJECT_WRITE_EVENT_NAMES } from '../event-pattern';
@@ -20,7 +21,8 @@ export interface WriteDataTrailProps {
  *
  * The log bucket: SSE-S3, TLS only, public access blocked, owner-enforced objects, files expire after
  * `logExpirationDays`. It is retained when the stack is deleted (it holds audit records; empty it and delete it by
- * hand if you do not need them).
+ * hand if you do not need them). CloudTrail may write to it only for this trail (`aws:SourceArn` = the trail's ARN,
+ * which a fixed trail name makes known before the trail exists: the bucket policy is created first).
  */
 export class WriteDataTrail extends Construct {
   readonly trail: cloudtrail.Trail;
@@ -50,7 +52,11 @@ export class WriteDataTrail extends Construct {
         'This bucket receives only CloudTrail log files, written by the CloudTrail service; server access logs of it would record nothing but those deliveries and would need yet another bucket.',
     });
 
+    const stack = Stack.of(this);
+    // `<stack>-crr-monitor`: stack names are unique per account and region, and so is this.
+    const trailName = `${stack.stackName}-crr-monitor`;
     this.trail = new cloudtrail.Trail(this, 'Trail', {
+      trailName,
       bucket: this.logBucket,
       isMultiRegionTrail: true,
       // Required by CloudTrail for a multi-region trail; with no management events it logs nothing extra.
@@ -60,7 +66,16 @@ export class WriteDataTrail extends Construct {
       sendToCloudWatchLogs: false,
     });
 
-    const partition = Stack.of(this).partition;
+    const trailArn = `arn:${Aws.PARTITION}:cloudtrail:${stack.region}:${stack.account}:trail/${trailName}`;
+    // The CDK's Trail adds the GetBucketAcl and PutObject statements for cloudtrail.amazonaws.com without it.
+    const statements = (this.logBucket.policy?.document as unknown as { statements?: iam.PolicyStatement[] } | undefined)?.statements ?? [];
+    const cloudTrailStatements = statements.filter((st) => JSON.stringify(st.toStatementJson()).includes('cloudtrail.amazonaws.com'));
+    if (cloudTrailStatements.length !== 2) throw new Error(`WriteDataTrail: expected 2 CloudTrail bucket statements, found ${cloudTrailStatements.length}`);
+    for (const st of cloudTrailStatements) {
+      st.addCondition('StringEquals', { 'aws:SourceArn': trailArn, 'aws:SourceAccount': stack.account });
+    }
+
+    const partition = stack.partition;
     const cfn = this.trail.node.defaultChild as cloudtrail.CfnTrail;
     // Advanced event selectors replace the basic ones: write-only object data events of these buckets only.
     cfn.addPropertyDeletionOverride('EventSelectors');

@@ -1,6 +1,7 @@
 import { Aws, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { partitionOf, remoteSourceBuckets, type MonitorConfig } from '../../lambda/shared/config';
 import { objectWritePatterns } from '../event-pattern';
@@ -28,6 +29,8 @@ export interface AgentStackProps extends StackProps {
  */
 export class AgentStack extends Stack {
   readonly rules: events.Rule[] = [];
+  /** The role EventBridge assumes to put this stack's events on the monitor's bus. */
+  readonly forwardRole: iam.Role;
   readonly readRole?: AgentReadRole;
   readonly trail?: WriteDataTrail;
 
@@ -50,12 +53,25 @@ export class AgentStack extends Stack {
       `arn:${Aws.PARTITION}:events:${config.monitorRegion}:${monitorAccount}:event-bus/default`,
     );
     const patterns = objectWritePatterns(buckets, [props.account]);
+    // Fixed rule names (`<stack>-ObjectWrites<i>`, unique per account and region like the stack name) let the role's
+    // trust name the rules' ARNs without a dependency cycle (the rules reference the role).
+    const ruleName = (i: number) => `${this.stackName}-ObjectWrites${i}`;
+    const ruleArns = patterns.map((_, i) => `arn:${Aws.PARTITION}:events:${props.region}:${props.account}:rule/${ruleName(i)}`);
+    // EventBridge may assume it only for this stack's rules, in this account (confused-deputy protection).
+    this.forwardRole = new iam.Role(this, 'ForwardRole', {
+      description: `crr-monitor agent: lets this stack's rules put events on the monitor bus of ${monitorAccount}`,
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': props.account },
+        ArnEquals: { 'aws:SourceArn': ruleArns },
+      }),
+    });
     patterns.forEach((eventPattern, i) => {
       const rule = new events.Rule(this, `ObjectWrites${i}`, {
+        ruleName: ruleName(i),
         description: `crr-monitor agent: object writes of ${buckets.length} source bucket(s) → monitor account ${monitorAccount} (${i + 1}/${patterns.length})`,
         eventPattern,
       });
-      rule.addTarget(new targets.EventBus(bus));
+      rule.addTarget(new targets.EventBus(bus, { role: this.forwardRole }));
       this.rules.push(rule);
     });
 

@@ -10,7 +10,7 @@ import {
 } from '../../lambda/shared/config';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import { DEFAULTS } from '../defaults';
-import { agentRoleName, drainRoleName, ENV, roleArn, sweepRoleName, type HandlerConfig } from '../names';
+import { agentRoleName, drainRoleName, ENV, redriveRoleName, roleArn, sweepRoleName, type HandlerConfig } from '../names';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { MonitorAlarms } from '../constructs/alarms';
 import { Archive } from '../constructs/archive';
@@ -76,6 +76,7 @@ export class MonitorStack extends Stack {
       remoteSourceBuckets: remoteAccountsWithSources.flatMap((a) => remoteSourceBuckets(config, a)),
       // AWS's guidance for SQS event sources: at least six times the function timeout (plus the batching window).
       visibilityTimeout: Duration.seconds(6 * DEFAULTS.drain.timeout.toSeconds() + drainWindow),
+      redriveRoleName: redriveRoleName(config.monitorRegion),
     });
 
     this.store = new ReplicationStore(this, 'Store', { stream: config.archiveToS3 });
@@ -132,6 +133,8 @@ export class MonitorStack extends Stack {
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName });
     new CfnOutput(this, 'DrainRoleArn', { value: this.processing.drainRole.roleArn });
     new CfnOutput(this, 'SweepRoleArn', { value: this.processing.sweepRole.roleArn });
+    new CfnOutput(this, 'DeadLetterQueueArn', { value: this.intake.deadLetterQueue.queueArn });
+    new CfnOutput(this, 'RedriveRoleArn', { value: this.intake.redriveRole.roleArn, description: 'Assume it to redrive the DLQ' });
     if (this.trail) new CfnOutput(this, 'TrailArn', { value: this.trail.trail.trailArn });
   }
 }

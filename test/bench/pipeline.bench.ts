@@ -10,7 +10,7 @@ import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { RecordingMetricsSink } from '../../lambda/adapters/metrics';
 import { createDrainHandler } from '../../lambda/drain/drain';
-import { createLogger } from '../../lambda/shared/log';
+import { lineLogger } from '../../tools/local-pipeline/logger';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
 import { DEMO_RULES } from '../../tools/local-pipeline/workload';
 import { CallCounter, localClients } from '../../tools/local-pipeline/clients';
@@ -55,7 +55,7 @@ async function main() {
       store,
       deadLetters: new SqsDeadLetters(monitor.sqs, resources.dlqUrl),
       sources: new Set(DEMO_RULES.map((r) => r.source)),
-      logger: createLogger('drain', 'warn'),
+      logger: lineLogger('drain', 'warn', (line) => process.stderr.write(line + '\n')),
     });
     const source = new LocalEventSource(monitor.sqs, drain, { queueUrl: resources.queueUrl, queueArn: resources.queueArn, waitSeconds: 0 });
     const t1 = Date.now();
@@ -74,7 +74,7 @@ async function main() {
       metrics,
       pairs: DEMO_RULES.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination }))),
       overdueMillis: 15 * 60_000,
-      logger: createLogger('sweep', 'warn'),
+      logger: lineLogger('sweep', 'warn', (line) => process.stderr.write(line + '\n')),
     })();
     const sweepSeconds = (Date.now() - t2) / 1000;
     const sweepCalls = calls.total() - before + metrics.requests.length + summary.checked;

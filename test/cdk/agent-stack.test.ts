@@ -96,3 +96,29 @@ test('the role the monitor assumes is exactly the one the agent creates', () => 
   const roleName = Object.values(th.findResources('AWS::IAM::Role')).map((r) => r.Properties.RoleName).find(Boolean);
   expect(roles['partner-src']).toBe(`arn:aws:iam::${REMOTE_ACCOUNT}:role/${roleName}`);
 });
+
+test('EventBridge may assume the forwarding role only for this stack’s own rules, in this account', () => {
+  th.hasResourceProperties('AWS::Events::Rule', { Name: `AgentStack-${REMOTE_ACCOUNT}-us-east-1-ObjectWrites0` });
+  const role = th.toJSON().Resources[home.getLogicalId(home.forwardRole.node.defaultChild as never)].Properties;
+  const trust = role.AssumeRolePolicyDocument.Statement as Array<Record<string, any>>;
+  expect(trust).toHaveLength(1);
+  expect(trust[0].Principal).toEqual({ Service: 'events.amazonaws.com' });
+  expect(trust[0].Condition.StringEquals).toEqual({ 'aws:SourceAccount': REMOTE_ACCOUNT });
+  expect(JSON.parse(text(trust[0].Condition.ArnEquals['aws:SourceArn']).replace(/\{"Ref":"AWS::Partition"\}/g, '"aws"'))).toEqual([
+    { 'Fn::Join': ['', ['arn:', 'aws', `:events:us-east-1:${REMOTE_ACCOUNT}:rule/AgentStack-${REMOTE_ACCOUNT}-us-east-1-ObjectWrites0`]] },
+  ]);
+  // Every rule of the stack targets the bus through that role.
+  const roleRef = { 'Fn::GetAtt': [home.getLogicalId(home.forwardRole.node.defaultChild as never), 'Arn'] };
+  for (const rule of Object.values(th.findResources('AWS::Events::Rule'))) expect(rule.Properties.Targets[0].RoleArn).toEqual(roleRef);
+});
+
+test('the agent trail’s bucket admits CloudTrail only for that trail (aws:SourceArn) and account', () => {
+  const statements = Object.values(th.findResources('AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+  const cloudtrail = statements.filter((s) => s.Principal?.Service === 'cloudtrail.amazonaws.com');
+  expect(cloudtrail.map((s) => s.Action).sort()).toEqual(['s3:GetBucketAcl', 's3:PutObject']);
+  for (const s of cloudtrail) {
+    expect(text(s.Condition.StringEquals['aws:SourceArn'])).toContain(`:cloudtrail:us-east-1:${REMOTE_ACCOUNT}:trail/AgentStack-${REMOTE_ACCOUNT}-us-east-1-crr-monitor`);
+    expect(s.Condition.StringEquals['aws:SourceAccount']).toBe(REMOTE_ACCOUNT);
+  }
+  th.hasResourceProperties('AWS::CloudTrail::Trail', { TrailName: `AgentStack-${REMOTE_ACCOUNT}-us-east-1-crr-monitor` });
+});

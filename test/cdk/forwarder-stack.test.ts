@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { ForwarderStack } from '../../lib/stacks/forwarder-stack';
-import { actionsOf, build, fullConfig, minimalConfig, statementsOfRole } from './helpers';
+import { build, fullConfig, minimalConfig } from './helpers';
 
 let forwarders: ForwarderStack[];
 let stack: ForwarderStack;
@@ -35,21 +35,50 @@ test('the rule matches the CloudTrail object-write events of the monitor account
         requestParameters: { bucketName: ['media-east', 'media-west', 'orders-dst-a', 'orders-dst-b', 'orders-src', 'partner-dst'] },
       },
     },
-    Targets: [Match.objectLike({ Arn: { Ref: idOf(stack.forwarder.topic) }, RoleArn: Match.anyValue() })],
+    Targets: [Match.objectLike({ Arn: { Ref: idOf(stack.forwarder.topic) }, RoleArn: Match.absent() })],
   });
 });
 
-test('the rule publishes through a role that may publish to this topic only; the topic policy does not admit events.amazonaws.com', () => {
-  const rule = Object.values(t.findResources('AWS::Events::Rule'))[0].Properties;
-  const roleId = rule.Targets[0].RoleArn['Fn::GetAtt'][0] as string;
-  t.hasResourceProperties('AWS::IAM::Role', {
-    AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'events.amazonaws.com' } })] },
-  });
-  const statements = statementsOfRole(t, roleId);
-  const publish = statements.find((s) => actionsOf(s).includes('sns:Publish'))!;
-  expect(publish.Resource).toEqual({ Ref: idOf(stack.forwarder.topic) });
-  const topicPolicy = text(Object.values(t.findResources('AWS::SNS::TopicPolicy'))[0].Properties);
-  expect(topicPolicy).not.toContain('events.amazonaws.com');
+const topicStatements = () =>
+  Object.values(t.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+const ruleArn = () => ({ 'Fn::GetAtt': [idOf(stack.forwarder.rules[0]), 'Arn'] });
+
+test('EventBridge may publish only as this stack’s rule (aws:SourceArn), in this account; no role, no unconditioned grant', () => {
+  t.resourceCountIs('AWS::IAM::Role', 0);
+  const events = topicStatements().filter((s) => s.Principal?.Service === 'events.amazonaws.com');
+  expect(events).toEqual([
+    expect.objectContaining({
+      Effect: 'Allow',
+      Action: 'sns:Publish',
+      Resource: { Ref: idOf(stack.forwarder.topic) },
+      Condition: { ArnEquals: { 'aws:SourceArn': [ruleArn()] }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    }),
+  ]);
+  // The key lets EventBridge encrypt for this account only.
+  const key = Object.values(t.findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement as Array<Record<string, any>>;
+  expect(key.find((s) => s.Principal?.Service === 'events.amazonaws.com')).toEqual(
+    expect.objectContaining({ Effect: 'Allow', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }),
+  );
+});
+
+test('the topic denies sns:Publish to everyone whose aws:SourceArn is not this stack’s rule or a monitored source bucket', () => {
+  const deny = topicStatements().find((s) => s.Effect === 'Deny' && s.Condition?.ArnNotLike)!;
+  expect(deny.Action).toBe('sns:Publish');
+  expect(deny.Principal).toBe('*');
+  expect(deny.Resource).toEqual({ Ref: idOf(stack.forwarder.topic) });
+  expect(Object.keys(deny.Condition)).toEqual(['ArnNotLike']);
+  expect(Object.keys(deny.Condition.ArnNotLike)).toEqual(['aws:SourceArn']);
+  const sources = deny.Condition.ArnNotLike['aws:SourceArn'] as unknown[];
+  expect(sources[0]).toEqual(ruleArn());
+  const buckets = sources.slice(1).map(text);
+  expect(buckets).toHaveLength(3);
+  for (const b of ['media-east', 'media-west', 'orders-src']) expect(buckets.some((x) => x.includes(`:s3:::${b}"`))).toBe(true);
+  // Every source the allows admit is exempt from the deny, and nothing else is.
+  const allowed = topicStatements()
+    .filter((s) => s.Effect === 'Allow')
+    .flatMap((s) => [s.Condition?.ArnEquals?.['aws:SourceArn'] ?? s.Condition?.ArnLike?.['aws:SourceArn']].flat())
+    .map(text);
+  expect(allowed.sort()).toEqual(sources.map(text).sort());
 });
 
 test('the topic is KMS-encrypted (key rotation on), TLS only, named after its stack', () => {

@@ -82,6 +82,21 @@ describe('MonitorStack: CloudTrail trail', () => {
     });
   });
 
+  test('the trail bucket admits CloudTrail only for this trail (aws:SourceArn = its ARN) and this account', () => {
+    const policy = Object.values(t.findResources('AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+    const cloudtrail = policy.filter((s) => s.Principal?.Service === 'cloudtrail.amazonaws.com');
+    expect(cloudtrail.map((s) => s.Action).sort()).toEqual(['s3:GetBucketAcl', 's3:PutObject']);
+    for (const s of cloudtrail) {
+      expect(resolveJoin(s.Condition.StringEquals['aws:SourceArn'])).toBe(
+        resolveJoin({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:us-east-1:222222222222:trail/MonitorStack-crr-monitor']] }),
+      );
+      expect(s.Condition.StringEquals['aws:SourceAccount']).toBe('222222222222');
+    }
+    // The PutObject statement keeps CloudTrail's ACL condition.
+    expect(cloudtrail.find((s) => s.Action === 's3:PutObject')!.Condition.StringEquals['s3:x-amz-acl']).toBe('bucket-owner-full-control');
+    t.hasResourceProperties('AWS::CloudTrail::Trail', { TrailName: 'MonitorStack-crr-monitor' });
+  });
+
   test('existingTrailArn: no trail and no trail bucket are created', () => {
     const config = validateConfig({ ...minimalConfig(), existingTrailArn: 'arn:aws:cloudtrail:eu-central-1:222222222222:trail/org' });
     const t2 = Template.fromStack(build(config, { bundle: false }).stacks.monitor);
@@ -141,6 +156,64 @@ describe('MonitorStack: intake queue', () => {
         detail: { eventName: ['PutObject', 'CopyObject', 'CompleteMultipartUpload'], requestParameters: { bucketName: ['partner-src'] } },
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [idOf(stack, stack.intake.queue), 'Arn'] } })],
+    });
+  });
+
+  const queueStatements = (template: Template, monitor: MonitorStack) =>
+    Object.values(template.findResources('AWS::SQS::QueuePolicy')).find((p) =>
+      JSON.stringify(p.Properties.Queues).includes(idOf(monitor, monitor.intake.queue)),
+    )!.Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+
+  test('the queue denies sqs:SendMessage unless from a forwarder topic, its own rule, the DLQ (redrive) or the redrive role', () => {
+    const statements = queueStatements(t, stack);
+    const deny = statements.find((s) => s.Effect === 'Deny' && s.Action === 'sqs:SendMessage')!;
+    expect(deny.Principal).toEqual({ AWS: '*' });
+    expect(deny.Resource).toEqual({ 'Fn::GetAtt': [idOf(stack, stack.intake.queue), 'Arn'] });
+    expect(Object.keys(deny.Condition)).toEqual(['ArnNotEquals']);
+    const sources = (deny.Condition.ArnNotEquals['aws:SourceArn'] as unknown[]).map(resolveJoin);
+    // Exactly the sources the allow statements admit, plus the DLQ as the redrive's possible source.
+    const allowed = statements
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap((s) => [s.Condition.ArnEquals['aws:SourceArn']].flat())
+      .map(resolveJoin);
+    const dlq = resolveJoin({ 'Fn::GetAtt': [idOf(stack, stack.intake.deadLetterQueue), 'Arn'] });
+    expect(sources.sort()).toEqual([...allowed, dlq].sort());
+    expect(sources).toHaveLength(3 + 1 + 1);
+    expect(resolveJoin(deny.Condition.ArnNotEquals['aws:PrincipalArn'])).toBe(
+      resolveJoin({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:role/crr-monitor-redrive-us-east-1']] }),
+    );
+    // Without remote accounts: the forwarder topic and the DLQ only.
+    const minimalDeny = queueStatements(tm, minimal).find((s) => s.Effect === 'Deny' && s.Action === 'sqs:SendMessage')!;
+    expect((minimalDeny.Condition.ArnNotEquals['aws:SourceArn'] as unknown[]).map(resolveJoin)).toEqual([
+      resolveJoin({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:eu-central-1:', { Ref: 'AWS::AccountId' }, ':CrrForwarder-eu-central-1-Events']] }),
+      resolveJoin({ 'Fn::GetAtt': [idOf(minimal, minimal.intake.deadLetterQueue), 'Arn'] }),
+    ]);
+  });
+
+  test('the redrive role: fixed name, assumable within the account, may move DLQ messages and send to the queue only', () => {
+    const role = t.toJSON().Resources[idOf(stack, stack.intake.redriveRole)].Properties;
+    expect(role.RoleName).toBe('crr-monitor-redrive-us-east-1');
+    expect(resolveJoin(role.AssumeRolePolicyDocument.Statement[0].Principal.AWS)).toContain(':iam::222222222222:root');
+    const statements = statementsOfRole(t, idOf(stack, stack.intake.redriveRole));
+    const onDlq = statements.find((s) => JSON.stringify(s.Resource).includes(idOf(stack, stack.intake.deadLetterQueue)))!;
+    expect(actionsOf(onDlq).sort()).toEqual([
+      'sqs:CancelMessageMoveTask',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:ListMessageMoveTasks',
+      'sqs:ReceiveMessage',
+      'sqs:StartMessageMoveTask',
+    ]);
+    const onQueue = statements.find((s) => s !== onDlq)!;
+    expect(actionsOf(onQueue)).toEqual(['sqs:SendMessage']);
+    expect(onQueue.Resource).toEqual({ 'Fn::GetAtt': [idOf(stack, stack.intake.queue), 'Arn'] });
+    expect(statements).toHaveLength(2);
+  });
+
+  test('the bus policy admits remoteAccounts only for aws.s3 CloudTrail API-call events', () => {
+    const policy = Object.values(t.findResources('AWS::Events::EventBusPolicy'))[0].Properties;
+    expect(policy.Statement.Condition).toEqual({
+      StringEquals: { 'events:source': 'aws.s3', 'events:detail-type': 'AWS API Call via CloudTrail' },
     });
   });
 
@@ -302,6 +375,20 @@ describe('MonitorStack: alarm topic', () => {
       },
     });
     expect(JSON.stringify(t.toJSON())).not.toContain('alias/aws/sns');
+  });
+
+  test('CloudWatch may use the key and the topic only for this account’s alarms (aws:SourceAccount, aws:SourceArn)', () => {
+    const key = t.toJSON().Resources[idOf(stack, stack.alarmTopic.key)].Properties.KeyPolicy.Statement as Array<Record<string, any>>;
+    const cw = key.find((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com')!;
+    expect(cw.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+    const topicPolicy = Object.values(t.findResources('AWS::SNS::TopicPolicy')).find((p) =>
+      JSON.stringify(p.Properties.Topics).includes(idOf(stack, stack.alarmTopic.topic)),
+    )!;
+    const publish = (topicPolicy.Properties.PolicyDocument.Statement as Array<Record<string, any>>).find(
+      (s) => s.Principal?.Service === 'cloudwatch.amazonaws.com',
+    )!;
+    expect(publish.Condition.StringEquals).toEqual({ 'aws:SourceAccount': '222222222222' });
+    expect(resolveJoin(publish.Condition.ArnLike['aws:SourceArn'])).toContain(':cloudwatch:us-east-1:222222222222:alarm:*');
   });
 
   test('e-mail subscription only when alarmEmail is set', () => {

@@ -1,5 +1,7 @@
 import {
   applyChange,
+  candidateSources,
+  evaluateVersion,
   changeFor,
   evaluateRecord,
   indexPairs,
@@ -149,5 +151,69 @@ describe('inferPairs', () => {
       { source: 'src', destination: 'd2' },
       { source: 'src', destination: 'd3' },
     ]);
+  });
+});
+
+describe('replica-only versions (the source write was never seen)', () => {
+  const replica = (bucket: string, atSeconds: number, bytes = 64) => write(bucket, atSeconds, { byReplication: true, bytes });
+  const pairsOf = (list: [string, string][]) => indexPairs(list.map(([source, destination]) => ({ source, destination })));
+  const opts = { at: T0 + 3_600_000, overdueMillis: 15 * MIN };
+
+  it('completes S→D without latency when D has exactly one configured source', () => {
+    expect(states([replica('dst', 5)], [['src', 'dst']], 3600)).toEqual([
+      {
+        source: 'src', destination: 'dst', key: KEY, versionId: V, state: 'COMPLETED', sourceAt: T0 + 5000, latencySeconds: null, bytes: 64,
+        failureReason: undefined, pendingSeconds: undefined, withoutSource: true,
+      },
+    ]);
+  });
+
+  it('in a bi-directional pair, a replication write into b completes a→b instead of making b→a overdue', () => {
+    expect(states([replica('b', 5)], [['a', 'b'], ['b', 'a']], 3600)).toEqual([
+      expect.objectContaining({ source: 'a', destination: 'b', state: 'COMPLETED', withoutSource: true, latencySeconds: null }),
+    ]);
+    // With the source write seen, it is an ordinary completion with latency, whichever bucket is which.
+    expect(states([replica('b', 5), write('a', 1)], [['a', 'b'], ['b', 'a']], 3600)).toEqual([
+      expect.objectContaining({ source: 'a', destination: 'b', state: 'COMPLETED', withoutSource: false, latencySeconds: 4 }),
+    ]);
+    expect(states([replica('a', 9), write('b', 2)], [['a', 'b'], ['b', 'a']], 3600)).toEqual([
+      expect.objectContaining({ source: 'b', destination: 'a', state: 'COMPLETED', withoutSource: false, latencySeconds: 7 }),
+    ]);
+  });
+
+  it('leaves a write into D with several configured sources unattributed, and names the candidates', () => {
+    const record = recordOf([replica('dst', 5)]);
+    const pairs = pairsOf([['s2', 'dst'], ['s1', 'dst']]);
+    expect(evaluateVersion(record, pairs, opts)).toEqual({ states: [], unattributed: [{ destination: 'dst', at: T0 + 5000, sources: ['s1', 's2'] }] });
+    expect(candidateSources(record, pairs)).toEqual([{ destination: 'dst', at: T0 + 5000, sources: ['s1', 's2'] }]);
+    // Once HeadObject finds the version in s2 (any source status), s2 is its origin and the pair completes.
+    const resolved = applyChange(record, changeFor(check('s2', 600, 'COMPLETED'))!);
+    expect(candidateSources(resolved, pairs)).toEqual([]);
+    expect(evaluateVersion(resolved, pairs, opts)).toEqual({
+      states: [expect.objectContaining({ source: 's2', destination: 'dst', state: 'COMPLETED', latencySeconds: null, withoutSource: true })],
+      unattributed: [],
+    });
+    // A 404 or a REPLICA status does not say the version is a source's.
+    for (const status of ['NOT_FOUND', 'REPLICA', 'NONE'] as const) {
+      expect(evaluateVersion(applyChange(record, changeFor(check('s2', 600, status))!), pairs, opts).unattributed).toHaveLength(1);
+    }
+  });
+
+  it('a write into D that is not by replication is still an origin (a user wrote there)', () => {
+    expect(states([write('dst', 5)], [['src', 'dst']])).toEqual([]);
+    expect(candidateSources(recordOf([write('dst', 5)]), pairsOf([['src', 'dst']]))).toEqual([]);
+  });
+
+  it('a failure notice of the source still places the origin: the replica completes that pair with latency', () => {
+    const result = states([replica('d1', 50), failure('src', 'd2', 40)], [['src', 'd1'], ['src', 'd2']], 3600);
+    expect(result.map((s) => [s.destination, s.state, s.latencySeconds, s.withoutSource])).toEqual([
+      ['d1', 'COMPLETED', 50, false],
+      ['d2', 'FAILED', null, false],
+    ]);
+  });
+
+  it('a check time never beats a write time for the same bucket, even when the checker clock is earlier', () => {
+    const result = states([write('src', 100), check('src', 50, 'PENDING'), replica('dst', 130)], [['src', 'dst']], 3600);
+    expect(result[0]).toMatchObject({ state: 'COMPLETED', latencySeconds: 30, withoutSource: false });
   });
 });

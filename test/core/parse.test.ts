@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { decodeNotificationKey, encodeNotificationKey, parseDocument, parseText, type ObjectWrite, type ReplicationNotice } from '../../lambda/core';
+import { decodeNotificationKey, encodeNotificationKey, MAX_OBJECT_BYTES, parseDocument, parseText, type ObjectWrite, type ReplicationNotice } from '../../lambda/core';
 
 const sample = (name: string) => readFileSync(path.join(__dirname, '../fixtures/events', name), 'utf8');
 const KEY = '2026/11/pug toast+crumbs ü.jpg';
@@ -55,7 +55,7 @@ describe('parse: EventBridge CloudTrail events', () => {
     const noKey = { ...base, detail: { ...base.detail, requestParameters: { bucketName: 'photos-use1' } } };
     expect(parseDocument(noKey).rejected).toEqual([{ reason: 'key is missing, expected a non-empty string', where: 'detail.requestParameters.key' }]);
     const badTime = { ...base, detail: { ...base.detail, eventTime: 'yesterday' } };
-    expect(parseDocument(badTime).rejected).toEqual([{ reason: 'eventTime "yesterday" is not an ISO-8601 time', where: 'detail.eventTime' }]);
+    expect(parseDocument(badTime).rejected).toEqual([{ reason: 'eventTime "yesterday" is not an ISO-8601 time with a zone (e.g. 2026-11-20T10:00:00Z)', where: 'detail.eventTime' }]);
   });
 });
 
@@ -158,5 +158,130 @@ describe('notification keys', () => {
 
   it('round-trips keys with spaces, plus signs, percent signs, unicode and slashes', () => {
     for (const key of ['a b+c%d/é 写真/ +', 'x', '%%', '++  ++']) expect(decodeNotificationKey(encodeNotificationKey(key))).toBe(key);
+  });
+});
+
+const replay = (name: string) => readFileSync(path.join(__dirname, '../fixtures/replay', name), 'utf8');
+
+describe('parse: what S3 really writes', () => {
+  it('reads the destination account copy of a cross-account replica (AWSAccount, sharedEventID) as a replication write', () => {
+    const { events, rejected } = parseText(replay('eventbridge-putobject-replica-cross-account.json'));
+    expect(rejected).toEqual([]);
+    expect(events).toEqual([
+      {
+        type: 'write', bucket: 'invoices-dr-euc1', key: '2026/11/19/INV-000418.pdf', versionId: 'kZ0r3b8Q1mTqS9wLx2YpV7cN4dE6fH5j',
+        at: Date.parse('2026-11-19T16:42:09Z'), operation: 'PutObject', bytes: 48213, byReplication: true,
+      },
+    ]);
+  });
+
+  it('does not take an ordinary cross-account user write (also AWSAccount + sharedEventID) for replication', () => {
+    const [write] = parseText(replay('eventbridge-putobject-cross-account-user.json')).events as ObjectWrite[];
+    expect(write).toMatchObject({ bucket: 'invoices-dr-euc1', versionId: 'pQ8s2Lm4Nw6Rt0Vy3Xb5Zd7Fh9Jk1Ac2', byReplication: false });
+  });
+
+  it('reads the version ID from requestParameters when responseElements lacks it, in every envelope', () => {
+    const doc = JSON.parse(replay('eventbridge-putobject-replica-cross-account.json'));
+    delete doc.detail.responseElements['x-amz-version-id'];
+    const sns = { Type: 'Notification', MessageId: 'm', TopicArn: 'arn:aws:sns:eu-central-1:222233334444:t', Message: JSON.stringify(doc) };
+    const shapes = [doc, doc.detail, { Records: [doc.detail] }, sns, { eventSource: 'aws:sqs', body: JSON.stringify(sns) }, { eventSource: 'aws:sqs', body: JSON.stringify(doc) }];
+    for (const shape of shapes) {
+      expect((parseDocument(shape).events[0] as ObjectWrite).versionId).toBe('kZ0r3b8Q1mTqS9wLx2YpV7cN4dE6fH5j');
+    }
+    delete doc.detail.responseElements;
+    expect((parseDocument(doc).events[0] as ObjectWrite).versionId).toBe('kZ0r3b8Q1mTqS9wLx2YpV7cN4dE6fH5j');
+  });
+
+  it('prefers responseElements (what S3 answered) when both carry a version ID', () => {
+    const doc = JSON.parse(replay('eventbridge-putobject-replica-cross-account.json'));
+    doc.detail.requestParameters['x-amz-version-id'] = 'requested';
+    expect((parseDocument(doc).events[0] as ObjectWrite).versionId).toBe('kZ0r3b8Q1mTqS9wLx2YpV7cN4dE6fH5j');
+  });
+
+  it('needs the s3-replication session and a write through S3 itself: a forged user agent or session name is not enough', () => {
+    const base = JSON.parse(sample('eventbridge-putobject-replica.json'));
+    const variant = (change: (d: Record<string, any>) => void) => {
+      const doc = structuredClone(base);
+      change(doc.detail);
+      return (parseDocument(doc).events[0] as ObjectWrite).byReplication;
+    };
+    expect(variant(() => undefined)).toBe(true);
+    expect(variant((d) => delete d.userIdentity.invokedBy)).toBe(true); // sourceIPAddress still says S3
+    expect(variant((d) => (d.eventName = 'CompleteMultipartUpload'))).toBe(true);
+    expect(variant((d) => (d.eventName = 'CopyObject'))).toBe(false);
+    expect(variant((d) => (d.userIdentity.principalId = 'AROAREPLROLEID:someone'))).toBe(false);
+    // A user who names a session s3-replication and sets the user agent is still calling from their own address.
+    expect(variant((d) => { delete d.userIdentity.invokedBy; d.sourceIPAddress = '203.0.113.9'; })).toBe(false);
+    expect(variant((d) => (d.userIdentity = { type: 'AWSService', invokedBy: 's3.amazonaws.com' }))).toBe(false);
+  });
+});
+
+describe('parse: times and sizes are what AWS writes, or rejected with their place', () => {
+  const base = JSON.parse(sample('eventbridge-putobject-source.json'));
+  const withTime = (eventTime: unknown) => parseDocument({ ...base, detail: { ...base.detail, eventTime } });
+  const withSize = (bytesTransferredIn: unknown) =>
+    parseDocument({ ...base, detail: { ...base.detail, additionalEventData: { ...base.detail.additionalEventData, bytesTransferredIn } } });
+
+  it.each([
+    ['2026-11-20T10:00:00Z', Date.UTC(2026, 10, 20, 10)],
+    ['2026-11-20T10:00:00.123+02:00', Date.UTC(2026, 10, 20, 8, 0, 0, 123)],
+    ['2026-11-20T10:00:00.5-05:30', Date.UTC(2026, 10, 20, 15, 30, 0, 500)],
+    ['2024-02-29T23:59:59.999999Z', Date.UTC(2024, 1, 29, 23, 59, 59, 999)],
+  ])('accepts %s', (eventTime, at) => {
+    expect(withTime(eventTime).events[0].at).toBe(at);
+  });
+
+  it.each(['1', 'Nov 20 2026', '2026-11-20T10:00:00', '2026-11-20 10:00:00Z', '2026-02-30T10:00:00Z', '2026-11-20T24:00:00Z', '2026-11-20T10:00:00+0200', '2026-11-20t10:00:00z', '2026-11-20T10:00:00.Z'])(
+    'rejects %s with its place, never reading it in local time',
+    (eventTime) => {
+      expect(withTime(eventTime)).toEqual({
+        events: [],
+        ignored: 0,
+        rejected: [{ reason: `eventTime ${JSON.stringify(eventTime)} is not an ISO-8601 time with a zone (e.g. 2026-11-20T10:00:00Z)`, where: 'detail.eventTime' }],
+      });
+    },
+  );
+
+  it('rejects a notice whose requestTime is not a time', () => {
+    const doc = JSON.parse(sample('s3-notification-replication-failed.json'));
+    doc.Records[0].replicationEventData.requestTime = 1795168800;
+    expect(parseDocument(doc).rejected).toEqual([
+      { reason: 'requestTime is a number, expected a non-empty string', where: 'Records[0].replicationEventData.requestTime' },
+    ]);
+  });
+
+  it('accepts sizes from 0 to S3 maximum object size (10,000 parts of 5 GiB)', () => {
+    expect(MAX_OBJECT_BYTES).toBe(53_687_091_200_000);
+    for (const size of [0, 1, MAX_OBJECT_BYTES]) expect((withSize(size).events[0] as ObjectWrite).bytes).toBe(size);
+  });
+
+  it.each([[-1], [1.5], [MAX_OBJECT_BYTES + 1], [Infinity], ['48213'], [null]])('rejects the size %p with its place', (size) => {
+    const result = withSize(size);
+    expect(result.events).toEqual([]);
+    expect(result.rejected).toHaveLength(1);
+    expect(result.rejected[0]).toMatchObject({ where: 'detail.additionalEventData.bytesTransferredIn' });
+    expect(result.rejected[0].reason).toMatch(/^bytesTransferredIn .* is not a size in bytes \(a whole number from 0 to 53687091200000/);
+  });
+
+  it('rejects a bad notification size at s3.object.size', () => {
+    const doc = JSON.parse(sample('s3-notification-replication-failed.json'));
+    doc.Records[0].s3.object.size = -5;
+    expect(parseDocument(doc).rejected[0]).toMatchObject({ where: 'Records[0].s3.object.size' });
+  });
+});
+
+describe('parse: only S3 can say what S3 did', () => {
+  const base = JSON.parse(sample('eventbridge-putobject-source.json'));
+
+  it('ignores other aws.* sources and rejects any other source with the reason, bare or wrapped', () => {
+    expect(parseDocument({ ...base, source: 'aws.ec2' })).toEqual({ events: [], ignored: 1, rejected: [] });
+    const forged = { ...base, source: 'attacker' };
+    const reason = { reason: 'source "attacker" is not aws.s3: only AWS can emit aws.* events', where: 'source' };
+    expect(parseDocument(forged)).toEqual({ events: [], ignored: 0, rejected: [reason] });
+    const sns = { Type: 'Notification', Message: JSON.stringify(forged) };
+    expect(parseDocument(sns).rejected).toEqual([{ ...reason, where: 'Message.source' }]);
+    expect(parseDocument({ eventSource: 'aws:sqs', body: JSON.stringify(sns) }).rejected).toEqual([{ ...reason, where: 'body.Message.source' }]);
+    const { source: _, ...sourceless } = base;
+    expect(parseDocument(sourceless).rejected).toEqual([{ reason: 'source is missing, expected aws.s3: only AWS can emit aws.* events', where: 'source' }]);
   });
 });

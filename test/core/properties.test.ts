@@ -39,14 +39,34 @@ const failureArb = fc.record({
 
 const checkArb = fc.record({
   type: fc.constant('check' as const),
-  bucket: fc.constantFrom('src-a', 'src-b'),
+  bucket: fc.constantFrom('src-a', 'src-b', 'dst-2'),
   key: fc.constant('k'),
   versionId: fc.constant('v1'),
   at: fc.integer({ min: 0, max: 3_600 }).map((s) => T0 + s * 1000),
-  status: fc.constantFrom('PENDING' as const, 'COMPLETED' as const, 'FAILED' as const, 'NONE' as const, 'FORBIDDEN' as const, 'NOT_FOUND' as const),
+  status: fc.constantFrom('PENDING' as const, 'COMPLETED' as const, 'FAILED' as const, 'NONE' as const, 'FORBIDDEN' as const, 'NOT_FOUND' as const, 'REPLICA' as const),
 });
 
-const eventArb: fc.Arbitrary<S3ChangeEvent> = fc.oneof({ weight: 6, arbitrary: writeArb }, { weight: 2, arbitrary: failureArb }, { weight: 1, arbitrary: checkArb });
+/**
+ * Replica-only shapes: replication writes into destinations (dst-1 has two configured sources, dst-2 one, and
+ * src-a is dst-2's destination in the bi-directional pair) of versions whose source write is never in the stream.
+ */
+const replicaArb = fc.record({
+  type: fc.constant('write' as const),
+  bucket: fc.constantFrom('dst-1', 'dst-2', 'src-a'),
+  key: fc.constantFrom('k', 'r/only'),
+  versionId: fc.constantFrom('v1', 'v3'),
+  at: fc.integer({ min: 0, max: 3_600 }).map((s) => T0 + s * 1000),
+  operation: fc.constantFrom('PutObject' as const, 'CompleteMultipartUpload' as const),
+  bytes: fc.integer({ min: 0, max: 10_000 }),
+  byReplication: fc.constant(true),
+});
+
+const eventArb: fc.Arbitrary<S3ChangeEvent> = fc.oneof(
+  { weight: 6, arbitrary: writeArb },
+  { weight: 3, arbitrary: replicaArb },
+  { weight: 2, arbitrary: failureArb },
+  { weight: 1, arbitrary: checkArb },
+);
 
 /** A stream, and a delivery of it: shuffled, with some events repeated. */
 const deliveryArb = fc.array(eventArb, { minLength: 1, maxLength: 40 }).chain((events) =>
@@ -118,6 +138,30 @@ describe('order and repetition independence', () => {
         expect(applyChange(ab, ca).slots).toEqual(ab.slots);
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('replica-only versions', () => {
+  const onlyReplicas = fc.array(replicaArb, { minLength: 1, maxLength: 12 });
+
+  it('never leave anything pending or overdue, and complete exactly the single-source destinations, in any order', () => {
+    fc.assert(
+      fc.property(onlyReplicas, fc.integer({ min: 0, max: 7_200 }), (events, atSeconds) => {
+        const records = replay(events);
+        const result = report(records.values(), T0 + atSeconds * 1000);
+        expect(result.overdue).toEqual([]);
+        expect(result.pairs.every((p) => p.pending === 0 && p.overdue === 0 && p.failed === 0)).toBe(true);
+        expect(result.pairs.every((p) => p.completed === p.completedWithoutSource && p.latencySeconds.max === null)).toBe(true);
+        // Each (version, destination) counts once: in the one pair that feeds it, or as unattributed (dst-1).
+        const written = new Set(events.map((e) => `${e.key}|${e.versionId}|${e.bucket}`));
+        const toDst1 = [...written].filter((w) => w.endsWith('|dst-1')).length;
+        expect(result.unattributed).toBe(toDst1);
+        expect(result.pairs.reduce((n, p) => n + p.completed, 0)).toBe(written.size - toDst1);
+        const bidirectional = result.pairs.find((p) => p.source === 'dst-2' && p.destination === 'src-a');
+        expect(bidirectional?.completed ?? 0).toBe([...written].filter((w) => w.endsWith('|src-a')).length);
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -2,7 +2,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { changeFor, applyChange, type S3ChangeEvent, type VersionRecord } from '../../lambda/core';
 import { slotToAttribute } from '../../lambda/adapters/dynamodb';
 import { createArchiveHandler } from '../../lambda/archive/archive';
-import { memoryLogger } from '../../lambda/shared/log';
+import { memoryLogger } from '../support/memory-logger';
 
 const T = Date.parse('2026-11-20T10:00:00Z');
 const recordOf = (events: S3ChangeEvent[]): VersionRecord => events.reduce<VersionRecord | undefined>((r, e) => applyChange(r, changeFor(e)!), undefined)!;

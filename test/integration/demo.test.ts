@@ -34,7 +34,7 @@ test('demo --events and analyze agree on a generated stream (duplicates, shuffle
     { objects: 400, rules: [{ source: 'src-one', destinations: ['dst-one', 'dst-two'] }, { source: 'src-two', destinations: ['dst-three'] }], failRate: 0.05, delayRate: 0.05, seed: 7, spacingMillis: 5000 },
     (event) => lines.push(JSON.stringify(event)),
   );
-  lines.splice(10, 0, 'not json at all', '{"detail-type":"AWS API Call via CloudTrail","detail":{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}}');
+  lines.splice(10, 0, 'not json at all', '{"detail-type":"AWS API Call via CloudTrail","source":"aws.s3","detail":{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}}');
   writeFileSync(file, lines.join('\n') + '\n');
   const argv = ['--events', file, '--pair', 'src-one=dst-one', '--pair', 'src-one=dst-two', '--pair', 'src-two=dst-three', '--overdue-minutes', '5'];
   const { local, analyze: offline } = await both(argv);

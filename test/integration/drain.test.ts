@@ -131,7 +131,7 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     expect(dead).toHaveLength(2);
     const reasons = dead.map((m) => m.MessageAttributes?.reason?.StringValue ?? '').sort();
     expect(reasons).toEqual([
-      expect.stringMatching(/^Message\.Records\[0\]\.eventTime: eventTime "yesterday" is not an ISO-8601 time$/),
+      expect.stringMatching(/^Message\.Records\[0\]\.eventTime: eventTime "yesterday" is not an ISO-8601 time with a zone \(e\.g\. 2026-11-20T10:00:00Z\)$/),
       expect.stringMatching(/^Message: not valid JSON/),
     ]);
     expect(dead.every((m) => m.MessageAttributes?.originalMessageId?.StringValue)).toBe(true);

@@ -5,7 +5,7 @@
 import { METRIC } from '../../lambda/core/metric-names';
 import { RecordingMetricsSink, type MetricDatum } from '../../lambda/adapters/metrics';
 import type { HeadResult, ObjectInspector } from '../../lambda/adapters/s3';
-import { memoryLogger } from '../../lambda/shared/log';
+import { memoryLogger } from '../support/memory-logger';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
 import { eventBridgeWrite, replicationNotification } from '../../tools/local-pipeline/events';
 import { drainFor, eventSourceFor, publish, readAll, storeFor, useEmulators } from '../support/pipeline';

@@ -6,7 +6,7 @@ import { applyChange, changeFor, type SlotChange, type VersionRecord } from '../
 import { DynamoRecordStore, type RecordStore, type StoredRecord } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { createDrainHandler, type DrainHandler } from '../../lambda/drain/drain';
-import { memoryLogger } from '../../lambda/shared/log';
+import { memoryLogger } from './memory-logger';
 import { CallCounter, localClients, type LocalClients } from '../../tools/local-pipeline/clients';
 import { startEmulators, type Emulators } from '../../tools/local-pipeline/emulators';
 import { LocalEventSource } from '../../tools/local-pipeline/event-source';

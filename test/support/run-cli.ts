@@ -24,7 +24,11 @@ export interface CliOptions {
 
 /** Starts the CLI and hands back the child, for tests that talk to it while it runs (e.g. `local --serve`). */
 export function spawnCli(args: readonly string[], options: CliOptions = {}): ChildProcess {
-  const child = spawn(CLI, [...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(CLI, [...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   child.stdin!.end(options.input ?? '');
   return child;
 }

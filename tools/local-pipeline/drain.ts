@@ -6,7 +6,7 @@ import type { ReplicationPair } from '../../lambda/core';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import type { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { createDrainHandler, type DrainHandler } from '../../lambda/drain/drain';
-import { createLogger } from '../../lambda/shared/log';
+import { lineLogger } from './logger';
 import type { LocalClients } from './clients';
 import { LocalEventSource } from './event-source';
 import type { Provisioned } from './provision';
@@ -28,11 +28,19 @@ export function startDrain(
     deadLetters: new SqsDeadLetters(clients.sqs, resources.dlqUrl),
     // Without configured pairs (replay, inferred) every write may be a source's: mark all pending.
     sources: options.pairs.length ? new Set(options.pairs.map((p) => p.source)) : ({ has: () => true } as unknown as ReadonlySet<string>),
-    logger: createLogger('drain', 'warn', options.log),
+    logger: lineLogger('drain', 'warn', options.log),
   });
-  const eventSource = new LocalEventSource(clients.sqs, handler, { queueUrl: resources.queueUrl, queueArn: resources.queueArn, waitSeconds: 1 });
+  const eventSource = new LocalEventSource(clients.sqs, handler, {
+    queueUrl: resources.queueUrl,
+    queueArn: resources.queueArn,
+    waitSeconds: 1,
+  });
   let expected: number | undefined;
-  const consumed = eventSource.run({ workers: options.workers, idleRounds: 2, until: () => expected !== undefined && handler.counters.messages >= expected });
+  const consumed = eventSource.run({
+    workers: options.workers,
+    idleRounds: 2,
+    until: () => expected !== undefined && handler.counters.messages >= expected,
+  });
   return {
     handler,
     async finish(count) {

@@ -61,7 +61,10 @@ export async function publish(sns: SNSClient, topicArns: Record<string, string>,
       while (next < batches.length) {
         const { region, entries } = batches[next++];
         const out = await sns.send(
-          new PublishBatchCommand({ TopicArn: topicArns[region], PublishBatchRequestEntries: entries.map((Message, i) => ({ Id: String(i), Message })) }),
+          new PublishBatchCommand({
+            TopicArn: topicArns[region],
+            PublishBatchRequestEntries: entries.map((Message, i) => ({ Id: String(i), Message })),
+          }),
         );
         if (out.Failed?.length) throw new Error(`PublishBatch failed: ${out.Failed[0].Message}`);
       }

@@ -7,7 +7,7 @@ import type { ReplicationPair } from '../../lambda/core';
 import type { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { RecordingMetricsSink } from '../../lambda/adapters/metrics';
 import type { HeadResult, ObjectInspector } from '../../lambda/adapters/s3';
-import { createLogger } from '../../lambda/shared/log';
+import { lineLogger } from './logger';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
 
 class SimulatedS3 implements Pick<ObjectInspector, 'head'> {
@@ -27,7 +27,7 @@ export async function sweep(
     metrics,
     pairs: [...options.pairs],
     overdueMillis: options.overdueMinutes * 60_000,
-    logger: createLogger('sweep', 'warn', () => undefined),
+    logger: lineLogger('sweep', 'silent', () => undefined),
     now: () => options.at,
   });
   const swept = await handler();

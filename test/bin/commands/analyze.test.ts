@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -29,12 +30,13 @@ describe('crr-monitor analyze (the command)', () => {
       asOf: '2026-11-20T10:17:05.012Z',
       pairs: [
         {
-          source: 'photos-use1', destination: 'photos-euw2', completed: 1, failed: 0, pending: 1, overdue: 0, bytes: 48213,
+          source: 'photos-use1', destination: 'photos-euw2', completed: 1, completedWithoutSource: 0, failed: 0, pending: 1, overdue: 0, bytes: 48213,
           latencySeconds: { p50: 13, p90: 13, p99: 13, max: 13 },
         },
       ],
       failures: [],
       overdue: [],
+      unattributed: 0,
       rejected: 0,
       ignored: 0,
     });
@@ -65,7 +67,7 @@ describe('analyze: bad input never stops the run', () => {
     const source = readFileSync(path.join(SAMPLES, 'eventbridge-putobject-source.json'), 'utf8');
     const replica = readFileSync(path.join(SAMPLES, 'eventbridge-putobject-replica.json'), 'utf8');
     const lines = path.join(dir, 'mixed.jsonl');
-    writeFileSync(lines, [JSON.stringify(JSON.parse(source)), '{"truncated": ', '', '{"detail-type":"AWS API Call via CloudTrail","detail":[]}', JSON.stringify(JSON.parse(replica))].join('\n'));
+    writeFileSync(lines, [JSON.stringify(JSON.parse(source)), '{"truncated": ', '', '{"detail-type":"AWS API Call via CloudTrail","source":"aws.s3","detail":[]}', JSON.stringify(JSON.parse(replica))].join('\n'));
     const truncated = path.join(dir, 'broken.json.gz');
     const gz = gzipSync(readFileSync(path.join(SAMPLES, 'cloudtrail-logfile.json')));
     writeFileSync(truncated, gz.subarray(0, gz.length - 40));
@@ -148,6 +150,132 @@ describe('analyze against a generated workload with known truth', () => {
     }
     expect(result.report.failures).toHaveLength(truth.reduce((n, t) => n + t.failed, 0));
     expect(result.report.rejected).toBe(0);
+  });
+});
+
+describe('analyze on hostile input', () => {
+  const sample = (name: string) => JSON.stringify(JSON.parse(readFileSync(path.join(SAMPLES, name), 'utf8')));
+  const MiB = 1024 * 1024;
+
+  it('rejects a line longer than 4 MiB with its place, and analyses the lines around it', async () => {
+    const file = path.join(dir, 'long-line.jsonl');
+    const fd = openSync(file, 'w');
+    writeSync(fd, sample('eventbridge-putobject-source.json') + '\n');
+    for (let i = 0; i < 5; i++) writeSync(fd, 'x'.repeat(MiB)); // one 5 MiB line, no newline inside
+    writeSync(fd, '\n' + sample('eventbridge-putobject-replica.json') + '\n');
+    closeSync(fd);
+    const result = await analyzeJson([file]);
+    expect(result.code).toBe(0);
+    expect(result.warnings).toEqual([`rejected ${file}:2: line longer than 4 MiB; skipped`]);
+    expect(result.report.rejected).toBe(1);
+    expect(result.report.pairs).toEqual([expect.objectContaining({ source: 'photos-use1', destination: 'photos-euw2', completed: 1 })]);
+  });
+
+  it('applies --max-line-bytes exactly: a line of the limit (plus a CRLF) is read, one byte more is not', async () => {
+    const file = path.join(dir, 'boundary.jsonl');
+    writeFileSync(file, ['x'.repeat(20), 'y'.repeat(21), 'z'.repeat(20) + '\r', 'w'.repeat(19)].join('\n'));
+    const result = await analyzeJson(['--max-line-bytes', '20', file]);
+    const rejected = result.warnings.filter((w) => w.startsWith('rejected '));
+    expect(rejected.map((w) => w.replace(/not valid JSON.*/, 'not valid JSON'))).toEqual([
+      `rejected ${file}:1: not valid JSON`,
+      `rejected ${file}:2: line longer than 20 bytes; skipped`,
+      `rejected ${file}:3: not valid JSON`,
+      `rejected ${file}:4: not valid JSON`,
+    ]);
+  });
+
+  it('rejects a gzip bomb in either layout, naming the file, and still analyses the rest', async () => {
+    // 64 MiB of zeros per gzip member: ~64 KB on disk each.
+    const zeros = gzipSync(Buffer.alloc(64 * MiB), { level: 9 });
+    const lines = path.join(dir, 'bomb.jsonl.gz');
+    writeFileSync(lines, Buffer.concat([gzipSync(sample('eventbridge-putobject-source.json') + '\n'), zeros, zeros]));
+    const document = path.join(dir, 'bomb.json.gz');
+    writeFileSync(document, Buffer.concat([zeros, zeros]));
+    const replica = path.join(dir, 'replica.jsonl');
+    writeFileSync(replica, sample('eventbridge-putobject-replica.json') + '\n');
+    const result = await analyzeJson(['--max-inflated-bytes', String(96 * MiB), lines, document, replica]);
+    expect(result.code).toBe(0);
+    expect(result.warnings).toEqual([
+      `rejected ${lines}:2: inflates to more than 96 MiB; rejected (raise the limit with --max-inflated-bytes)`,
+      `rejected ${document}: inflates to more than 96 MiB; rejected (raise the limit with --max-inflated-bytes)`,
+    ]);
+    expect(result.report.rejected).toBe(2);
+    // The source write before the bomb in the same file, and the replica in the next file, were analysed.
+    expect(result.report.pairs).toEqual([expect.objectContaining({ completed: 1 })]);
+    // A whole document is held only up to --max-document-bytes (128 MiB by default), whatever it inflates to.
+    const small = await analyzeJson(['--max-document-bytes', String(16 * MiB), document]);
+    expect(small.code).toBe(2);
+    expect(small.warnings).toEqual([
+      `rejected ${document}: a document larger than 16 MiB; rejected (raise the limit with --max-document-bytes)`,
+      'crr-monitor: no input could be read',
+    ]);
+  });
+
+  it('prints 1,000 rejection lines, then counts the rest by reason; the JSON count stays exact', async () => {
+    const file = path.join(dir, 'many-bad.jsonl');
+    const bad: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      bad.push(i % 3 === 0 ? `{"detail-type":"AWS API Call via CloudTrail","detail":[${i}]}` : `not json ${i}`);
+    }
+    writeFileSync(file, bad.join('\n') + '\n');
+    const result = await analyzeJson([file]);
+    const rejectedLines = result.warnings.filter((l) => l.startsWith(`rejected ${file}:`));
+    expect(rejectedLines).toHaveLength(1000);
+    expect(rejectedLines[999]).toMatch(new RegExp(`^rejected ${escape(file)}:1000: `));
+    expect(result.warnings).toContain('rejected: 2000 more not shown (first 1000 above), by reason:');
+    const counts = result.warnings.filter((l) => l.startsWith('  ')).map((l) => Number(l.trim().split(' ')[0]));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(2000);
+    expect(counts).toHaveLength(2); // two kinds of reason: not JSON, and a detail that is not an object
+    expect(result.report.rejected).toBe(3000);
+  });
+
+  it('escapes control characters of keys (table) and of file names and reasons (stderr)', async () => {
+    const event = JSON.parse(sample('eventbridge-putobject-source.json'));
+    event.detail.requestParameters.key = 'evil\u001b[2J\nrejected forged\u0007.txt';
+    const events = path.join(dir, 'control.jsonl');
+    writeFileSync(events, JSON.stringify(event) + '\n');
+    const named = path.join(dir, 'bad\u001b[31m\nrejected forged.jsonl');
+    writeFileSync(named, '{"truncated": \n');
+    const at = '2026-11-21T00:00:00Z';
+    const { code, stdout, stderr } = await run(['analyze', '--pair', 'photos-use1=photos-euw2', '--at', at, events, named]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('evil\\u001b[2J\\u000arejected forged\\u0007.txt');
+    expect(stderr.split('\n').filter((l) => l.startsWith('rejected'))).toHaveLength(1);
+    expect(stderr).toContain(`rejected ${dir}/bad\\u001b[31m\\u000arejected forged.jsonl:1: not valid JSON`);
+    // eslint-disable-next-line no-control-regex
+    expect(stdout + stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+  });
+
+  it('follows symbolic links in folders once, names a loop and a broken link, and does not read a FIFO', async () => {
+    const root = path.join(dir, 'linked');
+    mkdirSync(path.join(root, 'sub'), { recursive: true });
+    const outside = path.join(dir, 'outside.json');
+    writeFileSync(outside, sample('eventbridge-putobject-replica.json'));
+    writeFileSync(path.join(root, 'a.json'), sample('eventbridge-putobject-source.json'));
+    symlinkSync('../a.json', path.join(root, 'sub', 'again.json')); // the same file: read once
+    symlinkSync(outside, path.join(root, 'sub', 'replica.json')); // a file outside the folder: followed
+    symlinkSync('..', path.join(root, 'sub', 'loop')); // back to a folder being read
+    symlinkSync('nowhere.json', path.join(root, 'broken.json'));
+    execFileSync('mkfifo', [path.join(root, 'pipe.jsonl')]); // reading it would block forever
+    const result = await analyzeJson([root]);
+    expect(result.code).toBe(0);
+    expect(result.warnings).toEqual([
+      `rejected ${root}/broken.json: broken symbolic link; not read`,
+      `rejected ${root}/pipe.jsonl: a FIFO, not a file; not read`,
+      `rejected ${root}/sub/loop: symbolic link loop (links to a folder being read); not followed`,
+    ]);
+    expect(result.report.rejected).toBe(3);
+    expect(result.report.pairs).toEqual([expect.objectContaining({ completed: 1, pending: 0 })]);
+  });
+
+  it('takes --at only as ISO 8601 with a zone', async () => {
+    for (const at of ['2026-11-20', '2026-11-20T10:30:00', 'Nov 20 2026', '1', '2026-02-30T00:00:00Z', '2026-11-20T24:00:00Z']) {
+      const { code, stderr } = await run(['analyze', '--at', at, SAMPLES]);
+      expect({ at, code }).toEqual({ at, code: 2 });
+      expect(stderr).toContain(`crr-monitor: --at ${at}: expected an ISO-8601 time with a zone`);
+    }
+    const offset = await analyzeJson(['--at', '2026-11-20T12:00:00+01:00', SAMPLES]);
+    expect(offset.report.asOf).toBe('2026-11-20T11:00:00.000Z');
   });
 });
 
