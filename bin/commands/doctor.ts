@@ -25,7 +25,7 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   const format = formatOption(values.format);
   const config = configOption(values.config);
   // Every region doctor looks at comes from the config (monitorRegion, regions); --region has nothing to add.
-  if (values.region !== undefined) throw new UsageError("doctor reads its regions from the config: --region does not apply");
+  if (values.region !== undefined) throw new UsageError('doctor reads its regions from the config: --region does not apply');
 
   const checks = runChecks(config, await gatherFacts(config, new OperatorClients(config.monitorRegion)));
   const count = (status: Check['status']) => checks.filter((c) => c.status === status).length;

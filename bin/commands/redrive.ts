@@ -12,7 +12,17 @@ import { partitionOf } from '../../lambda/shared/config';
 import { selectVersions, type SelectionCounts } from '../support/attention-selection';
 import { manifestLine, startReplicationJob } from '../support/batch-replication';
 import { regionOfLocation } from '../support/doctor-probe';
-import { configOption, formatOption, pairsFrom, parseCommand, regionOption, STDIO, timeOption, UsageError, type CommandIo } from '../support/operator-args';
+import {
+  configOption,
+  formatOption,
+  pairsFrom,
+  parseCommand,
+  regionOption,
+  STDIO,
+  timeOption,
+  UsageError,
+  type CommandIo,
+} from '../support/operator-args';
 import { OperatorClients } from '../support/operator-clients';
 import { locateTable, TableNotFound } from '../support/table-locator';
 
@@ -59,7 +69,8 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   const toStdout = values.manifest === '-';
   if (values.execute) {
     if (!values['report-bucket'] || !values['role-arn']) throw new UsageError('--execute needs --report-bucket BUCKET and --role-arn ARN');
-    if (!ROLE_ARN.test(values['role-arn'])) throw new UsageError(`--role-arn ${values['role-arn']}: expected arn:aws:iam::ACCOUNT:role/NAME`);
+    if (!ROLE_ARN.test(values['role-arn']))
+      throw new UsageError(`--role-arn ${values['role-arn']}: expected arn:aws:iam::ACCOUNT:role/NAME`);
     if (toStdout) throw new UsageError('--execute uploads the manifest file: --manifest - (stdout) does not apply');
   } else if (values['report-bucket'] || values['role-arn']) {
     throw new UsageError('--report-bucket and --role-arn apply only with --execute');
@@ -95,7 +106,15 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   );
   const count = await writeManifest(selection, pair.source, toStdout ? undefined : manifest, io);
 
-  const result: Record<string, unknown> = { source: pair.source, destination: pair.destination, state, table: tableName, count, manifest, ...counts };
+  const result: Record<string, unknown> = {
+    source: pair.source,
+    destination: pair.destination,
+    state,
+    table: tableName,
+    count,
+    manifest,
+    ...counts,
+  };
   if (values.execute && count > 0) {
     const sourceRegion = regionOfLocation(
       (await clients.s3(region).send(new GetBucketLocationCommand({ Bucket: pair.source }))).LocationConstraint,
@@ -130,9 +149,15 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
     say(JSON.stringify(result, null, 2) + '\n');
     return 0;
   }
-  const lines = [`${count} ${state} version(s) of ${pair.source} → ${pair.destination} in table ${tableName}${toStdout ? '' : `: manifest ${manifest}`}`];
+  const lines = [
+    `${count} ${state} version(s) of ${pair.source} → ${pair.destination} in table ${tableName}` +
+      (toStdout ? '' : `: manifest ${manifest}`),
+  ];
   if (result.jobId) {
-    lines.push(`S3 Batch Replication job ${result.jobId} started in ${result.region} (manifest ${result.uploaded}).`, `Follow it: ${result.follow}`);
+    lines.push(
+      `S3 Batch Replication job ${result.jobId} started in ${result.region} (manifest ${result.uploaded}).`,
+      `Follow it: ${result.follow}`,
+    );
   } else if (values.execute) {
     lines.push('Nothing to redrive: no job started.');
   } else {
@@ -143,7 +168,12 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
 }
 
 /** Streams the manifest to `file` (or stdout), one line per selected version; resolves to the count. */
-async function writeManifest(selection: AsyncIterable<{ key: string; versionId: string }>, bucket: string, file: string | undefined, io: CommandIo): Promise<number> {
+async function writeManifest(
+  selection: AsyncIterable<{ key: string; versionId: string }>,
+  bucket: string,
+  file: string | undefined,
+  io: CommandIo,
+): Promise<number> {
   const stream = file !== undefined ? fs.createWriteStream(file) : undefined;
   let count = 0;
   try {

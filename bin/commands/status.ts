@@ -106,8 +106,15 @@ function formatBacklog(report: LiveReport): string {
     secs(b.pendingAgeSeconds.p90),
     formatBytes(b.pendingBytes),
   ]);
-  const out = ['', 'Backlog:', ...renderTable(['SOURCE', 'DESTINATION', 'PENDING', 'OLDEST', 'P50 AGE', 'P90 AGE', 'BYTES'], rows, new Set([2, 3, 4, 5, 6]))];
-  out.push('', `Read: ${report.read.dueEntries} due + ${report.read.attentionEntries} attention index entries, ${report.read.records} records`);
+  const out = [
+    '',
+    'Backlog:',
+    ...renderTable(['SOURCE', 'DESTINATION', 'PENDING', 'OLDEST', 'P50 AGE', 'P90 AGE', 'BYTES'], rows, new Set([2, 3, 4, 5, 6])),
+  ];
+  out.push(
+    '',
+    `Read: ${report.read.dueEntries} due + ${report.read.attentionEntries} attention index entries, ${report.read.records} records`,
+  );
   return out.join('\n') + '\n';
 }
 
@@ -119,8 +126,16 @@ function formatViews(key: string, views: VersionView[]): string {
     v.versionId ?? '-',
     v.bytes !== undefined ? String(v.bytes) : '-',
     v.etag ?? '-',
-    Object.entries(v.checksums).map(([a, c]) => `${a}:${c}`).join(' ') || '-',
-    v.verdict ? `${v.verdict}${v.verdictDetail ? ` (${v.verdictDetail})` : ''}` : v.error ?? '',
+    Object.entries(v.checksums)
+      .map(([a, c]) => `${a}:${c}`)
+      .join(' ') || '-',
+    v.verdict ? `${v.verdict}${v.verdictDetail ? ` (${v.verdictDetail})` : ''}` : (v.error ?? ''),
   ]);
-  return [`Object ${key}`, '', ...renderTable(['ROLE', 'BUCKET', 'STATUS', 'VERSION', 'SIZE', 'ETAG', 'CHECKSUMS', 'VERDICT'], rows, new Set([4]))].join('\n') + '\n';
+  return (
+    [
+      `Object ${key}`,
+      '',
+      ...renderTable(['ROLE', 'BUCKET', 'STATUS', 'VERSION', 'SIZE', 'ETAG', 'CHECKSUMS', 'VERDICT'], rows, new Set([4])),
+    ].join('\n') + '\n'
+  );
 }

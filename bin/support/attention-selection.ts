@@ -32,8 +32,16 @@ export interface SelectionCounts {
   recordsRead: number;
 }
 
-export async function* selectVersions(reader: Pick<TableReader, 'attention' | 'get'>, options: SelectionOptions, counts?: SelectionCounts): AsyncIterable<PairState> {
-  const pairs = indexPairs(options.pairs.some((p) => p.source === options.pair.source && p.destination === options.pair.destination) ? options.pairs : [...options.pairs, options.pair]);
+export async function* selectVersions(
+  reader: Pick<TableReader, 'attention' | 'get'>,
+  options: SelectionOptions,
+  counts?: SelectionCounts,
+): AsyncIterable<PairState> {
+  const pairs = indexPairs(
+    options.pairs.some((p) => p.source === options.pair.source && p.destination === options.pair.destination)
+      ? options.pairs
+      : [...options.pairs, options.pair],
+  );
   const wanted = options.state === 'FAILED' ? 'FAILED' : 'OVERDUE';
   for (let shard = 0; shard < SHARDS; shard++) {
     let batch: VersionKey[] = [];
@@ -44,11 +52,14 @@ export async function* selectVersions(reader: Pick<TableReader, 'attention' | 'g
       const states: PairState[] = [];
       for (const { record } of records) {
         for (const state of evaluateRecord(record, pairs, { at: options.at, overdueMillis: options.overdueMillis })) {
-          if (state.source === options.pair.source && state.destination === options.pair.destination && state.state === wanted) states.push(state);
+          if (state.source === options.pair.source && state.destination === options.pair.destination && state.state === wanted)
+            states.push(state);
         }
       }
       // BatchGetItem answers in no order: sort so the same table gives the same manifest.
-      states.sort((a, b) => a.sourceAt - b.sourceAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || (a.versionId < b.versionId ? -1 : 1));
+      states.sort(
+        (a, b) => a.sourceAt - b.sourceAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || (a.versionId < b.versionId ? -1 : 1),
+      );
       yield* states;
     };
     for await (const entry of reader.attention(String(shard), options.state)) {

@@ -49,7 +49,8 @@ export interface ReplicationJobRequest {
 }
 
 /** Where the manifest and the completion report go in the report bucket. */
-export const redrivePrefix = (source: string, destination: string, stamp: string) => `crr-monitor/redrive/${source}/${destination}/${stamp}`;
+export const redrivePrefix = (source: string, destination: string, stamp: string) =>
+  `crr-monitor/redrive/${source}/${destination}/${stamp}`;
 
 /** The CreateJob request for a manifest uploaded as `manifestKey` with `etag`. */
 export function createJobInput(request: ReplicationJobRequest, manifestKey: string, etag: string, token: string): CreateJobCommandInput {

@@ -26,7 +26,8 @@ export interface Check {
 }
 
 /** One API answer: the value, or the error it gave (name/code and HTTP status, as the SDK reports them). */
-export type Probe<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string; readonly httpStatus?: number };
+export type Probe<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string; readonly httpStatus?: number };
 
 export interface BucketFacts {
   /** GetBucketLocation, normalised (null/'' → us-east-1, EU → eu-west-1). */
@@ -73,7 +74,8 @@ export interface SetupFacts {
 
 const unreadable = (probe: { ok: false; error: string; httpStatus?: number }) =>
   `${probe.error}${probe.httpStatus !== undefined ? ` (HTTP ${probe.httpStatus})` : ''}`;
-const isDenied = (probe: { ok: false; error: string; httpStatus?: number }) => probe.httpStatus === 403 || /AccessDenied/i.test(probe.error);
+const isDenied = (probe: { ok: false; error: string; httpStatus?: number }) =>
+  probe.httpStatus === 403 || /AccessDenied/i.test(probe.error);
 
 /** The bucket a replication destination names: `arn:aws:s3:::name` as S3 returns it (a bare name is accepted too). */
 export function destinationBucket(rule: ReplicationRule): string | undefined {
@@ -107,7 +109,13 @@ const replicationFix = (source: string, destination: string, partition: string) 
   `add an enabled rule to ${source}'s replication configuration with Destination.Bucket arn:${partition}:s3:::${destination} ` +
   `(aws s3api get-bucket-replication --bucket ${source}, edit, put-bucket-replication: it replaces the whole configuration)`;
 
-function replicationChecks(source: string, destination: string, facts: BucketFacts | undefined, remote: boolean, partition: string): Check[] {
+function replicationChecks(
+  source: string,
+  destination: string,
+  facts: BucketFacts | undefined,
+  remote: boolean,
+  partition: string,
+): Check[] {
   const subject = `${source} → ${destination}`;
   const probe = facts?.replication;
   if (!probe) return [{ check: 'replication-rule', subject, status: 'fail', detail: 'the replication configuration was not read' }];
@@ -117,7 +125,9 @@ function replicationChecks(source: string, destination: string, facts: BucketFac
       return [{ check: 'replication-rule', subject, status: 'skip', detail, fix: `run doctor with the source account's credentials` }];
     }
     const none = /ReplicationConfigurationNotFound/i.test(probe.error);
-    const detail = none ? `${source} has no replication configuration` : `cannot read ${source}'s replication configuration: ${unreadable(probe)}`;
+    const detail = none
+      ? `${source} has no replication configuration`
+      : `cannot read ${source}'s replication configuration: ${unreadable(probe)}`;
     return [{ check: 'replication-rule', subject, status: 'fail', detail, fix: replicationFix(source, destination, partition) }];
   }
   const candidates = rulesTo(probe.value, destination);
@@ -132,7 +142,12 @@ function replicationChecks(source: string, destination: string, facts: BucketFac
   const whole = enabled.filter((rule) => ruleScope(rule) === undefined);
   const ruleCheck: Check =
     whole.length > 0
-      ? { check: 'replication-rule', subject, status: 'pass', detail: `every object is replicated by rule ${whole.map(ruleName).join(', ')}` }
+      ? {
+          check: 'replication-rule',
+          subject,
+          status: 'pass',
+          detail: `every object is replicated by rule ${whole.map(ruleName).join(', ')}`,
+        }
       : {
           check: 'replication-rule',
           subject,
@@ -172,7 +187,13 @@ const OTHER_REPLICATION_EVENTS = ['OperationNotTracked', 'OperationMissedThresho
 
 function notificationCheck(bucket: string, facts: BucketFacts | undefined, monitorAccount: string, regions: readonly string[]): Check {
   const subject = bucket;
-  if (!facts?.region.ok) return { check: 'notifications', subject, status: 'fail', detail: `the bucket's region is unknown: ${facts?.region.ok === false ? unreadable(facts.region) : 'not read'}` };
+  if (!facts?.region.ok)
+    return {
+      check: 'notifications',
+      subject,
+      status: 'fail',
+      detail: `the bucket's region is unknown: ${facts?.region.ok === false ? unreadable(facts.region) : 'not read'}`,
+    };
   const region = facts.region.value;
   const topicArn = `arn:${partitionOf(region)}:sns:${region}:${monitorAccount}:${forwarderTopicName(region)}`;
   const fix =
@@ -188,11 +209,20 @@ function notificationCheck(bucket: string, facts: BucketFacts | undefined, monit
     };
   }
   const probe = facts.notifications;
-  if (!probe?.ok) return { check: 'notifications', subject, status: 'fail', detail: `cannot read the notification configuration: ${probe ? unreadable(probe) : 'not read'}`, fix };
+  if (!probe?.ok)
+    return {
+      check: 'notifications',
+      subject,
+      status: 'fail',
+      detail: `cannot read the notification configuration: ${probe ? unreadable(probe) : 'not read'}`,
+      fix,
+    };
   const toTopic = (probe.value.TopicConfigurations ?? []).filter((t) => t.TopicArn === topicArn);
   const events = new Set(toTopic.flatMap((t) => (t.Events ?? []) as string[]));
   if (!events.has(REPLICATION_ANY) && !events.has(FAILED_EVENT)) {
-    const elsewhere = (probe.value.TopicConfigurations ?? []).filter((t) => (t.Events ?? []).some((e) => String(e).startsWith('s3:Replication:')));
+    const elsewhere = (probe.value.TopicConfigurations ?? []).filter((t) =>
+      (t.Events ?? []).some((e) => String(e).startsWith('s3:Replication:')),
+    );
     const detail =
       `no s3:Replication:* (or ${FAILED_EVENT}) notification goes to ${topicArn}` +
       (elsewhere.length > 0 ? `; replication events go to ${elsewhere.map((t) => t.TopicArn).join(', ')} instead` : '');
@@ -201,7 +231,13 @@ function notificationCheck(bucket: string, facts: BucketFacts | undefined, monit
   const filtered = toTopic.filter((t) => (t.Filter?.Key?.FilterRules ?? []).length > 0);
   if (filtered.length > 0 && !toTopic.some((t) => (t.Filter?.Key?.FilterRules ?? []).length === 0)) {
     const rules = filtered.flatMap((t) => t.Filter?.Key?.FilterRules ?? []).map((r) => `${r.Name} '${r.Value}'`);
-    return { check: 'notifications', subject, status: 'warn', detail: `replication notices reach the forwarder topic only for keys with ${rules.join(', ')}`, fix };
+    return {
+      check: 'notifications',
+      subject,
+      status: 'warn',
+      detail: `replication notices reach the forwarder topic only for keys with ${rules.join(', ')}`,
+      fix,
+    };
   }
   const missing = events.has(REPLICATION_ANY) ? [] : OTHER_REPLICATION_EVENTS.filter((e) => !events.has(`s3:Replication:${e}`));
   const detail = `replication notices go to ${topicArn}${missing.length > 0 ? ` (failures only; not ${missing.join(', ')})` : ''}`;
@@ -221,12 +257,16 @@ function prefixCoverage(field: AdvancedFieldSelector, prefix: string): Coverage 
   let coverage: Coverage = 'all';
   const includes = (values: string[] | undefined, test: (v: string) => Coverage) => {
     if (values === undefined) return;
-    coverage = least(coverage, values.reduce<Coverage>((c, v) => most(c, test(v)), 'none'));
+    coverage = least(
+      coverage,
+      values.reduce<Coverage>((c, v) => most(c, test(v)), 'none'),
+    );
   };
   includes(field.StartsWith, (v) => (prefix.startsWith(v) ? 'all' : v.startsWith(prefix) ? 'partial' : 'none'));
   includes(field.Equals, (v) => (v.startsWith(prefix) ? 'partial' : 'none'));
   includes(field.EndsWith, () => 'partial');
-  for (const v of field.NotStartsWith ?? []) coverage = least(coverage, prefix.startsWith(v) ? 'none' : v.startsWith(prefix) ? 'partial' : 'all');
+  for (const v of field.NotStartsWith ?? [])
+    coverage = least(coverage, prefix.startsWith(v) ? 'none' : v.startsWith(prefix) ? 'partial' : 'all');
   for (const v of field.NotEquals ?? []) coverage = least(coverage, v.startsWith(prefix) ? 'partial' : 'all');
   if ((field.NotEndsWith ?? []).length > 0) coverage = least(coverage, 'partial');
   return coverage;
@@ -247,7 +287,11 @@ function admittedNames(field: AdvancedFieldSelector | undefined): string[] {
 }
 
 /** Coverage of one advanced selector (its field selectors are ANDed) for the write data events of one bucket. */
-export function advancedSelectorCoverage(selector: AdvancedEventSelector, bucket: string, partition: string): { coverage: Coverage; names: string[] } {
+export function advancedSelectorCoverage(
+  selector: AdvancedEventSelector,
+  bucket: string,
+  partition: string,
+): { coverage: Coverage; names: string[] } {
   const fields = new Map((selector.FieldSelectors ?? []).map((f) => [f.Field ?? '', f]));
   const none = { coverage: 'none' as Coverage, names: [] };
   if (!fields.get('eventCategory')?.Equals?.includes('Data')) return none;
@@ -280,8 +324,9 @@ export function basicSelectorCoverage(selector: EventSelector, bucket: string, p
 function trailCheck(bucket: string, facts: BucketFacts | undefined, trails: Probe<TrailFacts[]>, partition: string): Check {
   const subject = bucket;
   const fix =
-    `log write data events of arn:${partition}:s3:::${bucket}/ in a trail (MonitorStack's trail does, unless existingTrailArn is set): ` +
-    `advanced selector eventCategory=Data, resources.type=AWS::S3::Object, readOnly=false, resources.ARN StartsWith arn:${partition}:s3:::${bucket}/`;
+    `log write data events of arn:${partition}:s3:::${bucket}/ in a trail (MonitorStack's trail does, unless existingTrailArn ` +
+    'is set): advanced selector eventCategory=Data, resources.type=AWS::S3::Object, readOnly=false, ' +
+    `resources.ARN StartsWith arn:${partition}:s3:::${bucket}/`;
   if (!trails.ok) return { check: 'trail', subject, status: 'fail', detail: `cannot list the trails: ${unreadable(trails)}`, fix };
   const region = facts?.region.ok ? facts.region.value : undefined;
   let best: { coverage: Coverage; trail?: string; names: string[] } = { coverage: 'none', names: [] };
@@ -300,21 +345,31 @@ function trailCheck(bucket: string, facts: BucketFacts | undefined, trails: Prob
     }
     for (const s of trail.selectors.value.basic) {
       const c = basicSelectorCoverage(s, bucket, partition);
-      if (RANK[c] > RANK[coverage] || (c === coverage && c !== 'none')) ({ coverage, names } = { coverage: c, names: [...OBJECT_WRITE_OPERATIONS] });
+      if (RANK[c] > RANK[coverage] || (c === coverage && c !== 'none'))
+        ({ coverage, names } = { coverage: c, names: [...OBJECT_WRITE_OPERATIONS] });
     }
     if (coverage !== 'none' && trail.logging.ok && !trail.logging.value) {
       notes.push(`${trail.name} would log them but is stopped`);
       continue;
     }
-    if (RANK[coverage] > RANK[best.coverage] || (coverage === best.coverage && names.length > best.names.length)) best = { coverage, trail: trail.name, names };
+    if (RANK[coverage] > RANK[best.coverage] || (coverage === best.coverage && names.length > best.names.length))
+      best = { coverage, trail: trail.name, names };
   }
   const missing = OBJECT_WRITE_OPERATIONS.filter((n) => !best.names.includes(n));
   const noted = notes.length > 0 ? ` (${notes.join('; ')})` : '';
-  if (best.coverage === 'none') return { check: 'trail', subject, status: 'fail', detail: `no logging trail records the bucket's object writes${noted}`, fix };
+  if (best.coverage === 'none')
+    return { check: 'trail', subject, status: 'fail', detail: `no logging trail records the bucket's object writes${noted}`, fix };
   if (missing.length > 0) {
-    return { check: 'trail', subject, status: 'fail', detail: `trail ${best.trail} does not log ${missing.join(', ')} of the bucket${noted}`, fix };
+    return {
+      check: 'trail',
+      subject,
+      status: 'fail',
+      detail: `trail ${best.trail} does not log ${missing.join(', ')} of the bucket${noted}`,
+      fix,
+    };
   }
-  if (best.coverage === 'partial') return { check: 'trail', subject, status: 'warn', detail: `trail ${best.trail} logs writes of only some keys${noted}`, fix };
+  if (best.coverage === 'partial')
+    return { check: 'trail', subject, status: 'warn', detail: `trail ${best.trail} logs writes of only some keys${noted}`, fix };
   return { check: 'trail', subject, status: 'pass', detail: `trail ${best.trail} logs its object writes` };
 }
 
@@ -324,20 +379,44 @@ function stackCheck(stack: StackFacts, callerAccount: string): Check {
   const subject = `${stack.name} (${stack.account}, ${stack.region})`;
   const deploy = `npx cdk deploy '${stack.name}'`;
   if (stack.account !== callerAccount) {
-    return { check: 'stack', subject, status: 'skip', detail: `another account's stack: not visible to ${callerAccount}`, fix: `run doctor with account ${stack.account}'s credentials` };
+    return {
+      check: 'stack',
+      subject,
+      status: 'skip',
+      detail: `another account's stack: not visible to ${callerAccount}`,
+      fix: `run doctor with account ${stack.account}'s credentials`,
+    };
   }
   const probe = stack.status;
   if (!probe) return { check: 'stack', subject, status: 'fail', detail: 'not read', fix: deploy };
   if (!probe.ok) {
     const missing = /does not exist/i.test(probe.error);
-    return { check: 'stack', subject, status: 'fail', detail: missing ? 'the stack does not exist' : `cannot describe it: ${unreadable(probe)}`, fix: deploy };
+    return {
+      check: 'stack',
+      subject,
+      status: 'fail',
+      detail: missing ? 'the stack does not exist' : `cannot describe it: ${unreadable(probe)}`,
+      fix: deploy,
+    };
   }
   const status = probe.value;
   if (HEALTHY_STACK.has(status)) return { check: 'stack', subject, status: 'pass', detail: status };
   if (status.endsWith('_IN_PROGRESS') || status === 'UPDATE_ROLLBACK_COMPLETE') {
-    return { check: 'stack', subject, status: 'warn', detail: `${status}: its last change did not (yet) take effect`, fix: `wait, or look at its events; then ${deploy}` };
+    return {
+      check: 'stack',
+      subject,
+      status: 'warn',
+      detail: `${status}: its last change did not (yet) take effect`,
+      fix: `wait, or look at its events; then ${deploy}`,
+    };
   }
-  return { check: 'stack', subject, status: 'fail', detail: status, fix: `look at the stack's events (aws cloudformation describe-stack-events --stack-name ${stack.name}); then ${deploy}` };
+  return {
+    check: 'stack',
+    subject,
+    status: 'fail',
+    detail: status,
+    fix: `look at the stack's events (aws cloudformation describe-stack-events --stack-name ${stack.name}); then ${deploy}`,
+  };
 }
 
 function agentRoleCheck(account: string, probe: Probe<true> | undefined, monitorRegion: string): Check {
@@ -392,7 +471,14 @@ export function runChecks(config: MonitorConfig, facts: SetupFacts): Check[] {
         fix: skip ? `run doctor with account ${remote.get(bucket)}'s credentials` : fix,
       });
     } else if (probe.value === 'Enabled') checks.push({ check: 'versioning', subject: bucket, status: 'pass', detail: 'Enabled' });
-    else checks.push({ check: 'versioning', subject: bucket, status: 'fail', detail: `versioning is ${probe.value ?? 'not enabled'}: S3 cannot replicate it`, fix });
+    else
+      checks.push({
+        check: 'versioning',
+        subject: bucket,
+        status: 'fail',
+        detail: `versioning is ${probe.value ?? 'not enabled'}: S3 cannot replicate it`,
+        fix,
+      });
   }
   for (const { source, destination } of replicationPairs(config)) {
     checks.push(...replicationChecks(source, destination, facts.buckets[source], remote.has(source), partition));

@@ -5,7 +5,12 @@
  * DescribeStacks per expected stack; AssumeRole of each agent read role. An error is recorded as that check's
  * answer, never thrown: one unreadable bucket must not hide the rest of the report.
  */
-import { GetBucketLocationCommand, GetBucketNotificationConfigurationCommand, GetBucketReplicationCommand, GetBucketVersioningCommand } from '@aws-sdk/client-s3';
+import {
+  GetBucketLocationCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetBucketReplicationCommand,
+  GetBucketVersioningCommand,
+} from '@aws-sdk/client-s3';
 import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -48,14 +53,17 @@ export async function gatherFacts(config: MonitorConfig, clients: OperatorClient
       regionOfLocation((await clients.s3(home).send(new GetBucketLocationCommand({ Bucket: bucket }))).LocationConstraint),
     );
     const s3 = clients.s3(region.ok ? region.value : home);
-    const versioning = await probe(async () => (await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status as string | undefined);
+    const versioning = await probe(
+      async () => (await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status as string | undefined,
+    );
     const facts: { -readonly [K in keyof BucketFacts]: BucketFacts[K] } = { region, versioning };
     if (sources.has(bucket)) {
       facts.replication = await probe(async () => {
         const out = await s3.send(new GetBucketReplicationCommand({ Bucket: bucket }));
         return out.ReplicationConfiguration ?? { Role: undefined, Rules: [] };
       });
-      if (!remoteSources.has(bucket)) facts.notifications = await probe(() => s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket })));
+      if (!remoteSources.has(bucket))
+        facts.notifications = await probe(() => s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket })));
     }
     bucketFacts[bucket] = facts;
   });

@@ -9,7 +9,16 @@
  */
 import type { TableReader, VersionKey } from '../../lambda/adapters/table-reader';
 import { MAX_KEYS_PER_BATCH_GET } from '../../lambda/adapters/table-reader';
-import { evaluateRecord, indexPairs, nearestRank, ReportBuilder, type PairState, type ReplicationPair, type ReplicationReport, type ReportDetail } from '../../lambda/core';
+import {
+  evaluateRecord,
+  indexPairs,
+  nearestRank,
+  ReportBuilder,
+  type PairState,
+  type ReplicationPair,
+  type ReplicationReport,
+  type ReportDetail,
+} from '../../lambda/core';
 import { bySourceThenDestination } from '../../lambda/core/statistics';
 import { SHARDS } from '../../lambda/shared/table-schema';
 

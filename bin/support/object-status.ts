@@ -69,7 +69,8 @@ export function compareChecksums(source: VersionView, replica: VersionView): Pic
     const theirs = source.checksums[algorithm];
     if (theirs === undefined) continue;
     if (theirs === value) agreed.push(algorithm);
-    else if (parts(theirs) !== parts(value)) continue; // composite checksums over different part counts: not comparable
+    else if (parts(theirs) !== parts(value))
+      continue; // composite checksums over different part counts: not comparable
     else return { verdict: 'differs', verdictDetail: `${algorithm} ${value} ≠ source ${theirs}` };
   }
   if (agreed.length > 0) return { verdict: 'verified', verdictDetail: `${agreed.join(', ')} agree` };
@@ -81,13 +82,17 @@ export function compareChecksums(source: VersionView, replica: VersionView): Pic
 
 /** The source of `bucket` and its destinations: as configured, whether `bucket` is a source or a destination. */
 export function placesOf(bucket: string, pairs: readonly ReplicationPair[]): { source: string; destinations: string[] }[] {
-  const sources = pairs.some((p) => p.source === bucket) ? [bucket] : [...new Set(pairs.filter((p) => p.destination === bucket).map((p) => p.source))];
+  const sources = pairs.some((p) => p.source === bucket)
+    ? [bucket]
+    : [...new Set(pairs.filter((p) => p.destination === bucket).map((p) => p.source))];
   return sources.map((source) => ({ source, destinations: pairs.filter((p) => p.source === source).map((p) => p.destination) }));
 }
 
 async function head(s3: S3Client, bucket: string, role: VersionView['role'], key: string, versionId?: string): Promise<VersionView> {
   try {
-    const out = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}), ChecksumMode: 'ENABLED' }));
+    const out = await s3.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}), ChecksumMode: 'ENABLED' }),
+    );
     return viewOf(bucket, role, out);
   } catch (error) {
     const { error: message, httpStatus } = describeError(error);
@@ -100,7 +105,13 @@ async function head(s3: S3Client, bucket: string, role: VersionView['role'], key
  * HeadObject of the version in the source, then (with the version ID the source gave, when none was asked for) in
  * each destination. One HeadObject per bucket.
  */
-export async function objectStatus(s3: S3Client, source: string, destinations: readonly string[], key: string, versionId?: string): Promise<VersionView[]> {
+export async function objectStatus(
+  s3: S3Client,
+  source: string,
+  destinations: readonly string[],
+  key: string,
+  versionId?: string,
+): Promise<VersionView[]> {
   const src = await head(s3, source, 'source', key, versionId);
   const version = versionId ?? src.versionId;
   const views: VersionView[] = [src];

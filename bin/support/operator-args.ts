@@ -90,6 +90,10 @@ export function regionOption(value: unknown, config?: MonitorConfig): string {
 /** Left-aligned columns, two spaces apart; `right` holds the indexes of right-aligned columns. */
 export function renderTable(header: string[], rows: string[][], right: ReadonlySet<number> = new Set()): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }

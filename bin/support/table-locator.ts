@@ -11,7 +11,10 @@ export const TABLE_OUTPUT = 'TableName';
 
 export class TableNotFound extends Error {}
 
-export async function locateTable(options: { table?: string; stack?: string }, cloudformation: () => CloudFormationClient): Promise<string> {
+export async function locateTable(
+  options: { table?: string; stack?: string },
+  cloudformation: () => CloudFormationClient,
+): Promise<string> {
   if (options.table !== undefined && options.stack !== undefined) throw new UsageError('give --table or --stack, not both');
   if (options.table !== undefined) return options.table;
   const stackName = options.stack ?? MONITOR_STACK_NAME;
@@ -19,7 +22,8 @@ export async function locateTable(options: { table?: string; stack?: string }, c
   try {
     outputs = (await cloudformation().send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0]?.Outputs;
   } catch (error) {
-    if (/does not exist/.test((error as Error).message)) throw new TableNotFound(`stack ${stackName} does not exist in this account and region (--region?)`);
+    if (/does not exist/.test((error as Error).message))
+      throw new TableNotFound(`stack ${stackName} does not exist in this account and region (--region?)`);
     throw error;
   }
   const name = outputs?.find((o) => o.OutputKey === TABLE_OUTPUT)?.OutputValue;

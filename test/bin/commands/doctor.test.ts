@@ -41,7 +41,12 @@ function answer(account: Account, method: string, url: URL, headers: http.Incomi
     const type = 'application/x-amz-json-1.1';
     const op = target.split('.').pop();
     if (op === 'DescribeTrails') {
-      const trail = { Name: 'MonitorTrail', TrailARN: 'arn:aws:cloudtrail:us-east-1:222222222222:trail/MonitorTrail', HomeRegion: 'us-east-1', IsMultiRegionTrail: true };
+      const trail = {
+        Name: 'MonitorTrail',
+        TrailARN: 'arn:aws:cloudtrail:us-east-1:222222222222:trail/MonitorTrail',
+        HomeRegion: 'us-east-1',
+        IsMultiRegionTrail: true,
+      };
       return { type, body: JSON.stringify({ trailList: [trail] }) };
     }
     if (op === 'GetEventSelectors') return { type, body: fixture('event-selectors.json') };
@@ -67,15 +72,18 @@ function answer(account: Account, method: string, url: URL, headers: http.Incomi
         return {
           status: 400,
           type: 'text/xml',
-          body: `<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${name} does not exist</Message></Error><RequestId>2</RequestId></ErrorResponse>`,
+          body:
+            `<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>ValidationError</Code>` +
+            `<Message>Stack with id ${name} does not exist</Message></Error><RequestId>2</RequestId></ErrorResponse>`,
         };
       }
       return {
         type: 'text/xml',
         body:
           `<DescribeStacksResponse xmlns="${ns}"><DescribeStacksResult><Stacks><member><StackName>${name}</StackName>` +
-          `<StackId>arn:aws:cloudformation:us-east-1:222222222222:stack/${name}/1</StackId><CreationTime>2026-11-01T00:00:00Z</CreationTime>` +
-          `<StackStatus>${status}</StackStatus></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>3</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+          `<StackId>arn:aws:cloudformation:us-east-1:222222222222:stack/${name}/1</StackId>` +
+          `<CreationTime>2026-11-01T00:00:00Z</CreationTime><StackStatus>${status}</StackStatus></member></Stacks>` +
+          '</DescribeStacksResult><ResponseMetadata><RequestId>3</RequestId></ResponseMetadata></DescribeStacksResponse>',
       };
     }
   }

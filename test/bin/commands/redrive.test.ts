@@ -31,7 +31,14 @@ const replica = (at: number): SlotValue => ({ at, tie: '1|PutObject|10', what: '
 const failure = (at: number, reason: string): SlotValue => ({ at, tie: reason, what: reason });
 const check = (at: number, status: string): SlotValue => ({ at, tie: status, what: status });
 
-async function putVersion(client: DynamoDBClient, key: string, versionId: string, slots: Record<string, SlotValue>, attention: 'FAILED' | 'OVERDUE', since: number) {
+async function putVersion(
+  client: DynamoDBClient,
+  key: string,
+  versionId: string,
+  slots: Record<string, SlotValue>,
+  attention: 'FAILED' | 'OVERDUE',
+  since: number,
+) {
   const item: Record<string, AttributeValue> = { pk: { S: key }, sk: { S: versionId } };
   for (const [name, value] of Object.entries(slots)) item[name] = slotToAttribute(value);
   item[ATTENTION_INDEX.partitionKey] = { S: pendingShardOf(key, versionId) };
@@ -47,13 +54,41 @@ beforeAll(async () => {
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
   await client.send(new CreateTableCommand(tableDefinition(TABLE)));
   // Failed to dst-bucket: a failure notice with S3's reason.
-  await putVersion(client, 'Tax/2026 Q1+final.pdf', 'va1', { 'w:src-bucket': write(T0), 'f:src-bucket>dst-bucket': failure(T0 + 5000, 'DstPutObjectNotPermitted') }, 'FAILED', T0);
+  await putVersion(
+    client,
+    'Tax/2026 Q1+final.pdf',
+    'va1',
+    { 'w:src-bucket': write(T0), 'f:src-bucket>dst-bucket': failure(T0 + 5000, 'DstPutObjectNotPermitted') },
+    'FAILED',
+    T0,
+  );
   // Failed by HeadObject's aggregate status.
-  await putVersion(client, 'naïve,file', 'vb1', { 'w:src-bucket': write(T0 + 1000), 'c:src-bucket': check(T0 + 60_000, 'FAILED') }, 'FAILED', T0 + 1000);
+  await putVersion(
+    client,
+    'naïve,file',
+    'vb1',
+    { 'w:src-bucket': write(T0 + 1000), 'c:src-bucket': check(T0 + 60_000, 'FAILED') },
+    'FAILED',
+    T0 + 1000,
+  );
   // The index still says FAILED, but the replica has since arrived: not redriven.
-  await putVersion(client, 'done', 'vc1', { 'w:src-bucket': write(T0 + 2000), 'f:src-bucket>dst-bucket': failure(T0 + 3000, 'Unknown'), 'w:dst-bucket': replica(T0 + 9000) }, 'FAILED', T0 + 2000);
+  await putVersion(
+    client,
+    'done',
+    'vc1',
+    { 'w:src-bucket': write(T0 + 2000), 'f:src-bucket>dst-bucket': failure(T0 + 3000, 'Unknown'), 'w:dst-bucket': replica(T0 + 9000) },
+    'FAILED',
+    T0 + 2000,
+  );
   // Failed to another destination only.
-  await putVersion(client, 'elsewhere', 've1', { 'w:src-bucket': write(T0 + 3000), 'f:src-bucket>dst-two': failure(T0 + 4000, 'DstKmsKeyNotFound') }, 'FAILED', T0 + 3000);
+  await putVersion(
+    client,
+    'elsewhere',
+    've1',
+    { 'w:src-bucket': write(T0 + 3000), 'f:src-bucket>dst-two': failure(T0 + 4000, 'DstKmsKeyNotFound') },
+    'FAILED',
+    T0 + 3000,
+  );
   // Overdue: written long ago, nothing since.
   await putVersion(client, 'late', 'vd1', { 'w:src-bucket': write(T0 - 3_600_000) }, 'OVERDUE', T0 - 3_600_000);
   client.destroy();
@@ -80,10 +115,14 @@ describe('crr-monitor redrive (binary)', () => {
   });
 
   it('selects overdue versions, and the source-time window', async () => {
-    const overdue = await runCli(['redrive', ...PAIR, '--state', 'overdue', '--manifest', '-'], { env: { ...ENV, AWS_ENDPOINT_URL: endpoint } });
+    const overdue = await runCli(['redrive', ...PAIR, '--state', 'overdue', '--manifest', '-'], {
+      env: { ...ENV, AWS_ENDPOINT_URL: endpoint },
+    });
     expect(overdue.stdout).toBe('src-bucket,late,vd1\n');
     const since = new Date(T0 + 500).toISOString();
-    const windowed = await runCli(['redrive', ...PAIR, '--since', since, '--manifest', '-', '--format', 'json'], { env: { ...ENV, AWS_ENDPOINT_URL: endpoint } });
+    const windowed = await runCli(['redrive', ...PAIR, '--since', since, '--manifest', '-', '--format', 'json'], {
+      env: { ...ENV, AWS_ENDPOINT_URL: endpoint },
+    });
     expect(windowed.stdout).toBe('src-bucket,na%C3%AFve%2Cfile,vb1\n');
     expect(JSON.parse(windowed.stderr)).toMatchObject({ count: 1, state: 'failed', manifest: '-', table: TABLE });
   });
@@ -133,7 +172,16 @@ describe('crr-monitor redrive --execute', () => {
     const out: string[] = [];
     try {
       const code = await run(
-        [...PAIR, '--manifest', manifest, '--execute', '--report-bucket', 'ops-reports', '--role-arn', 'arn:aws:iam::222222222222:role/batch'],
+        [
+          ...PAIR,
+          '--manifest',
+          manifest,
+          '--execute',
+          '--report-bucket',
+          'ops-reports',
+          '--role-arn',
+          'arn:aws:iam::222222222222:role/batch',
+        ],
         { out: (t) => out.push(t), err: (t) => out.push(t) },
       );
       expect(code).toBe(0);
@@ -144,7 +192,10 @@ describe('crr-monitor redrive --execute', () => {
         ConfirmationRequired: false,
         Operation: { S3ReplicateObject: {} },
         RoleArn: 'arn:aws:iam::222222222222:role/batch',
-        Manifest: { Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] }, Location: { ETag: 'e7d1' } },
+        Manifest: {
+          Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] },
+          Location: { ETag: 'e7d1' },
+        },
         Report: { Bucket: 'arn:aws:s3:::ops-reports', Enabled: true, ReportScope: 'AllTasks' },
       });
       const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;

@@ -28,7 +28,13 @@ const write = (at: number, bytes: number): SlotValue => ({ at, tie: `0|PutObject
 const replica = (at: number, bytes: number): SlotValue => ({ at, tie: `1|PutObject|${bytes}`, what: 'PutObject', bytes, byReplication: 1 });
 const failure = (at: number, reason: string): SlotValue => ({ at, tie: reason, what: reason });
 
-async function putVersion(client: DynamoDBClient, key: string, sourceAt: number, slots: Record<string, SlotValue>, attention?: 'FAILED' | 'OVERDUE') {
+async function putVersion(
+  client: DynamoDBClient,
+  key: string,
+  sourceAt: number,
+  slots: Record<string, SlotValue>,
+  attention?: 'FAILED' | 'OVERDUE',
+) {
   const item: Record<string, AttributeValue> = { pk: { S: key }, sk: { S: `v-${key}` } };
   for (const [name, value] of Object.entries(slots)) item[name] = slotToAttribute(value);
   const shard = pendingShardOf(key, `v-${key}`);
@@ -49,16 +55,37 @@ beforeAll(async () => {
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
   await client.send(new CreateTableCommand(tableDefinition(TABLE)));
   const src = 'w:src-bucket';
-  await putVersion(client, 'done-1', AT - 60 * MIN, { [src]: write(AT - 60 * MIN, 100), 'w:dst-bucket': replica(AT - 60 * MIN + 4000, 100) });
-  await putVersion(client, 'done-2', AT - 50 * MIN, { [src]: write(AT - 50 * MIN, 300), 'w:dst-bucket': replica(AT - 50 * MIN + 10_000, 300) });
-  await putVersion(client, 'failed', AT - 40 * MIN, { [src]: write(AT - 40 * MIN, 7), 'f:src-bucket>dst-bucket': failure(AT - 39 * MIN, 'DstPutObjectNotPermitted') }, 'FAILED');
+  await putVersion(client, 'done-1', AT - 60 * MIN, {
+    [src]: write(AT - 60 * MIN, 100),
+    'w:dst-bucket': replica(AT - 60 * MIN + 4000, 100),
+  });
+  await putVersion(client, 'done-2', AT - 50 * MIN, {
+    [src]: write(AT - 50 * MIN, 300),
+    'w:dst-bucket': replica(AT - 50 * MIN + 10_000, 300),
+  });
+  await putVersion(
+    client,
+    'failed',
+    AT - 40 * MIN,
+    { [src]: write(AT - 40 * MIN, 7), 'f:src-bucket>dst-bucket': failure(AT - 39 * MIN, 'DstPutObjectNotPermitted') },
+    'FAILED',
+  );
   await putVersion(client, 'overdue', AT - 30 * MIN, { [src]: write(AT - 30 * MIN, 1000) }, 'OVERDUE');
   await putVersion(client, 'pending-1', AT - 5 * MIN, { [src]: write(AT - 5 * MIN, 20) });
   await putVersion(client, 'pending-2', AT - 1 * MIN, { [src]: write(AT - 1 * MIN, 30) });
   // Failed three days ago: outside the default window, but still in the attention index, so still reported.
-  await putVersion(client, 'old-failure', AT - 72 * 60 * MIN, { [src]: write(AT - 72 * 60 * MIN, 5), 'f:src-bucket>*': failure(AT - 72 * 60 * MIN, 'SrcGetObjectNotPermitted') }, 'FAILED');
+  await putVersion(
+    client,
+    'old-failure',
+    AT - 72 * 60 * MIN,
+    { [src]: write(AT - 72 * 60 * MIN, 5), 'f:src-bucket>*': failure(AT - 72 * 60 * MIN, 'SrcGetObjectNotPermitted') },
+    'FAILED',
+  );
   // Completed three days ago: outside the window, not read.
-  await putVersion(client, 'old-done', AT - 72 * 60 * MIN, { [src]: write(AT - 72 * 60 * MIN, 5), 'w:dst-bucket': replica(AT - 72 * 60 * MIN + 1000, 5) });
+  await putVersion(client, 'old-done', AT - 72 * 60 * MIN, {
+    [src]: write(AT - 72 * 60 * MIN, 5),
+    'w:dst-bucket': replica(AT - 72 * 60 * MIN + 1000, 5),
+  });
   client.destroy();
 });
 
@@ -68,9 +95,12 @@ afterAll(async () => {
 
 describe('crr-monitor status (binary)', () => {
   it("prints analyze's report of the window plus each pair's backlog, read through the indexes", async () => {
-    const result = await runCli(['status', '--table', TABLE, '--pair', 'src-bucket=dst-bucket', '--at', new Date(AT).toISOString(), '--format', 'json'], {
-      env: { ...ENV, AWS_ENDPOINT_URL: endpoint },
-    });
+    const result = await runCli(
+      ['status', '--table', TABLE, '--pair', 'src-bucket=dst-bucket', '--at', new Date(AT).toISOString(), '--format', 'json'],
+      {
+        env: { ...ENV, AWS_ENDPOINT_URL: endpoint },
+      },
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
@@ -92,9 +122,18 @@ describe('crr-monitor status (binary)', () => {
       ['failed', 'DstPutObjectNotPermitted'],
       ['old-failure', 'SrcGetObjectNotPermitted'],
     ]);
-    expect(report.overdue).toEqual([{ source: 'src-bucket', destination: 'dst-bucket', key: 'overdue', versionId: 'v-overdue', pendingSeconds: 1800 }]);
+    expect(report.overdue).toEqual([
+      { source: 'src-bucket', destination: 'dst-bucket', key: 'overdue', versionId: 'v-overdue', pendingSeconds: 1800 },
+    ]);
     expect(report.backlog).toEqual([
-      { source: 'src-bucket', destination: 'dst-bucket', pending: 3, oldestPendingSeconds: 1800, pendingAgeSeconds: { p50: 300, p90: 1800 }, pendingBytes: 1050 },
+      {
+        source: 'src-bucket',
+        destination: 'dst-bucket',
+        pending: 3,
+        oldestPendingSeconds: 1800,
+        pendingAgeSeconds: { p50: 300, p90: 1800 },
+        pendingBytes: 1050,
+      },
     ]);
     // Six versions in the window's due entries, two failures in attention (one of them also due); old-done unread.
     expect(report.read).toEqual({ dueEntries: 6, attentionEntries: 3, records: 7 });
@@ -120,15 +159,35 @@ describe('crr-monitor status s3://BUCKET/KEY', () => {
   it('shows the version in the source and each destination, with a checksum verdict per replica', async () => {
     const s3 = mockClient(S3Client);
     const base = { VersionId: 'v1', ContentLength: 5, LastModified: new Date(AT) };
-    s3.on(HeadObjectCommand, { Bucket: 'src-bucket' }).resolves({ ...base, ReplicationStatus: 'COMPLETED', ETag: '"aaa"', ChecksumCRC32: 'NhCmhg==', ChecksumType: 'FULL_OBJECT' });
-    s3.on(HeadObjectCommand, { Bucket: 'dst-bucket' }).resolves({ ...base, ReplicationStatus: 'REPLICA', ETag: '"bbb"', ChecksumCRC32: 'NhCmhg==', ChecksumType: 'FULL_OBJECT' });
-    s3.on(HeadObjectCommand, { Bucket: 'dst-two' }).resolves({ ...base, ReplicationStatus: 'REPLICA', ETag: '"aaa"', ChecksumCRC32: 'AAAAAA==' });
+    s3.on(HeadObjectCommand, { Bucket: 'src-bucket' }).resolves({
+      ...base,
+      ReplicationStatus: 'COMPLETED',
+      ETag: '"aaa"',
+      ChecksumCRC32: 'NhCmhg==',
+      ChecksumType: 'FULL_OBJECT',
+    });
+    s3.on(HeadObjectCommand, { Bucket: 'dst-bucket' }).resolves({
+      ...base,
+      ReplicationStatus: 'REPLICA',
+      ETag: '"bbb"',
+      ChecksumCRC32: 'NhCmhg==',
+      ChecksumType: 'FULL_OBJECT',
+    });
+    s3.on(HeadObjectCommand, { Bucket: 'dst-two' }).resolves({
+      ...base,
+      ReplicationStatus: 'REPLICA',
+      ETag: '"aaa"',
+      ChecksumCRC32: 'AAAAAA==',
+    });
     s3.on(HeadObjectCommand, { Bucket: 'dst-three' }).resolves({ ...base, ReplicationStatus: 'REPLICA', ETag: '"aaa"' });
     s3.on(HeadObjectCommand, { Bucket: 'dst-four' }).rejects(notFound());
     const out: string[] = [];
     try {
       const pairs = ['dst-bucket', 'dst-two', 'dst-three', 'dst-four'].flatMap((d) => ['--pair', `src-bucket=${d}`]);
-      const code = await run(['s3://dst-bucket/a key+1', ...pairs, '--region', 'us-east-1', '--format', 'json'], { out: (t) => out.push(t), err: (t) => out.push(t) });
+      const code = await run(['s3://dst-bucket/a key+1', ...pairs, '--region', 'us-east-1', '--format', 'json'], {
+        out: (t) => out.push(t),
+        err: (t) => out.push(t),
+      });
       expect(code).toBe(1); // dst-two differs
       const { versions } = JSON.parse(out.join(''));
       expect(versions.map((v: { bucket: string; verdict?: string; outcome: string }) => [v.bucket, v.outcome, v.verdict])).toEqual([
@@ -138,9 +197,15 @@ describe('crr-monitor status s3://BUCKET/KEY', () => {
         ['dst-three', 'found', 'unknown'],
         ['dst-four', 'not-found', 'unknown'],
       ]);
-      expect(versions[1]).toMatchObject({ replicationStatus: 'REPLICA', etag: '"bbb"', checksums: { CRC32: 'NhCmhg==' }, checksumType: 'FULL_OBJECT' });
+      expect(versions[1]).toMatchObject({
+        replicationStatus: 'REPLICA',
+        etag: '"bbb"',
+        checksums: { CRC32: 'NhCmhg==' },
+        checksumType: 'FULL_OBJECT',
+      });
       // The key is asked for as given, with checksums, and the destinations for the source's version ID.
-      for (const call of s3.commandCalls(HeadObjectCommand)) expect(call.args[0].input).toMatchObject({ Key: 'a key+1', ChecksumMode: 'ENABLED' });
+      for (const call of s3.commandCalls(HeadObjectCommand))
+        expect(call.args[0].input).toMatchObject({ Key: 'a key+1', ChecksumMode: 'ENABLED' });
       expect(s3.commandCalls(HeadObjectCommand, { Bucket: 'dst-two' })[0].args[0].input.VersionId).toBe('v1');
     } finally {
       s3.restore();
@@ -153,9 +218,13 @@ describe('crr-monitor status s3://BUCKET/KEY', () => {
     const out: string[] = [];
     try {
       const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
-      expect(await run(['s3://src-bucket/k', '--version-id', 'v9', '--pair', 'src-bucket=dst-bucket', '--region', 'us-east-1'], io)).toBe(0);
+      expect(await run(['s3://src-bucket/k', '--version-id', 'v9', '--pair', 'src-bucket=dst-bucket', '--region', 'us-east-1'], io)).toBe(
+        0,
+      );
       expect(out.join('')).toMatch(/destination\s+dst-bucket\s+COMPLETED\s+v9\s+1\s+-\s+SHA256:x\s+verified \(SHA256 agree\)/);
-      await expect(run(['s3://elsewhere/k', '--pair', 'src-bucket=dst-bucket', '--region', 'us-east-1'], io)).rejects.toThrow('elsewhere is in no configured pair');
+      await expect(run(['s3://elsewhere/k', '--pair', 'src-bucket=dst-bucket', '--region', 'us-east-1'], io)).rejects.toThrow(
+        'elsewhere is in no configured pair',
+      );
     } finally {
       s3.restore();
     }

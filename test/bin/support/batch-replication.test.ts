@@ -26,7 +26,9 @@ describe('manifest keys', () => {
   });
 
   it('writes bucket,key,versionId lines and refuses a version ID that is not one', () => {
-    expect(manifestLine('src-bucket', 'Tax/2026 Q1.pdf', 'PZ9ibn9D5lP6p298B7S9_ceqx1n5EJ0p')).toBe('src-bucket,Tax%2F2026%20Q1.pdf,PZ9ibn9D5lP6p298B7S9_ceqx1n5EJ0p\n');
+    expect(manifestLine('src-bucket', 'Tax/2026 Q1.pdf', 'PZ9ibn9D5lP6p298B7S9_ceqx1n5EJ0p')).toBe(
+      'src-bucket,Tax%2F2026%20Q1.pdf,PZ9ibn9D5lP6p298B7S9_ceqx1n5EJ0p\n',
+    );
     expect(manifestLine('b1', 'k', '3/L4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo')).toBe(
       'b1,k,3/L4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo\n',
     );
@@ -48,7 +50,12 @@ describe('the Batch Replication job', () => {
   };
 
   it('asks for S3ReplicateObject over the CSV manifest with its ETag, reporting every task to the report bucket', () => {
-    const input = createJobInput({ ...request, manifestFile: 'unused' }, 'crr-monitor/redrive/m.csv', '"60e460c9d1046e73f7dde5043ac3ae85"', 'token-1');
+    const input = createJobInput(
+      { ...request, manifestFile: 'unused' },
+      'crr-monitor/redrive/m.csv',
+      '"60e460c9d1046e73f7dde5043ac3ae85"',
+      'token-1',
+    );
     expect(input).toEqual({
       AccountId: '222222222222',
       ConfirmationRequired: false,
@@ -83,8 +90,14 @@ describe('the Batch Replication job', () => {
     const file = path.join(__dirname, `manifest-${process.pid}.csv`);
     fs.writeFileSync(file, 'src-bucket,a%20b,v1\n');
     try {
-      const out = await startReplicationJob({ ...request, manifestFile: file }, { s3: new S3Client({}), s3control: new S3ControlClient({}) });
-      expect(out).toEqual({ jobId: 'job-42', manifestKey: 'crr-monitor/redrive/src-bucket/dst-bucket/2026-11-20T10-30-00-000Z/manifest.csv' });
+      const out = await startReplicationJob(
+        { ...request, manifestFile: file },
+        { s3: new S3Client({}), s3control: new S3ControlClient({}) },
+      );
+      expect(out).toEqual({
+        jobId: 'job-42',
+        manifestKey: 'crr-monitor/redrive/src-bucket/dst-bucket/2026-11-20T10-30-00-000Z/manifest.csv',
+      });
       const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
       expect(put).toMatchObject({ Bucket: 'ops-reports', Key: out.manifestKey, ContentType: 'text/csv', ContentLength: 20 });
       expect(uploaded).toBe('src-bucket,a%20b,v1\n');

@@ -149,7 +149,12 @@ describe('runChecks', () => {
     stacks: [
       { name: 'MonitorStack', account: '222222222222', region: 'us-east-1', status: found('UPDATE_COMPLETE') },
       { name: 'CrrForwarder-us-east-1', account: '222222222222', region: 'us-east-1', status: found('CREATE_COMPLETE') },
-      { name: 'CrrForwarder-us-west-2', account: '222222222222', region: 'us-west-2', status: { ok: false, error: 'ValidationError: Stack with id CrrForwarder-us-west-2 does not exist', httpStatus: 400 } },
+      {
+        name: 'CrrForwarder-us-west-2',
+        account: '222222222222',
+        region: 'us-west-2',
+        status: { ok: false, error: 'ValidationError: Stack with id CrrForwarder-us-west-2 does not exist', httpStatus: 400 },
+      },
     ],
     agentRoles: {},
   });
@@ -180,7 +185,13 @@ describe('runChecks', () => {
     const facts = healthy();
     const src = facts.buckets['src-bucket'];
     const rules = src.replication!.ok ? src.replication!.value.Rules! : [];
-    const disabled = { ...facts, buckets: { ...facts.buckets, 'src-bucket': { ...src, replication: found({ Role: 'r', Rules: [{ ...rules[0], Status: 'Disabled' as const }] }) } } };
+    const disabled = {
+      ...facts,
+      buckets: {
+        ...facts.buckets,
+        'src-bucket': { ...src, replication: found({ Role: 'r', Rules: [{ ...rules[0], Status: 'Disabled' as const }] }) },
+      },
+    };
     const checks = runChecks(config, disabled);
     expect(checks.find((c) => c.subject === 'src-bucket → dst-bucket' && c.check === 'replication-rule')?.detail).toContain('disabled');
     expect(statusOf(checks, 'replication-rule', 'src-bucket → dst-two')).toBe('fail');
@@ -188,7 +199,14 @@ describe('runChecks', () => {
       ...facts,
       buckets: {
         ...facts.buckets,
-        'src-bucket': { ...src, replication: { ok: false as const, error: 'ReplicationConfigurationNotFoundError: The replication configuration was not found', httpStatus: 404 } },
+        'src-bucket': {
+          ...src,
+          replication: {
+            ok: false as const,
+            error: 'ReplicationConfigurationNotFoundError: The replication configuration was not found',
+            httpStatus: 404,
+          },
+        },
       },
     };
     const noneChecks = runChecks(config, none);
@@ -202,7 +220,12 @@ describe('runChecks', () => {
       ...facts,
       buckets: {
         ...facts.buckets,
-        'src-bucket': { ...src, notifications: found({ TopicConfigurations: [{ TopicArn: 'arn:aws:sns:us-east-1:222222222222:mine', Events: ['s3:Replication:*' as const] }] }) },
+        'src-bucket': {
+          ...src,
+          notifications: found({
+            TopicConfigurations: [{ TopicArn: 'arn:aws:sns:us-east-1:222222222222:mine', Events: ['s3:Replication:*' as const] }],
+          }),
+        },
       },
     };
     const check = runChecks(config, elsewhere).find((c) => c.check === 'notifications')!;
