@@ -23,7 +23,7 @@ import {
   UsageError,
   type CommandIo,
 } from '../support/operator-args';
-import { OperatorClients } from '../support/operator-clients';
+import { OperatorClients, tableProblem } from '../support/operator-clients';
 import { locateTable, TableNotFound } from '../support/table-locator';
 
 export const usage = `  crr-monitor redrive --pair SRC=DST [--state failed|overdue] [--since ISO] [--until ISO] [--manifest FILE|-]
@@ -104,7 +104,15 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
     },
     counts,
   );
-  const count = await writeManifest(selection, pair.source, toStdout ? undefined : manifest, io);
+  let count: number;
+  try {
+    count = await writeManifest(selection, pair.source, toStdout ? undefined : manifest, io);
+  } catch (error) {
+    const problem = tableProblem(error, tableName);
+    if (!problem) throw error;
+    io.err(`crr-monitor: ${problem}\n`);
+    return 1;
+  }
 
   const result: Record<string, unknown> = {
     source: pair.source,

@@ -18,7 +18,7 @@ import {
   UsageError,
   type CommandIo,
 } from '../support/operator-args';
-import { OperatorClients } from '../support/operator-clients';
+import { OperatorClients, tableProblem } from '../support/operator-clients';
 import { locateTable, TableNotFound } from '../support/table-locator';
 
 export const usage = `  crr-monitor status [--stack NAME | --table NAME] [--pair SRC=DST]... [--config FILE] [--at ISO] [--since ISO]
@@ -88,7 +88,16 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
     return 1;
   }
   const reader = new TableReader({ client: clients.dynamodb(), tableName });
-  const { report, detail } = await liveReport(reader, { pairs, at, since, overdueMillis: (config?.overdueMinutes ?? 15) * 60_000 });
+  let live;
+  try {
+    live = await liveReport(reader, { pairs, at, since, overdueMillis: (config?.overdueMinutes ?? 15) * 60_000 });
+  } catch (error) {
+    const problem = tableProblem(error, tableName);
+    if (!problem) throw error;
+    io.err(`crr-monitor: ${problem}\n`);
+    return 1;
+  }
+  const { report, detail } = live;
   if (format === 'json') io.out(JSON.stringify(report, null, 2) + '\n');
   else io.out(formatTable(report, detail) + formatBacklog(report));
   return 0;

@@ -49,3 +49,16 @@ export function describeError(error: unknown): { error: string; httpStatus?: num
   const text = ([name, message].filter(Boolean).join(': ') || String(error)).replace(/\s*\n\s*/g, ' ');
   return { error: text, ...(e?.$metadata?.httpStatusCode !== undefined ? { httpStatus: e.$metadata.httpStatusCode } : {}) };
 }
+
+/**
+ * A table-read error the operator can act on, as one sentence: a missing table or index (a table created before the
+ * due/attention layout, or the wrong --table / --region). Undefined for anything else (thrown as it is).
+ */
+export function tableProblem(error: unknown, tableName: string): string | undefined {
+  const { name, message } = error as { name?: string; message?: string };
+  if (name === 'ResourceNotFoundException') return `table ${tableName} was not found (wrong --table, --stack or --region?)`;
+  if (name === 'ValidationException' && /specified index/.test(message ?? '')) {
+    return `table ${tableName} lacks the due/attention indexes these commands read (${message}): deploy the current MonitorStack`;
+  }
+  return undefined;
+}

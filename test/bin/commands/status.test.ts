@@ -139,6 +139,20 @@ describe('crr-monitor status (binary)', () => {
     expect(report.read).toEqual({ dueEntries: 6, attentionEntries: 3, records: 7 });
   });
 
+  it('names a table without the due/attention indexes, or no table at all, and exits 1', async () => {
+    const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const { GlobalSecondaryIndexes: _none, ...plain } = tableDefinition('old-layout');
+    await client.send(new CreateTableCommand({ ...plain, AttributeDefinitions: plain.AttributeDefinitions.slice(0, 2) }));
+    client.destroy();
+    const env = { ...ENV, AWS_ENDPOINT_URL: endpoint };
+    const old = await runCli(['status', '--table', 'old-layout', '--pair', 'src-bucket=dst-bucket'], { env });
+    expect(old.code).toBe(1);
+    expect(old.stderr).toMatch(/^crr-monitor: table old-layout lacks the due\/attention indexes .*deploy the current MonitorStack\n$/);
+    const missing = await runCli(['redrive', '--table', 'no-such-table', '--pair', 'src-bucket=dst-bucket', '--manifest', '-'], { env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('crr-monitor: table no-such-table was not found (wrong --table, --stack or --region?)\n');
+  });
+
   it('prints the table with the backlog, and exits 2 when it has no pairs', async () => {
     const table = await runCli(['status', '--table', TABLE, '--pair', 'src-bucket=dst-bucket', '--at', new Date(AT).toISOString()], {
       env: { ...ENV, AWS_ENDPOINT_URL: endpoint },
