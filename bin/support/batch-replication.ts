@@ -4,7 +4,7 @@
  *
  * Manifest format S3BatchOperations_CSV_20180820, columns `bucket,key,versionId`. "The contents of the manifest must
  * be URL encoded" (Amazon S3 User Guide, S3 Batch Operations basics, "Specifying a manifest":
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/batch-ops-basics.html). The key is percent-encoded as
+ * https://docs.aws.amazon.com/AmazonS3/latest/dev/batch-ops-basics.html). The key is percent-encoded as
  * UTF-8 with encodeURIComponent, and also `!'()*`: what is left is unreserved characters only, so no reading of the
  * encoding (`+` as space or not, `/` encoded or not) can decode it to another key, and no comma or newline is left to
  * break the CSV. Version IDs and bucket names are written as they are (see VERSION_ID).
