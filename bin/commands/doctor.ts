@@ -6,7 +6,7 @@
 import { gatherFacts } from '../support/doctor-probe';
 import { runChecks, type Check } from '../support/doctor-checks';
 import { configOption, formatOption, parseCommand, renderTable, STDIO, UsageError, type CommandIo } from '../support/operator-args';
-import { OperatorClients } from '../support/operator-clients';
+import { describeError, OperatorClients } from '../support/operator-clients';
 
 export const usage = `  crr-monitor doctor [--config FILE] [--format table|json]
       Checks the deployed setup against the config (default crr-monitor.config.json): versioning on every bucket,
@@ -27,7 +27,15 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   // Every region doctor looks at comes from the config (monitorRegion, regions); --region has nothing to add.
   if (values.region !== undefined) throw new UsageError('doctor reads its regions from the config: --region does not apply');
 
-  const checks = runChecks(config, await gatherFacts(config, new OperatorClients(config.monitorRegion)));
+  let facts;
+  try {
+    facts = await gatherFacts(config, new OperatorClients(config.monitorRegion));
+  } catch (error) {
+    // Only STS GetCallerIdentity throws (every other answer is a check's result): no usable credentials.
+    io.err(`crr-monitor: cannot tell which account these credentials belong to (STS GetCallerIdentity): ${describeError(error).error}\n`);
+    return 1;
+  }
+  const checks = runChecks(config, facts);
   const count = (status: Check['status']) => checks.filter((c) => c.status === status).length;
   const summary = { pass: count('pass'), warn: count('warn'), fail: count('fail'), skip: count('skip') };
   if (format === 'json') io.out(JSON.stringify({ checks, summary }, null, 2) + '\n');

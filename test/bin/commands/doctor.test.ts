@@ -52,6 +52,14 @@ function answer(account: Account, method: string, url: URL, headers: http.Incomi
     if (op === 'GetEventSelectors') return { type, body: fixture('event-selectors.json') };
     if (op === 'GetTrailStatus') return { type, body: JSON.stringify({ IsLogging: true }) };
   }
+  if (url.pathname === '/refuse') {
+    const error = '<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>';
+    return {
+      status: 403,
+      type: 'text/xml',
+      body: `${error}<Message>The security token included in the request is invalid.</Message></Error></ErrorResponse>`,
+    };
+  }
   if (method === 'POST' && url.pathname === '/') {
     const form = new URLSearchParams(body);
     const action = form.get('Action');
@@ -150,6 +158,14 @@ describe('crr-monitor doctor (binary)', () => {
       expect(result.stdout).toContain('put-bucket-versioning --bucket doctor-replica');
       expect(result.stdout).toContain("npx cdk deploy 'CrrForwarder-us-east-1'");
       expect(result.stdout).toContain('6 passed, 0 warnings, 3 failed, 0 skipped');
+    });
+  });
+
+  it('exits 1 with one line when the credentials are refused', async () => {
+    await withEndpoint(healthyAccount(), async (endpoint) => {
+      const result = await run(['doctor', '--config', CONFIG], { AWS_ENDPOINT_URL: endpoint, AWS_ENDPOINT_URL_STS: `${endpoint}/refuse` });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^crr-monitor: cannot tell which account these credentials belong to \(STS GetCallerIdentity\): .+\n$/);
     });
   });
 
