@@ -14,6 +14,9 @@ export interface CommandModule {
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   analyze: () => import('./commands/analyze'),
   local: () => import('./commands/local'),
+  status: () => import('./commands/status'),
+  redrive: () => import('./commands/redrive'),
+  doctor: () => import('./commands/doctor'),
 };
 
 const HELP = '  crr-monitor help | --help | COMMAND --help\n';

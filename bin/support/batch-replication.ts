@@ -1,0 +1,106 @@
+/**
+ * S3 Batch Operations for `redrive`: the CSV manifest of the versions to replicate again and the S3 Batch
+ * Replication job (`S3ReplicateObject`) over it.
+ *
+ * Manifest format S3BatchOperations_CSV_20180820, columns `bucket,key,versionId`. "The contents of the manifest must
+ * be URL encoded" (Amazon S3 User Guide, S3 Batch Operations basics, "Specifying a manifest":
+ * https://docs.aws.amazon.com/AmazonS3/latest/dev/batch-ops-basics.html). The key is percent-encoded as
+ * UTF-8 with encodeURIComponent, and also `!'()*`: what is left is unreserved characters only, so no reading of the
+ * encoding (`+` as space or not, `/` encoded or not) can decode it to another key, and no comma or newline is left to
+ * break the CSV. Version IDs and bucket names are written as they are (see VERSION_ID).
+ */
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateJobCommand, type CreateJobCommandInput, type S3ControlClient } from '@aws-sdk/client-s3-control';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+
+export const MANIFEST_FORMAT = 'S3BatchOperations_CSV_20180820';
+
+/** A key as Batch Operations reads it from a CSV manifest. */
+export function encodeManifestKey(key: string): string {
+  return encodeURIComponent(key).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * Version IDs as S3 writes them: today 32 URL-safe characters, in older documentation also base64 (`+`, `/`, `=`).
+ * They are written as they are (the User Guide's manifest example has the version ID unencoded); anything that
+ * could end the CSV field or line is refused rather than guessed at.
+ */
+const VERSION_ID = /^[A-Za-z0-9._+/=-]+$/;
+
+/** One manifest line (with its newline). Throws on a version ID that could not be written unquoted. */
+export function manifestLine(bucket: string, key: string, versionId: string): string {
+  if (!VERSION_ID.test(versionId)) throw new Error(`version ID ${JSON.stringify(versionId)} of ${key}: not a version ID S3 would give`);
+  return `${bucket},${encodeManifestKey(key)},${versionId}\n`;
+}
+
+export interface ReplicationJobRequest {
+  readonly accountId: string;
+  readonly partition: string;
+  readonly source: string;
+  readonly destination: string;
+  readonly reportBucket: string;
+  readonly roleArn: string;
+  /** The manifest file written by redrive: uploaded as a stream (its length known), never held in memory. */
+  readonly manifestFile: string;
+  readonly count: number;
+  /** Names the manifest and the report prefix (e.g. 2026-11-20T10-30-00Z). */
+  readonly stamp: string;
+}
+
+/** Where the manifest and the completion report go in the report bucket. */
+export const redrivePrefix = (source: string, destination: string, stamp: string) =>
+  `crr-monitor/redrive/${source}/${destination}/${stamp}`;
+
+/** The CreateJob request for a manifest uploaded as `manifestKey` with `etag`. */
+export function createJobInput(request: ReplicationJobRequest, manifestKey: string, etag: string, token: string): CreateJobCommandInput {
+  const arn = (resource: string) => `arn:${request.partition}:s3:::${resource}`;
+  return {
+    AccountId: request.accountId,
+    ConfirmationRequired: false,
+    Operation: { S3ReplicateObject: {} },
+    Manifest: {
+      Spec: { Format: MANIFEST_FORMAT, Fields: ['Bucket', 'Key', 'VersionId'] },
+      // CreateJob wants the ETag without the quotes PutObject returns it in.
+      Location: { ObjectArn: arn(`${request.reportBucket}/${manifestKey}`), ETag: etag.replace(/^"|"$/g, '') },
+    },
+    Report: {
+      Enabled: true,
+      Bucket: arn(request.reportBucket),
+      Prefix: redrivePrefix(request.source, request.destination, request.stamp),
+      Format: 'Report_CSV_20180820',
+      ReportScope: 'AllTasks',
+    },
+    Priority: 10,
+    RoleArn: request.roleArn,
+    ClientRequestToken: token,
+    Description: `crr-monitor redrive ${request.source} -> ${request.destination}: ${request.count} versions`.slice(0, 256),
+  };
+}
+
+/** Uploads the manifest to the report bucket and creates the job; returns the job ID and where the manifest went. */
+export async function startReplicationJob(
+  request: ReplicationJobRequest,
+  clients: { s3: S3Client; s3control: S3ControlClient },
+): Promise<{ jobId: string; manifestKey: string }> {
+  const manifestKey = `${redrivePrefix(request.source, request.destination, request.stamp)}/manifest.csv`;
+  const body = fs.createReadStream(request.manifestFile);
+  let put;
+  try {
+    put = await clients.s3.send(
+      new PutObjectCommand({
+        Bucket: request.reportBucket,
+        Key: manifestKey,
+        Body: body,
+        ContentLength: fs.statSync(request.manifestFile).size,
+        ContentType: 'text/csv',
+      }),
+    );
+  } finally {
+    body.destroy(); // a failed upload may not have read it to the end
+  }
+  if (!put.ETag) throw new Error(`PutObject s3://${request.reportBucket}/${manifestKey} returned no ETag`);
+  const job = await clients.s3control.send(new CreateJobCommand(createJobInput(request, manifestKey, put.ETag, randomUUID())));
+  if (!job.JobId) throw new Error('CreateJob returned no JobId');
+  return { jobId: job.JobId, manifestKey };
+}

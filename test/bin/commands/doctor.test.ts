@@ -1,0 +1,186 @@
+/**
+ * `crr-monitor doctor` through the real binary, against a loopback endpoint (AWS_ENDPOINT_URL) that answers S3's
+ * REST XML, STS's and CloudFormation's query XML and CloudTrail's JSON 1.1 as the services do.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import * as path from 'path';
+import { ROOT, runCli } from '../../support/run-cli';
+
+const FIXTURES = path.join(ROOT, 'test/fixtures/doctor');
+const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+interface Answer {
+  status?: number;
+  type?: string;
+  body: string;
+}
+
+/** What the fake account holds; each test changes what it needs. */
+interface Account {
+  versioning: Record<string, string>;
+  replication: string;
+  notification: string;
+  stacks: Record<string, string>;
+}
+
+function healthyAccount(): Account {
+  return {
+    versioning: { 'doctor-source': 'Enabled', 'doctor-replica': 'Enabled' },
+    replication: fixture('replication.xml'),
+    notification: fixture('notification.xml'),
+    stacks: { MonitorStack: 'UPDATE_COMPLETE', 'CrrForwarder-us-east-1': 'CREATE_COMPLETE' },
+  };
+}
+
+function answer(account: Account, method: string, url: URL, headers: http.IncomingHttpHeaders, body: string): Answer {
+  const target = String(headers['x-amz-target'] ?? '');
+  if (/CloudTrail_20131101\./.test(target)) {
+    const type = 'application/x-amz-json-1.1';
+    const op = target.split('.').pop();
+    if (op === 'DescribeTrails') {
+      const trail = {
+        Name: 'MonitorTrail',
+        TrailARN: 'arn:aws:cloudtrail:us-east-1:222222222222:trail/MonitorTrail',
+        HomeRegion: 'us-east-1',
+        IsMultiRegionTrail: true,
+      };
+      return { type, body: JSON.stringify({ trailList: [trail] }) };
+    }
+    if (op === 'GetEventSelectors') return { type, body: fixture('event-selectors.json') };
+    if (op === 'GetTrailStatus') return { type, body: JSON.stringify({ IsLogging: true }) };
+  }
+  if (url.pathname === '/refuse') {
+    const error = '<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>';
+    return {
+      status: 403,
+      type: 'text/xml',
+      body: `${error}<Message>The security token included in the request is invalid.</Message></Error></ErrorResponse>`,
+    };
+  }
+  if (method === 'POST' && url.pathname === '/') {
+    const form = new URLSearchParams(body);
+    const action = form.get('Action');
+    if (action === 'GetCallerIdentity') {
+      return {
+        type: 'text/xml',
+        body:
+          '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>' +
+          '<Arn>arn:aws:iam::222222222222:user/operator</Arn><UserId>AIDAEXAMPLE</UserId><Account>222222222222</Account>' +
+          '</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
+      };
+    }
+    if (action === 'DescribeStacks') {
+      const name = form.get('StackName') ?? '';
+      const status = account.stacks[name];
+      const ns = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+      if (!status) {
+        return {
+          status: 400,
+          type: 'text/xml',
+          body:
+            `<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>ValidationError</Code>` +
+            `<Message>Stack with id ${name} does not exist</Message></Error><RequestId>2</RequestId></ErrorResponse>`,
+        };
+      }
+      return {
+        type: 'text/xml',
+        body:
+          `<DescribeStacksResponse xmlns="${ns}"><DescribeStacksResult><Stacks><member><StackName>${name}</StackName>` +
+          `<StackId>arn:aws:cloudformation:us-east-1:222222222222:stack/${name}/1</StackId>` +
+          `<CreationTime>2026-11-01T00:00:00Z</CreationTime><StackStatus>${status}</StackStatus></member></Stacks>` +
+          '</DescribeStacksResult><ResponseMetadata><RequestId>3</RequestId></ResponseMetadata></DescribeStacksResponse>',
+      };
+    }
+  }
+  // S3, path style (the endpoint is an IP address).
+  const bucket = url.pathname.split('/')[1];
+  const xml = (inner: string) => ({ type: 'application/xml', body: `<?xml version="1.0" encoding="UTF-8"?>\n${inner}` });
+  if (url.searchParams.has('location')) return xml(`<LocationConstraint xmlns="${S3_NS}"/>`);
+  if (url.searchParams.has('versioning')) {
+    const status = account.versioning[bucket];
+    return xml(`<VersioningConfiguration xmlns="${S3_NS}">${status ? `<Status>${status}</Status>` : ''}</VersioningConfiguration>`);
+  }
+  if (url.searchParams.has('replication')) return { type: 'application/xml', body: account.replication };
+  if (url.searchParams.has('notification')) return { type: 'application/xml', body: account.notification };
+  return { status: 501, type: 'text/plain', body: `not answered: ${method} ${url}` };
+}
+
+async function withEndpoint<T>(account: Account, fn: (endpoint: string) => Promise<T>): Promise<T> {
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const a = answer(account, req.method ?? 'GET', new URL(req.url ?? '/', 'http://localhost'), req.headers, body);
+      res.writeHead(a.status ?? 200, { 'content-type': a.type ?? 'application/xml' }).end(a.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** Credentials and region for the SDK's standard chain; the endpoint is the loopback server. */
+const run = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { env: { AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_REGION: 'us-east-1', ...env } });
+
+const CONFIG = 'test/fixtures/doctor/config.json';
+
+describe('crr-monitor doctor (binary)', () => {
+  it('passes a healthy setup, reading every answer from AWS_ENDPOINT_URL', async () => {
+    await withEndpoint(healthyAccount(), async (endpoint) => {
+      const result = await run(['doctor', '--config', CONFIG, '--format', 'json'], { AWS_ENDPOINT_URL: endpoint });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const { checks, summary } = JSON.parse(result.stdout);
+      expect(summary).toEqual({ pass: 9, warn: 0, fail: 0, skip: 0 });
+      expect(checks.find((c: { check: string }) => c.check === 'replication-metrics').detail).toContain('Replication Time Control on');
+      expect(checks.find((c: { check: string }) => c.check === 'replication-rule').detail).toContain("'everything' (priority 1)");
+    });
+  });
+
+  it('exits 1 and prints each failure with its fix', async () => {
+    const account = healthyAccount();
+    account.versioning['doctor-replica'] = 'Suspended';
+    account.notification = `<NotificationConfiguration xmlns="${S3_NS}"/>`;
+    delete account.stacks['CrrForwarder-us-east-1'];
+    await withEndpoint(account, async (endpoint) => {
+      const result = await run(['doctor', '--config', CONFIG], { AWS_ENDPOINT_URL: endpoint });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/FAIL\s+versioning\s+doctor-replica\s+versioning is Suspended/);
+      expect(result.stdout).toMatch(/FAIL\s+notifications\s+doctor-source/);
+      expect(result.stdout).toMatch(/FAIL\s+stack\s+CrrForwarder-us-east-1 \(222222222222, us-east-1\)\s+the stack does not exist/);
+      expect(result.stdout).toContain('put-bucket-versioning --bucket doctor-replica');
+      expect(result.stdout).toContain("npx cdk deploy 'CrrForwarder-us-east-1'");
+      expect(result.stdout).toContain('6 passed, 0 warnings, 3 failed, 0 skipped');
+    });
+  });
+
+  it('exits 1 with one line when the credentials are refused', async () => {
+    await withEndpoint(healthyAccount(), async (endpoint) => {
+      const result = await run(['doctor', '--config', CONFIG], { AWS_ENDPOINT_URL: endpoint, AWS_ENDPOINT_URL_STS: `${endpoint}/refuse` });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^crr-monitor: cannot tell which account these credentials belong to \(STS GetCallerIdentity\): .+\n$/);
+    });
+  });
+
+  it('exits 2 on usage errors, naming the problem', async () => {
+    const unknown = await run(['doctor', '--config', CONFIG, '--frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Unknown option '--frobnicate'");
+    const format = await run(['doctor', '--config', CONFIG, '--format', 'yaml']);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toContain('--format yaml: expected table or json');
+    const missing = await run(['doctor', '--config', 'test/fixtures/doctor/absent.json']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('file not found');
+    const help = await run(['doctor', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('crr-monitor doctor [--config FILE]');
+  });
+});
