@@ -13,6 +13,9 @@ export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay
       Runs the whole pipeline (SNS → SQS → drain → DynamoDB → sweep → metrics) on local emulators.
       --serve keeps the emulators and the table up afterwards and prints, on stderr,
       'serving endpoint=URL table=NAME region=REGION sqs=URL sns=URL' until SIGINT or SIGTERM.
+      --chaos RATE injects faults at that rate (DynamoDB throttling and errors, lost write responses, drain workers
+      that die before acknowledging); --metrics-out FILE writes every metric datum the monitor published, one JSON
+      object per line: {"metric","source","destination","unit","values","counts"}.
 `;
 
 const OWN = {
@@ -24,6 +27,8 @@ const OWN = {
   events: { type: 'boolean' },
   quiet: { type: 'boolean' },
   serve: { type: 'boolean' },
+  chaos: { type: 'string' },
+  'metrics-out': { type: 'string' },
 } as const;
 
 /** Until SIGINT or SIGTERM: what `--serve` waits for before the emulators are stopped. */
@@ -59,6 +64,8 @@ export async function run(argv: string[]): Promise<number> {
   const seed = number(extra.seed, 'seed', 1, Number.isInteger);
   const workers = number(extra.workers, 'workers', 4, (n) => Number.isInteger(n) && n > 0);
   const quiet = extra.quiet === true;
+  const chaos = number(extra.chaos, 'chaos', 0, (n) => n >= 0 && n <= 0.5);
+  const metricsOut = typeof extra['metrics-out'] === 'string' ? extra['metrics-out'] : undefined;
   const say = quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
   const started = Date.now();
   let inputsRead = false;
@@ -74,9 +81,21 @@ export async function run(argv: string[]): Promise<number> {
     replay,
     say,
     log: say,
+    chaos,
+    seed,
+    ...(metricsOut
+      ? {
+          async metricsOut(lines: readonly object[]) {
+            const { writeFile } = await import('node:fs/promises');
+            await writeFile(metricsOut, lines.map((l) => JSON.stringify(l) + '\n').join(''));
+          },
+        }
+      : {}),
     async inputs() {
       if (!replay) {
-        const workload = demoWorkload(options.pairs, { objects, failRate, delayRate, seed, now: Date.now() });
+        // Whole minutes: the same --seed then gives the same events up to a shift, so the same report (but asOf).
+        const now = Math.floor(Date.now() / 60_000) * 60_000;
+        const workload = demoWorkload(options.pairs, { objects, failRate, delayRate, seed, now });
         say(
           `workload: ${objects} objects over ${workload.pairs.length} pairs (${workload.rules.length} sources), fail-rate ${failRate}, ` +
             `delay-rate ${delayRate}: ${workload.messages.length} events`,

@@ -10,6 +10,7 @@ import { createDrainHandler, type DrainHandler } from '../../lambda/drain/drain'
 import { lineLogger } from './logger';
 import type { LocalClients } from './clients';
 import { LocalEventSource } from './event-source';
+import { chaosWorker, type ChaosCounts } from './chaos';
 import type { Provisioned } from './provision';
 
 export interface DrainStep {
@@ -29,6 +30,8 @@ export function startDrain(
     outcomes: OutcomeSink;
     workers: number;
     log: (line: string) => void;
+    /** `--chaos`: the worker may die before acknowledging (see chaos.ts). */
+    chaos?: { rate: number; random: () => number; counts: ChaosCounts };
   },
 ): DrainStep {
   const handler = createDrainHandler({
@@ -40,7 +43,18 @@ export function startDrain(
     outcomes: options.outcomes,
     logger: lineLogger('drain', 'warn', options.log),
   });
-  const eventSource = new LocalEventSource(clients.sqs, handler, {
+  // Messages acknowledged (deleted) at least once: the run ends when every published message was, however often
+  // chaos made one come back.
+  const acknowledged = new Set<string>();
+  const chaos = options.chaos;
+  const worker = chaos ? chaosWorker(handler, chaos.rate, chaos.random, chaos.counts) : handler;
+  const acknowledging = async (event: Parameters<typeof handler>[0]) => {
+    const response = await worker(event);
+    const failed = new Set((response.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    for (const r of event.Records) if (!failed.has(r.messageId)) acknowledged.add(r.messageId);
+    return response;
+  };
+  const eventSource = new LocalEventSource(clients.sqs, acknowledging, {
     queueUrl: resources.queueUrl,
     queueArn: resources.queueArn,
     waitSeconds: 1,
@@ -48,8 +62,9 @@ export function startDrain(
   let expected: number | undefined;
   const consumed = eventSource.run({
     workers: options.workers,
-    idleRounds: 2,
-    until: () => expected !== undefined && handler.counters.messages >= expected,
+    // With chaos, returned messages are invisible for the queue's visibility timeout: wait for them.
+    idleRounds: chaos ? 30 : 2,
+    until: () => expected !== undefined && (chaos ? acknowledged.size : handler.counters.messages) >= expected,
   });
   return {
     handler,

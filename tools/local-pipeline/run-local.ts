@@ -6,7 +6,9 @@
  */
 import type { ReplicationPair, ReplicationReport, ReportDetail } from '../../lambda/core';
 import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
-import { RecordingOutcomeSink } from '../recording-outcomes';
+import { RecordingOutcomeSink, type MetricLine } from '../recording-outcomes';
+import { returnItemOnConditionFailure } from '../dynalite-fidelity';
+import { chaosDynamo, noChaos, seededRandom } from './chaos';
 import { CallCounter, localClients, LOCAL_REGION } from './clients';
 import { startDrain } from './drain';
 import { startEmulators, type Emulators } from './emulators';
@@ -46,6 +48,11 @@ export interface LocalRunOptions {
   readonly log: (line: string) => void;
   /** Runs after the report, while the emulators are still up. */
   readonly afterReport: (run: LocalRun) => Promise<void>;
+  /** `--chaos RATE`: faults injected at that rate (tools/local-pipeline/chaos.ts); 0 or absent: none. */
+  readonly chaos?: number;
+  readonly seed?: number;
+  /** `--metrics-out FILE`: every metric datum published, one JSON object per line. */
+  readonly metricsOut?: (lines: readonly MetricLine[]) => Promise<void>;
 }
 
 export async function runLocal(options: LocalRunOptions): Promise<void> {
@@ -65,8 +72,19 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
     // Steps: publish through the forwarder topics while the drain consumes the queue.
     const store = new DynamoRecordStore({ client: clients.dynamodb, tableName: resources.tableName, retentionHours: 24 });
     const outcomes = new RecordingOutcomeSink();
+    const rate = options.chaos ?? 0;
+    const chaos = rate > 0 ? { rate, random: seededRandom((options.seed ?? 1) * 7919 + 1), counts: noChaos() } : undefined;
+    // The drain writes through its own client so that chaos reaches its writes and nothing else (setup, reads).
+    const drainDynamo = chaos
+      ? chaosDynamo(localClients(emulators.endpoints).dynamodb, rate, chaos.random, chaos.counts)
+      : clients.dynamodb;
+    if (chaos) calls.watch(drainDynamo, 'dynamodb');
+    const drainStore = chaos
+      ? new DynamoRecordStore({ client: returnItemOnConditionFailure(drainDynamo, clients.dynamodb), tableName: resources.tableName, retentionHours: 24 })
+      : store;
     const drain = startDrain(clients, resources, {
-      store,
+      store: drainStore,
+      ...(chaos ? { chaos } : {}),
       pairs,
       overdueMillis: options.overdueMinutes * 60_000,
       outcomes,
@@ -77,6 +95,10 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
     await publish(clients.sns, resources.topicArns, messages);
     await drain.finish(messages.length);
     const drainMillis = Date.now() - publishStart;
+    if (chaos) {
+      const k = chaos.counts;
+      say(`chaos ${rate}: ${k.throttled} throttled, ${k.serverErrors} server errors, ${k.lostResponses} lost responses, ${k.workersDied} workers died before acknowledging`);
+    }
     const c = drain.handler.counters;
     say(
       `drain: ${c.messages} messages, ${c.events} events → ${c.applied} applied, ${c.unchanged} duplicates/superseded, ${c.ignored} ignored, ` +
@@ -109,6 +131,8 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
       `AWS calls by the monitor side: ${monitorCalls} (${[...calls.calls].map(([n, k]) => `${n} ${k}`).join(', ')}); ` +
         `${(monitorCalls / Math.max(1, c.events)).toFixed(2)} per event`,
     );
+    say(`outcomes published by the drain: ${outcomes.published.length} (${drain.handler.counters.recovered} after a lost response)`);
+    if (options.metricsOut) await options.metricsOut(outcomes.data());
     await options.afterReport({ emulators, tableName: resources.tableName, region: LOCAL_REGION, report, detail });
   } finally {
     await emulators.stop();

@@ -1,0 +1,80 @@
+/**
+ * `crr-monitor local --chaos RATE`: faults injected at that rate into the monitor's side, to show that the report and
+ * the published metrics do not change (issue 9):
+ * - DynamoDB errors and throttling on the drain's writes: before a request (ProvisionedThroughputExceeded,
+ *   InternalServerError: nothing written) and after a committed write (the response is lost: the SDK retries and
+ *   the retry must recognise its own write);
+ * - a drain worker that dies after its writes and publishes, before acknowledging: none of its batch is deleted,
+ *   every message comes back after the visibility timeout.
+ * (The sweep that dies half-way belongs to the sweep step.) Faults are drawn from a PRNG seeded with --seed.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+
+/** mulberry32: small, seedable, good enough to place faults. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface ChaosCounts {
+  throttled: number;
+  serverErrors: number;
+  lostResponses: number;
+  workersDied: number;
+}
+
+export const noChaos = (): ChaosCounts => ({ throttled: 0, serverErrors: 0, lostResponses: 0, workersDied: 0 });
+
+const fault = (name: string, status: number, message: string) =>
+  Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+
+/** Injects DynamoDB faults into UpdateItem attempts (inside the SDK's retry loop, below the deserializer). */
+export function chaosDynamo(client: DynamoDBClient, rate: number, random: () => number, counts: ChaosCounts): DynamoDBClient {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if ((context as { commandName?: string }).commandName !== 'UpdateItemCommand' || rate <= 0) return next(args);
+      const draw = random();
+      if (draw < rate / 3) {
+        counts.throttled++;
+        throw fault('ProvisionedThroughputExceededException', 400, 'chaos: throughput exceeded');
+      }
+      if (draw < (2 * rate) / 3) {
+        counts.serverErrors++;
+        throw fault('InternalServerError', 500, 'chaos: internal server error');
+      }
+      const result = await next(args);
+      const status = (result as { response?: { statusCode?: number } }).response?.statusCode;
+      if (draw < rate && status === 200) {
+        counts.lostResponses++;
+        throw Object.assign(new Error('chaos: socket hang up after the write'), { name: 'TimeoutError', code: 'ECONNRESET', $metadata: {} });
+      }
+      return result;
+    },
+    { step: 'deserialize', name: 'crrMonitorChaos' },
+  );
+  return client;
+}
+
+/** A drain worker that, at `rate` per batch, dies after handling it and before acknowledging: nothing is deleted. */
+export function chaosWorker<H extends (event: SQSEvent) => Promise<SQSBatchResponse>>(
+  handler: H,
+  rate: number,
+  random: () => number,
+  counts: ChaosCounts,
+): (event: SQSEvent) => Promise<SQSBatchResponse> {
+  return async (event) => {
+    const response = await handler(event);
+    if (rate > 0 && random() < rate) {
+      counts.workersDied++;
+      return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+    }
+    return response;
+  };
+}
