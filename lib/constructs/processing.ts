@@ -94,6 +94,10 @@ export class Processing extends Construct {
     this.drainRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'DeadLetterWithReason', actions: ['sqs:SendMessage'], resources: [props.deadLetterQueue.queueArn] }),
     );
+    // During a DynamoDB outage the drain backs off by lengthening the visibility of the messages it could not store.
+    this.drainRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'BackOffDuringOutages', actions: ['sqs:ChangeMessageVisibility'], resources: [props.queue.queueArn] }),
+    );
 
     this.sweep = new HandlerFunction(this, 'Sweep', {
       entry: 'lambda/sweep/index.ts',

@@ -5,7 +5,6 @@
  */
 import {
   BatchGetItemCommand,
-  CreateTableCommand,
   DeleteTableCommand,
   DynamoDBClient,
   PutItemCommand,
@@ -13,7 +12,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TableReader } from '../../lambda/adapters/table-reader';
-import { pendingShardOf, SWEEP_CURSOR, tableDefinition } from '../../lambda/shared/table-schema';
+import { pendingShardOf, SWEEP_CURSOR } from '../../lambda/shared/table-schema';
+import { createTable } from '../../tools/local-pipeline/provision';
 import { useEmulators } from '../support/pipeline';
 
 const emulators = useEmulators();
@@ -27,7 +27,8 @@ const env = {
 let tables = 0;
 beforeEach(async () => {
   env.table = `reader-${++tables}`;
-  await env.h.clients.dynamodb.send(new CreateTableCommand(tableDefinition(env.table)));
+  // Waits for ACTIVE: dynalite creates asynchronously, and a loaded machine can outrun it.
+  await createTable(env.h.clients.dynamodb, env.table);
 });
 afterEach(async () => {
   await env.h.clients.dynamodb.send(new DeleteTableCommand({ TableName: env.table }));
