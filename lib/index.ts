@@ -21,5 +21,5 @@ export {
   forwarderTopicName,
   redriveRoleName,
   sweepRoleName,
-  type HandlerConfig,
 } from './names';
+export type { HandlerConfig } from '../lambda/shared/contract';

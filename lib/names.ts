@@ -1,8 +1,7 @@
 /**
- * Names and ARNs that cross stack, account or region boundaries, and the environment-variable contract between
- * the CDK app and the Lambda handlers. Everything else is named by CloudFormation.
+ * Names and ARNs that cross stack, account or region boundaries. Everything else is named by CloudFormation; what the
+ * handlers read (environment, table layout, CONFIG_JSON) is in the contract module, lambda/shared/contract.ts.
  */
-import { ATTENTION_INDEX, DUE_INDEX, ENV, TABLE_KEY, TTL_ATTRIBUTE } from '../lambda/shared/table-schema';
 
 /** The alarm topic (documented fixed name: users subscribe to it). */
 export const METRICS_TOPIC_NAME = 'CRRMonitorMetricsTopic';
@@ -26,23 +25,3 @@ export const agentStackName = (account: string, region: string) => `AgentStack-$
 
 /** The SNS topic of one forwarder stack: named after its stack, so the monitor's queue policy can name it exactly. */
 export const forwarderTopicName = (region: string) => `${forwarderStackName(region)}-Events`;
-
-/** DynamoDB layout the handlers rely on: the handlers' own definition (lambda/shared/table-schema.ts). */
-export const TABLE = {
-  partitionKey: TABLE_KEY.partition,
-  sortKey: TABLE_KEY.sort,
-  ttlAttribute: TTL_ATTRIBUTE,
-  dueIndex: DUE_INDEX.name,
-  duePartitionKey: DUE_INDEX.partitionKey,
-  dueSortKey: DUE_INDEX.sortKey,
-  attentionIndex: ATTENTION_INDEX.name,
-  attentionPartitionKey: ATTENTION_INDEX.partitionKey,
-  attentionSortKey: ATTENTION_INDEX.sortKey,
-  attentionState: ATTENTION_INDEX.stateAttribute,
-} as const;
-
-/** Environment variables the handlers read. */
-export { ENV };
-
-/** The shape of CONFIG_JSON: the handlers' own schema. */
-export type { HandlerConfig } from '../lambda/shared/runtime-config';

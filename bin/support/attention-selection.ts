@@ -8,7 +8,7 @@
  */
 import type { TableReader, VersionKey } from '../../lambda/adapters/table-reader';
 import { evaluateRecord, indexPairs, type PairState, type ReplicationPair } from '../../lambda/core';
-import { SHARDS, type AttentionState } from '../../lambda/shared/table-schema';
+import { SHARDS, type AttentionState } from '../../lambda/shared/contract';
 import { MAX_KEYS_PER_BATCH_GET } from '../../lambda/adapters/table-reader';
 
 export interface SelectionOptions {

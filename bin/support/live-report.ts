@@ -20,7 +20,7 @@ import {
   type ReportDetail,
 } from '../../lambda/core';
 import { bySourceThenDestination } from '../../lambda/core/statistics';
-import { SHARDS } from '../../lambda/shared/table-schema';
+import { SHARDS } from '../../lambda/shared/contract';
 
 /** The drain sets dueAt to at least its own clock + 60 s; a little more covers clock skew between it and us. */
 const DUE_SLACK_MILLIS = 5 * 60_000;

@@ -16,7 +16,7 @@ import {
   TTL_ATTRIBUTE,
   pendingShardOf,
   type AttentionState,
-} from '../shared/table-schema';
+} from '../shared/contract';
 
 type Item = Record<string, AttributeValue>;
 

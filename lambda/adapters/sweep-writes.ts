@@ -20,7 +20,7 @@ import {
   TTL_ATTRIBUTE,
   pendingShardOf,
   type AttentionState,
-} from '../shared/table-schema';
+} from '../shared/contract';
 import { isConditionFailure, itemToStored, slotToAttribute } from './dynamodb';
 
 type Item = Record<string, AttributeValue>;

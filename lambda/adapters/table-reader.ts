@@ -12,7 +12,7 @@ import {
   type DynamoDBClient,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { ATTENTION_INDEX, DUE_INDEX, SWEEP_CURSOR, TABLE_KEY, type AttentionState } from '../shared/table-schema';
+import { ATTENTION_INDEX, DUE_INDEX, SWEEP_CURSOR, TABLE_KEY, type AttentionState } from '../shared/contract';
 import { itemToStored, type StoredRecord } from './dynamodb';
 
 type Item = Record<string, AttributeValue>;

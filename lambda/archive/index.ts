@@ -3,8 +3,8 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { FirehoseArchiveSink } from '../adapters/firehose';
 import { requireEnv } from '../shared/clients';
 import { createLogger } from '../shared/log';
-import { parseRuntimeConfig } from '../shared/runtime-config';
-import { ENV } from '../shared/table-schema';
+import { parseRuntimeConfig } from '../shared/contract';
+import { ENV } from '../shared/contract';
 import { createArchiveHandler } from './archive';
 
 export { createArchiveHandler } from './archive';

@@ -5,8 +5,8 @@ import { EmfOutcomeSink } from '../adapters/outcomes';
 import { requireEnv, sqsEndpointConfigured } from '../shared/clients';
 import { tableAndInspectorFromEnv } from '../shared/table-from-env';
 import { createLogger } from '../shared/log';
-import { parseRuntimeConfig } from '../shared/runtime-config';
-import { ENV } from '../shared/table-schema';
+import { parseRuntimeConfig } from '../shared/contract';
+import { ENV } from '../shared/contract';
 import { createDrainHandler, type DrainHandler } from './drain';
 
 export { createDrainHandler } from './drain';

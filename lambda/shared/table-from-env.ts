@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoRecordStore } from '../adapters/dynamodb';
 import { S3ClientsByBucket, S3ObjectInspector } from '../adapters/s3';
-import type { RuntimeConfig } from './runtime-config';
-import { ENV } from './table-schema';
+import type { RuntimeConfig } from './contract';
+import { ENV } from './contract';
 import { requireEnv } from './clients';
 
 /** The version table and the object inspector, as both the drain and the sweep build them from their environment. */

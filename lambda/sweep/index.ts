@@ -6,8 +6,8 @@ import { TableReader } from '../adapters/table-reader';
 import { METRICS_NAMESPACE } from '../core/metric-names';
 import { requireEnv } from '../shared/clients';
 import { createLogger } from '../shared/log';
-import { parseRuntimeConfig } from '../shared/runtime-config';
-import { ENV } from '../shared/table-schema';
+import { parseRuntimeConfig } from '../shared/contract';
+import { ENV } from '../shared/contract';
 import { EmfSweepMetrics } from './emf-metrics';
 import { createSweepHandler, type SweepSummary } from './sweep';
 

@@ -34,7 +34,7 @@ import type { VersionKey } from '../adapters/table-reader';
 import type { Attention, SweepWrites } from '../adapters/sweep-writes';
 import { mapLimit } from '../shared/concurrency';
 import { errorFields, type Logger } from '../shared/log';
-import { SHARDS } from '../shared/table-schema';
+import { SHARDS } from '../shared/contract';
 
 /** What the sweep reads (lambda/adapters/table-reader.ts). */
 export interface SweepReader {

@@ -10,8 +10,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults';
-import { REPORTED_ATTRIBUTE } from '../../lambda/shared/table-schema';
-import { ENV } from '../names';
+import { REPORTED_ATTRIBUTE } from '../../lambda/shared/contract';
+import { ENV } from '../../lambda/shared/contract';
 import { HandlerFunction } from './handler-function';
 
 export interface ArchiveProps {

@@ -7,7 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import { DEFAULTS } from '../defaults';
-import { ENV, TABLE } from '../names';
+import { ATTENTION_INDEX, DUE_INDEX, ENV } from '../../lambda/shared/contract';
 import { headObjectStatements, objectWildcardFindings } from './bucket-access';
 import { HandlerFunction } from './handler-function';
 
@@ -48,8 +48,8 @@ export class Processing extends Construct {
     super(scope, id);
     const environment = {
       [ENV.tableName]: props.table.tableName,
-      [ENV.dueIndexName]: TABLE.dueIndex,
-      [ENV.attentionIndexName]: TABLE.attentionIndex,
+      [ENV.dueIndexName]: DUE_INDEX.name,
+      [ENV.attentionIndexName]: ATTENTION_INDEX.name,
       [ENV.config]: props.handlerConfigJson,
       [ENV.metricsNamespace]: METRICS_NAMESPACE,
       [ENV.dlqUrl]: props.deadLetterQueue.queueUrl,
@@ -116,7 +116,7 @@ export class Processing extends Construct {
       new iam.PolicyStatement({
         sid: 'ReadDueAndAttentionIndexes',
         actions: ['dynamodb:Query'],
-        resources: [TABLE.dueIndex, TABLE.attentionIndex].map((index) => `${props.table.tableArn}/index/${index}`),
+        resources: [DUE_INDEX.name, ATTENTION_INDEX.name].map((index) => `${props.table.tableArn}/index/${index}`),
       }),
     );
     this.sweepRole.addToPrincipalPolicy(

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLE } from '../names';
+import { ATTENTION_INDEX, DUE_INDEX, TABLE_KEY, TTL_ATTRIBUTE } from '../../lambda/shared/contract';
 
 export interface ReplicationStoreProps {
   /** Stream NEW_IMAGE changes (feeds the archive). */
@@ -23,27 +23,27 @@ export class ReplicationStore extends Construct {
   constructor(scope: Construct, id: string, props: ReplicationStoreProps) {
     super(scope, id);
     this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TABLE_KEY.partition, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_KEY.sort, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: TABLE.ttlAttribute,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       stream: props.stream ? dynamodb.StreamViewType.NEW_IMAGE : undefined,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.table.addGlobalSecondaryIndex({
-      indexName: TABLE.dueIndex,
-      partitionKey: { name: TABLE.duePartitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: TABLE.dueSortKey, type: dynamodb.AttributeType.NUMBER },
+      indexName: DUE_INDEX.name,
+      partitionKey: { name: DUE_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: DUE_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
     this.table.addGlobalSecondaryIndex({
-      indexName: TABLE.attentionIndex,
-      partitionKey: { name: TABLE.attentionPartitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: TABLE.attentionSortKey, type: dynamodb.AttributeType.NUMBER },
+      indexName: ATTENTION_INDEX.name,
+      partitionKey: { name: ATTENTION_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: ATTENTION_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
       projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [TABLE.attentionState],
+      nonKeyAttributes: [ATTENTION_INDEX.stateAttribute],
     });
   }
 }

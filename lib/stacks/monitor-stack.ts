@@ -10,7 +10,8 @@ import {
 } from '../../lambda/shared/config';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import { DEFAULTS } from '../defaults';
-import { agentRoleName, drainRoleName, ENV, redriveRoleName, roleArn, sweepRoleName, type HandlerConfig } from '../names';
+import { ENV, type HandlerConfig } from '../../lambda/shared/contract';
+import { agentRoleName, drainRoleName, redriveRoleName, roleArn, sweepRoleName } from '../names';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { MonitorAlarms } from '../constructs/alarms';
 import { Archive } from '../constructs/archive';

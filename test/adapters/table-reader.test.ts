@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TableReader } from '../../lambda/adapters/table-reader';
-import { pendingShardOf, SWEEP_CURSOR } from '../../lambda/shared/table-schema';
+import { pendingShardOf, SWEEP_CURSOR } from '../../lambda/shared/contract';
 import { createTable } from '../../tools/local-pipeline/provision';
 import { useEmulators } from '../support/pipeline';
 

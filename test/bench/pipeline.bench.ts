@@ -12,7 +12,7 @@ import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import { PublishBatchCommand } from '@aws-sdk/client-sns';
 import { changeFor } from '../../lambda/core';
 import { mapLimit } from '../../lambda/shared/concurrency';
-import { pendingShardOf, tableDefinition } from '../../lambda/shared/table-schema';
+import { pendingShardOf, tableDefinition } from '../../lambda/shared/contract';
 import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { DynamoSweepWrites } from '../../lambda/adapters/sweep-writes';

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { ConfigError, validateConfig } from '../../lambda/shared/config';
 import { METRIC, METRIC_UNIT } from '../../lambda/core/metric-names';
 import { OBJECT_WRITE_OPERATIONS } from '../../lambda/core/types';
-import { runtimeConfigFrom } from '../../lambda/shared/runtime-config';
+import { runtimeConfigFrom } from '../../lambda/shared/contract';
 import { loadConfig } from '../../lib/config-loader';
 import { MAX_PATTERN_CHARS, OBJECT_WRITE_EVENT_NAMES, objectWritePatterns } from '../../lib/event-pattern';
 import { handlerConfig } from '../../lib/stacks/monitor-stack';

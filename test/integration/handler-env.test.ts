@@ -3,7 +3,7 @@
  * AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SQS pointing at the emulators (the SDK's standard settings),
  * the same code writes dynalite and dead-letters to fauxqs.
  */
-import { ENV } from '../../lambda/shared/table-schema';
+import { ENV } from '../../lambda/shared/contract';
 import { toSqsRecord } from '../../tools/local-pipeline/event-source';
 import { eventBridgeWrite } from '../../tools/local-pipeline/events';
 import { readAll, receiveDeadLetters, startHarness, storeFor, type Harness } from '../support/pipeline';

@@ -1,7 +1,7 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { tableDefinition } from '../../lambda/shared/table-schema';
+import { tableDefinition } from '../../lambda/shared/contract';
 
 /** The resources the CDK MonitorStack and CrrForwarder stacks declare, by the same shapes, on the emulators. */
 export interface Provisioned {

@@ -13,7 +13,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { run } from '../../../bin/commands/redrive';
 import { slotToAttribute } from '../../../lambda/adapters/dynamodb';
-import { ATTENTION_INDEX, pendingShardOf, tableDefinition } from '../../../lambda/shared/table-schema';
+import { ATTENTION_INDEX, pendingShardOf, tableDefinition } from '../../../lambda/shared/contract';
 import type { SlotValue } from '../../../lambda/core';
 import { runCli } from '../../support/run-cli';
 

@@ -9,7 +9,7 @@ import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client
 import { mockClient } from 'aws-sdk-client-mock';
 import { run } from '../../../bin/commands/status';
 import { slotToAttribute } from '../../../lambda/adapters/dynamodb';
-import { ATTENTION_INDEX, DUE_INDEX, pendingShardOf, tableDefinition } from '../../../lambda/shared/table-schema';
+import { ATTENTION_INDEX, DUE_INDEX, pendingShardOf, tableDefinition } from '../../../lambda/shared/contract';
 import type { SlotValue } from '../../../lambda/core';
 import { runCli } from '../../support/run-cli';
 
