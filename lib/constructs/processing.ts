@@ -93,6 +93,10 @@ export class Processing extends Construct {
     this.drainRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'DeadLetterWithReason', actions: ['sqs:SendMessage'], resources: [props.deadLetterQueue.queueArn] }),
     );
+    this.drainRole.addToPrincipalPolicy(
+      // Back-off of messages that could not be stored (ChangeMessageVisibilityBatch by receive count, lambda/drain/drain.ts).
+      new iam.PolicyStatement({ sid: 'BackOffFailedMessages', actions: ['sqs:ChangeMessageVisibility'], resources: [props.queue.queueArn] }),
+    );
 
     this.sweep = new HandlerFunction(this, 'Sweep', {
       entry: 'lambda/sweep/index.ts',
