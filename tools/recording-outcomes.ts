@@ -43,7 +43,17 @@ export class RecordingOutcomeSink implements OutcomeSink {
       for (const d of datumsOf(outcome)) {
         const id = `${d.metric}\u0000${d.source}\u0000${d.destination ?? ''}`;
         let line = lines.get(id);
-        if (!line) lines.set(id, (line = { metric: d.metric, source: d.source, ...(d.destination !== undefined ? { destination: d.destination } : {}), unit: d.unit, values: new Map() }));
+        if (!line)
+          lines.set(
+            id,
+            (line = {
+              metric: d.metric,
+              source: d.source,
+              ...(d.destination !== undefined ? { destination: d.destination } : {}),
+              unit: d.unit,
+              values: new Map(),
+            }),
+          );
         line.values.set(d.value, (line.values.get(d.value) ?? 0) + 1);
       }
     }

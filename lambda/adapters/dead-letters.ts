@@ -65,10 +65,15 @@ export function fitReason(reason: string, budget: number): string {
   return kept + marker(bytes - used);
 }
 
-const attributeBytes = (name: string, value: MessageAttributeValue) => utf8(name) + utf8(value.DataType ?? '') + utf8(value.StringValue ?? '');
+const attributeBytes = (name: string, value: MessageAttributeValue) =>
+  utf8(name) + utf8(value.DataType ?? '') + utf8(value.StringValue ?? '');
 
 export class SqsDeadLetters implements DeadLetters {
-  constructor(private readonly client: SQSClient, private readonly queueUrl: string, private readonly maxMessageBytes = SQS_MAX_MESSAGE_BYTES) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+    private readonly maxMessageBytes = SQS_MAX_MESSAGE_BYTES,
+  ) {}
 
   async send(letter: DeadLetter): Promise<void> {
     const body = letter.body === '' ? '(empty body)' : letter.body;
@@ -81,7 +86,9 @@ export class SqsDeadLetters implements DeadLetters {
     const budget = Math.min(MAX_REASON_BYTES, this.maxMessageBytes - used);
     if (budget < 32) {
       // Only a queue configured larger than lib/ makes it can get here; the message is retried, never silently dropped.
-      throw new Error(`dead letter for ${letter.messageId} has no room for its reason (${used} bytes without it); reason: ${fitReason(letter.reason, 2048)}`);
+      throw new Error(
+        `dead letter for ${letter.messageId} has no room for its reason (${used} bytes without it); reason: ${fitReason(letter.reason, 2048)}`,
+      );
     }
     await this.client.send(
       new SendMessageCommand({
@@ -99,7 +106,10 @@ export interface MessageVisibility {
 }
 
 export class SqsMessageVisibility implements MessageVisibility {
-  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
 
   async delay(messages: readonly { readonly receiptHandle: string; readonly seconds: number }[]): Promise<void> {
     for (let i = 0; i < messages.length; i += 10) {
@@ -110,7 +120,8 @@ export class SqsMessageVisibility implements MessageVisibility {
           Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.receiptHandle, VisibilityTimeout: Math.round(m.seconds) })),
         }),
       );
-      if (out.Failed?.length) throw new Error(`ChangeMessageVisibilityBatch failed for ${out.Failed.length} message(s): ${out.Failed[0].Message}`);
+      if (out.Failed?.length)
+        throw new Error(`ChangeMessageVisibilityBatch failed for ${out.Failed.length} message(s): ${out.Failed[0].Message}`);
     }
   }
 }

@@ -82,7 +82,7 @@ export const DUE_MARGIN_MILLIS = 60_000;
 export function dueMarkFor(change: SlotChange, rules: DueRules, now: number): DueMark | undefined {
   const slot = parseSlotName(change.slot);
   if (!slot || slot.kind === 'check') return undefined;
-  const marks = slot.kind === 'failure' ? rules.sources.has(slot.bucket) : rules.sources.has(slot.bucket) || rules.destinations.has(slot.bucket);
+  const marks = rules.sources.has(slot.bucket) || (slot.kind === 'write' && rules.destinations.has(slot.bucket));
   if (!marks) return undefined;
   const at = slot.kind === 'failure' ? (change.value.requestedAt ?? change.value.at) : change.value.at;
   return { shard: pendingShardOf(change.key, change.versionId), dueAt: Math.max(at + rules.overdueMillis, now + DUE_MARGIN_MILLIS) };

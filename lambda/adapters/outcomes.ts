@@ -9,7 +9,14 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Outcome } from '../core/outcomes';
-import { DIMENSION_DEST_BUCKET, DIMENSION_SOURCE_BUCKET, METRIC, METRICS_NAMESPACE, METRIC_UNIT, type MetricName } from '../core/metric-names';
+import {
+  DIMENSION_DEST_BUCKET,
+  DIMENSION_SOURCE_BUCKET,
+  METRIC,
+  METRICS_NAMESPACE,
+  METRIC_UNIT,
+  type MetricName,
+} from '../core/metric-names';
 
 /** Where an outcome came from: the SQS message whose event decided it (for tracing and the outcome-lag benchmark). */
 export interface OutcomeOrigin {

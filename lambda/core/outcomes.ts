@@ -64,7 +64,8 @@ export function outcomesOf(before: VersionRecord | undefined, after: VersionReco
     const base = { source: now.source, destination: now.destination, key: now.key, versionId: now.versionId, bytes: now.bytes };
     if (now.state === 'COMPLETED') {
       if (was?.state !== 'COMPLETED') outcomes.push({ kind: 'completed', ...base, latencySeconds: now.latencySeconds });
-      else if (was.latencySeconds === null && now.latencySeconds !== null) outcomes.push({ kind: 'latency', ...base, latencySeconds: now.latencySeconds });
+      else if (was.latencySeconds === null && now.latencySeconds !== null)
+        outcomes.push({ kind: 'latency', ...base, latencySeconds: now.latencySeconds });
     } else if (now.state === 'FAILED' && was?.state !== 'FAILED' && was?.state !== 'COMPLETED') {
       outcomes.push({ kind: 'failed', ...base, latencySeconds: null, failureReason: now.failureReason ?? 'Unknown' });
     }

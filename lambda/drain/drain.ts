@@ -100,7 +100,8 @@ export function backoffSeconds(receiveCount: number): number {
  */
 export function createDrainHandler(deps: DrainDependencies): DrainHandler {
   const counters: DrainCounters = {
-    messages: 0, events: 0, applied: 0, unchanged: 0, recovered: 0, outcomes: 0, deferred: 0, ignored: 0, rejected: 0, unresolved: 0, deadLettered: 0, failed: 0,
+    messages: 0, events: 0, applied: 0, unchanged: 0, recovered: 0, outcomes: 0,
+    deferred: 0, ignored: 0, rejected: 0, unresolved: 0, deadLettered: 0, failed: 0,
   };
   const { store, logger } = deps;
   const limit = deps.concurrency ?? 16;
@@ -205,10 +206,16 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
     if (deps.visibility && backOff.length) {
       try {
         await deps.visibility.delay(
-          backOff.map((i) => ({ receiptHandle: records[i].receiptHandle, seconds: backoff(Number(records[i].attributes?.ApproximateReceiveCount ?? 1)) })),
+          backOff.map((i) => ({
+            receiptHandle: records[i].receiptHandle,
+            seconds: backoff(Number(records[i].attributes?.ApproximateReceiveCount ?? 1)),
+          })),
         );
       } catch (error) {
-        logger.error('could not back off failed messages; they return after the queue visibility timeout', { count: backOff.length, ...errorFields(error) });
+        logger.error('could not back off failed messages; they return after the queue visibility timeout', {
+          count: backOff.length,
+          ...errorFields(error),
+        });
       }
     }
     if (records.length) {

@@ -2,7 +2,13 @@
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { DEAD_LETTER_RESERVE_BYTES, SQS_MAX_MESSAGE_BYTES, SqsDeadLetters, SqsMessageVisibility, fitReason } from '../../lambda/adapters/dead-letters';
+import {
+  DEAD_LETTER_RESERVE_BYTES,
+  SQS_MAX_MESSAGE_BYTES,
+  SqsDeadLetters,
+  SqsMessageVisibility,
+  fitReason,
+} from '../../lambda/adapters/dead-letters';
 import { backoffSeconds } from '../../lambda/drain/drain';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
@@ -35,21 +41,27 @@ describe('SqsDeadLetters', () => {
     sqs.on(SendMessageCommand).resolves({});
     const body = 'é'.repeat((SQS_MAX_MESSAGE_BYTES - DEAD_LETTER_RESERVE_BYTES) / 2);
     await new SqsDeadLetters(new SQSClient({ region: 'us-east-1' }), 'https://q/dlq').send({
-      body, reason: 'Message: not valid JSON ' + 'ü'.repeat(20_000), messageId: 'm-1', source: 'arn:aws:sqs:us-east-1:1:q',
+      body,
+      reason: 'Message: not valid JSON ' + 'ü'.repeat(20_000),
+      messageId: 'm-1',
+      source: 'arn:aws:sqs:us-east-1:1:q',
     });
     const input = sqs.commandCalls(SendMessageCommand)[0].args[0].input;
     expect(input.MessageBody).toBe(body);
     const reason = input.MessageAttributes!.reason.StringValue!;
     expect(reason).toMatch(/^Message: not valid JSON ü+ … \(\d+ more bytes cut\)$/);
     let total = bytes(input.MessageBody!);
-    for (const [name, value] of Object.entries(input.MessageAttributes!)) total += bytes(name) + bytes(value.DataType!) + bytes(value.StringValue!);
+    for (const [name, value] of Object.entries(input.MessageAttributes!))
+      total += bytes(name) + bytes(value.DataType!) + bytes(value.StringValue!);
     expect(total).toBeLessThanOrEqual(SQS_MAX_MESSAGE_BYTES);
   });
 
   test('a body so large no reason fits (a queue larger than lib/ configures) is refused loudly, never sent without it', async () => {
     sqs.on(SendMessageCommand).resolves({});
     const letters = new SqsDeadLetters(new SQSClient({ region: 'us-east-1' }), 'https://q/dlq');
-    await expect(letters.send({ body: 'x'.repeat(SQS_MAX_MESSAGE_BYTES), reason: 'why', messageId: 'm' })).rejects.toThrow(/no room for its reason.*why/);
+    await expect(letters.send({ body: 'x'.repeat(SQS_MAX_MESSAGE_BYTES), reason: 'why', messageId: 'm' })).rejects.toThrow(
+      /no room for its reason.*why/,
+    );
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 });

@@ -17,7 +17,11 @@ describe('datumsOf', () => {
   test('completed without latency counts only; late latency adds only latency and speed; failed and untracked count one', () => {
     expect(datumsOf({ ...completed, latencySeconds: null }).map((d) => d.metric)).toEqual(['ReplicationObjects', 'ReplicationBytes']);
     expect(datumsOf({ ...completed, kind: 'latency' }).map((d) => d.metric)).toEqual(['ReplicationLatency', 'ReplicationSpeed']);
-    expect(datumsOf({ ...completed, latencySeconds: 0 }).map((d) => d.metric)).toEqual(['ReplicationObjects', 'ReplicationBytes', 'ReplicationLatency']);
+    expect(datumsOf({ ...completed, latencySeconds: 0 }).map((d) => d.metric)).toEqual([
+      'ReplicationObjects',
+      'ReplicationBytes',
+      'ReplicationLatency',
+    ]);
     expect(datumsOf({ kind: 'failed', ...base, latencySeconds: null, failureReason: 'DstKmsKeyNotFound' })).toEqual([
       { metric: 'FailedReplications', source: 'src', destination: 'dst', unit: 'Count', value: 1 },
     ]);
@@ -42,7 +46,11 @@ describe('EmfOutcomeSink', () => {
     } finally {
       spy.mockRestore();
     }
-    const docs = lines.join('').trim().split('\n').map((l) => JSON.parse(l));
+    const docs = lines
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(docs).toHaveLength(2);
     expect(docs[0]._aws.CloudWatchMetrics).toEqual([
       {
@@ -56,7 +64,14 @@ describe('EmfOutcomeSink', () => {
         ],
       },
     ]);
-    expect(docs[0]).toMatchObject({ SourceBucket: 'src', DestBucket: 'dst', ReplicationObjects: 1, ReplicationBytes: 5000, ReplicationLatency: 4, ReplicationSpeed: 1250 });
+    expect(docs[0]).toMatchObject({
+      SourceBucket: 'src',
+      DestBucket: 'dst',
+      ReplicationObjects: 1,
+      ReplicationBytes: 5000,
+      ReplicationLatency: 4,
+      ReplicationSpeed: 1250,
+    });
     expect(docs[0]).toMatchObject({ key: 'k', versionId: 'v', messageId: 'm-1' });
     expect(docs[0].service).toBeUndefined();
     expect(docs[1]._aws.CloudWatchMetrics[0].Dimensions).toEqual([['SourceBucket']]);

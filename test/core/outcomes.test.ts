@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { applyChange, changeFor, evaluateRecord, indexPairs, reportOnRecords, type S3ChangeEvent, type VersionRecord } from '../../lambda/core';
+import {
+  applyChange,
+  changeFor,
+  evaluateRecord,
+  indexPairs,
+  reportOnRecords,
+  type S3ChangeEvent,
+  type VersionRecord,
+} from '../../lambda/core';
 import { outcomesOf, type Outcome } from '../../lambda/core/outcomes';
 
 /**
@@ -56,14 +64,31 @@ function eventsOf(v: Truth, index: number): S3ChangeEvent[] {
     const at = sourceAt + v.delays[i] * 1000;
     const fate = fates[i];
     if (fate === 'failed' || fate === 'failedThenRedriven') {
-      events.push({ type: 'replication', notice: 'OperationFailedReplication', bucket: v.source, ...base, destination, at, requestedAt: sourceAt, failureReason: 'DstKmsKeyNotFound' });
+      events.push({
+        type: 'replication',
+        notice: 'OperationFailedReplication',
+        bucket: v.source,
+        ...base,
+        destination,
+        at,
+        requestedAt: sourceAt,
+        failureReason: 'DstKmsKeyNotFound',
+      });
     }
     // A redriven replica is always logged here: without it only a later HeadObject could tell, which is the sweep's job.
     if (fate === 'replicated' && v.replicaSeen[i]) {
       events.push({ type: 'write', bucket: destination, ...base, at, operation: 'PutObject', bytes: v.bytes, byReplication: true });
     }
     if (fate === 'failedThenRedriven') {
-      events.push({ type: 'write', bucket: destination, ...base, at: at + 60_000, operation: 'PutObject', bytes: v.bytes, byReplication: true });
+      events.push({
+        type: 'write',
+        bucket: destination,
+        ...base,
+        at: at + 60_000,
+        operation: 'PutObject',
+        bytes: v.bytes,
+        byReplication: true,
+      });
     }
   });
   if (v.check && !fates.includes('failedThenRedriven')) {
@@ -74,15 +99,13 @@ function eventsOf(v: Truth, index: number): S3ChangeEvent[] {
   return events;
 }
 
-const deliveryArb = fc
-  .array(versionArb, { minLength: 1, maxLength: 8 })
-  .chain((versions) => {
-    const events = versions.flatMap(eventsOf);
-    if (events.length === 0) return fc.constant([] as S3ChangeEvent[]);
-    return fc
-      .array(fc.nat({ max: events.length - 1 }), { maxLength: 15 })
-      .chain((repeats) => fc.shuffledSubarray([...events, ...repeats.map((i) => events[i])], { minLength: events.length + repeats.length }));
-  });
+const deliveryArb = fc.array(versionArb, { minLength: 1, maxLength: 8 }).chain((versions) => {
+  const events = versions.flatMap(eventsOf);
+  if (events.length === 0) return fc.constant([] as S3ChangeEvent[]);
+  return fc
+    .array(fc.nat({ max: events.length - 1 }), { maxLength: 15 })
+    .chain((repeats) => fc.shuffledSubarray([...events, ...repeats.map((i) => events[i])], { minLength: events.length + repeats.length }));
+});
 
 /** Replays a delivery as the drain does, collecting the outcomes of every step. */
 function drain(events: readonly S3ChangeEvent[]): { records: Map<string, VersionRecord>; outcomes: Outcome[] } {
@@ -108,7 +131,11 @@ describe('outcomesOf', () => {
     fc.assert(
       fc.property(deliveryArb, (delivered) => {
         const { records, outcomes } = drain(delivered);
-        const { report } = reportOnRecords(() => records.values(), { pairs: PAIRS, overdueMillis: 900_000, at: T0, fallbackAt: 0 }, { rejected: 0, ignored: 0 });
+        const { report } = reportOnRecords(
+          () => records.values(),
+          { pairs: PAIRS, overdueMillis: 900_000, at: T0, fallbackAt: 0 },
+          { rejected: 0, ignored: 0 },
+        );
         const failedThenCompleted = new Set<string>();
         const failedSeen = new Set<string>();
         for (const o of outcomes) {
@@ -130,11 +157,15 @@ describe('outcomesOf', () => {
           expect(completions.reduce((sum, o) => sum + o.bytes, 0)).toBeLessThanOrEqual(p.bytes);
         }
         // Every completed pair with a latency published exactly one latency value (at completion, or later once).
-        const withLatency = [...records.values()].flatMap((r) => reportStates(r).filter((s) => s.state === 'COMPLETED' && s.latencySeconds !== null));
+        const withLatency = [...records.values()].flatMap((r) =>
+          reportStates(r).filter((s) => s.state === 'COMPLETED' && s.latencySeconds !== null),
+        );
         const published = outcomes.filter((o) => (o.kind === 'completed' || o.kind === 'latency') && o.latencySeconds !== null);
         expect(published.length).toBe(withLatency.length);
         // Untracked: once per source version whose HeadObject shows no replication status.
-        const untracked = [...records.values()].filter((r) => Object.entries(r.slots).some(([n, s]) => n.startsWith('c:') && s.what === 'NONE'));
+        const untracked = [...records.values()].filter((r) =>
+          Object.entries(r.slots).some(([n, s]) => n.startsWith('c:') && s.what === 'NONE'),
+        );
         expect(outcomes.filter((o) => o.kind === 'untracked').length).toBe(untracked.length);
       }),
       { numRuns: 400 },
@@ -165,7 +196,14 @@ describe('outcomesOf, single transitions', () => {
   const key = 'k';
   const versionId = 'v';
   const write = (bucket: string, at: number, byReplication = false): S3ChangeEvent => ({
-    type: 'write', bucket, key, versionId, at: T0 + at, operation: 'PutObject', bytes: 100, byReplication,
+    type: 'write',
+    bucket,
+    key,
+    versionId,
+    at: T0 + at,
+    operation: 'PutObject',
+    bytes: 100,
+    byReplication,
   });
   const step = (events: S3ChangeEvent[], next: S3ChangeEvent) => {
     const { records } = drain(events);
@@ -181,21 +219,34 @@ describe('outcomesOf, single transitions', () => {
 
   test('a failure notice fails the pair with its reason; the replica arriving later publishes the completion', () => {
     const notice: S3ChangeEvent = {
-      type: 'replication', notice: 'OperationFailedReplication', bucket: 'src-b', key, versionId, destination: 'dst-1', at: T0 + 5000, failureReason: 'DstPutObjectNotPermitted',
+      type: 'replication',
+      notice: 'OperationFailedReplication',
+      bucket: 'src-b',
+      key,
+      versionId,
+      destination: 'dst-1',
+      at: T0 + 5000,
+      failureReason: 'DstPutObjectNotPermitted',
     };
-    expect(step([write('src-b', 0)], notice)).toMatchObject([{ kind: 'failed', failureReason: 'DstPutObjectNotPermitted', latencySeconds: null }]);
+    expect(step([write('src-b', 0)], notice)).toMatchObject([
+      { kind: 'failed', failureReason: 'DstPutObjectNotPermitted', latencySeconds: null },
+    ]);
     expect(step([write('src-b', 0), notice], write('dst-1', 9000, true))).toMatchObject([{ kind: 'completed', latencySeconds: 9 }]);
   });
 
   test('completed by HeadObject (no latency), then the replica event: latency only', () => {
     const check: S3ChangeEvent = { type: 'check', bucket: 'src-b', key, versionId, at: T0 + 60_000, status: 'COMPLETED' };
     expect(step([write('src-b', 0)], check)).toMatchObject([{ kind: 'completed', latencySeconds: null }]);
-    expect(step([write('src-b', 0), check], write('dst-1', 4000, true))).toMatchObject([{ kind: 'latency', latencySeconds: 4, bytes: 100 }]);
+    expect(step([write('src-b', 0), check], write('dst-1', 4000, true))).toMatchObject([
+      { kind: 'latency', latencySeconds: 4, bytes: 100 },
+    ]);
   });
 
   test('HeadObject shows no replication status: untracked, for the source only', () => {
     const check: S3ChangeEvent = { type: 'check', bucket: 'src-b', key, versionId, at: T0 + 60_000, status: 'NONE' };
-    expect(step([write('src-b', 0)], check)).toEqual([{ kind: 'untracked', source: 'src-b', key, versionId, latencySeconds: null, bytes: 100 }]);
+    expect(step([write('src-b', 0)], check)).toEqual([
+      { kind: 'untracked', source: 'src-b', key, versionId, latencySeconds: null, bytes: 100 },
+    ]);
   });
 
   test('a PENDING check or a pending source write decides nothing', () => {

@@ -37,7 +37,12 @@ function sqsRecord(messageId: string, doc: unknown, receiveCount = 1): SQSRecord
     messageId,
     receiptHandle: `rh-${messageId}-${receiveCount}`,
     body: JSON.stringify(doc),
-    attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: '0',
+      SenderId: 'test',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
@@ -57,9 +62,19 @@ function dynamo(maxAttempts = 3): DynamoDBClient {
   });
 }
 
-function drainOn(client: DynamoDBClient, outcomes = new RecordingOutcomeSink()): { drain: DrainHandler; outcomes: RecordingOutcomeSink; store: DynamoRecordStore } {
+function drainOn(
+  client: DynamoDBClient,
+  outcomes = new RecordingOutcomeSink(),
+): { drain: DrainHandler; outcomes: RecordingOutcomeSink; store: DynamoRecordStore } {
   const store = new DynamoRecordStore({ client, tableName: env.table, retentionHours: 24 });
-  const drain = createDrainHandler({ store, deadLetters: noDeadLetters, pairs: PAIRS, overdueMillis: 900_000, outcomes, logger: memoryLogger() });
+  const drain = createDrainHandler({
+    store,
+    deadLetters: noDeadLetters,
+    pairs: PAIRS,
+    overdueMillis: 900_000,
+    outcomes,
+    logger: memoryLogger(),
+  });
   return { drain, outcomes, store };
 }
 
@@ -70,11 +85,38 @@ function workload(): { id: string; doc: unknown }[] {
     const key = `obj/${i} ü+%.bin`;
     const versionId = `v${i}`;
     docs.push({ id: `src-${i}`, doc: eventBridgeWrite({ bucket: SRC, key, versionId, at: T0 + i * 1000, bytes: 1000 + i }) });
-    if (i % 3 !== 2) docs.push({ id: `r1-${i}`, doc: eventBridgeWrite({ bucket: DST, key, versionId, at: T0 + i * 1000 + 4000, bytes: 1000 + i, byReplication: true, region: 'eu-west-2' }) });
+    if (i % 3 !== 2)
+      docs.push({
+        id: `r1-${i}`,
+        doc: eventBridgeWrite({
+          bucket: DST,
+          key,
+          versionId,
+          at: T0 + i * 1000 + 4000,
+          bytes: 1000 + i,
+          byReplication: true,
+          region: 'eu-west-2',
+        }),
+      });
     if (i % 4 === 0) {
-      docs.push({ id: `f2-${i}`, doc: replicationNotification({ source: SRC, destination: DST2, key, versionId, at: T0 + i * 1000 + 2000, requestedAt: T0 + i * 1000, reason: 'DstKmsKeyNotFound' }) });
+      docs.push({
+        id: `f2-${i}`,
+        doc: replicationNotification({
+          source: SRC,
+          destination: DST2,
+          key,
+          versionId,
+          at: T0 + i * 1000 + 2000,
+          requestedAt: T0 + i * 1000,
+          reason: 'DstKmsKeyNotFound',
+        }),
+      });
     }
-    if (i % 4 !== 1) docs.push({ id: `r2-${i}`, doc: eventBridgeWrite({ bucket: DST2, key, versionId, at: T0 + i * 1000 + 9000, bytes: 1000 + i, byReplication: true }) });
+    if (i % 4 !== 1)
+      docs.push({
+        id: `r2-${i}`,
+        doc: eventBridgeWrite({ bucket: DST2, key, versionId, at: T0 + i * 1000 + 9000, bytes: 1000 + i, byReplication: true }),
+      });
   }
   return docs;
 }
@@ -145,7 +187,9 @@ describe('drain: every transition published exactly once', () => {
     const workers = Array.from({ length: 4 }, () => drainOn(dynamo(), sink));
     const docs = workload();
     // Every message three times (SNS/SQS at-least-once and CloudTrail duplicates), spread round-robin, reversed order.
-    const deliveries = [...docs, ...[...docs].reverse(), ...docs].map(({ id, doc }, i) => sqsRecord(`${id}-${Math.floor(i / docs.length)}`, doc));
+    const deliveries = [...docs, ...[...docs].reverse(), ...docs].map(({ id, doc }, i) =>
+      sqsRecord(`${id}-${Math.floor(i / docs.length)}`, doc),
+    );
     await Promise.all(
       workers.map(({ drain }, w) => {
         const mine = deliveries.filter((_, i) => i % workers.length === w);
@@ -216,7 +260,11 @@ describe('drain: every transition published exactly once', () => {
   test('each outcome is published right after its write, naming its message', async () => {
     const { drain, outcomes } = drainOn(dynamo());
     await drain(batch([sqsRecord('m-src', eventBridgeWrite({ bucket: SRC, key: 'k', versionId: 'v', at: T0, bytes: 10 }))]));
-    await drain(batch([sqsRecord('m-rep', eventBridgeWrite({ bucket: DST, key: 'k', versionId: 'v', at: T0 + 2000, bytes: 10, byReplication: true }))]));
+    await drain(
+      batch([
+        sqsRecord('m-rep', eventBridgeWrite({ bucket: DST, key: 'k', versionId: 'v', at: T0 + 2000, bytes: 10, byReplication: true })),
+      ]),
+    );
     expect(outcomes.published).toEqual([
       {
         outcome: { kind: 'completed', source: SRC, destination: DST, key: 'k', versionId: 'v', latencySeconds: 2, bytes: 10 },

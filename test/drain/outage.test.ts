@@ -31,7 +31,10 @@ server.listen(Number(process.argv[2]), '127.0.0.1', () => console.log(JSON.strin
 /** dynalite persisted in `dir`, on `port` (0: any). */
 function startDynalite(dir: string, port: number): Promise<{ port: number; stop: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ['-e', SCRIPT, dir, String(port)], { cwd: path.resolve(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, ['-e', SCRIPT, dir, String(port)], {
+      cwd: path.resolve(__dirname, '..', '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stderr!.on('data', (c) => (err += c));
@@ -71,7 +74,12 @@ test('dynalite stopped mid-drain and restarted: every event in the table, nothin
   await purgeQueues(h);
   let dynalite = await startDynalite(dir, 0);
   const port = dynalite.port;
-  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, maxAttempts: 2 });
+  const client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${port}`,
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    maxAttempts: 2,
+  });
   await createTable(client, 'outage');
   const store = new DynamoRecordStore({ client, tableName: 'outage', retentionHours: 24 });
   const visibility = new SqsMessageVisibility(h.clients.sqs, h.resources.queueUrl);
@@ -89,7 +97,11 @@ test('dynalite stopped mid-drain and restarted: every event in the table, nothin
   const T0 = Date.parse('2026-11-20T10:00:00Z');
   const total = 40;
   for (let i = 0; i < total; i++) await publish(h, eventBridgeWrite({ bucket: 'src', key: `k/${i}`, versionId: `v${i}`, at: T0 + i }));
-  const source = new LocalEventSource(h.clients.sqs, drain, { queueUrl: h.resources.queueUrl, queueArn: h.resources.queueArn, batchSize: 5 });
+  const source = new LocalEventSource(h.clients.sqs, drain, {
+    queueUrl: h.resources.queueUrl,
+    queueArn: h.resources.queueArn,
+    batchSize: 5,
+  });
   await source.pollOnce(); // some events in before the outage
   await dynalite.stop();
   // 8 s of outage: with the queue's 1 s visibility alone every message would pass maxReceiveCount 5.

@@ -53,7 +53,11 @@ export function chaosDynamo(client: DynamoDBClient, rate: number, random: () => 
       const status = (result as { response?: { statusCode?: number } }).response?.statusCode;
       if (draw < rate && status === 200) {
         counts.lostResponses++;
-        throw Object.assign(new Error('chaos: socket hang up after the write'), { name: 'TimeoutError', code: 'ECONNRESET', $metadata: {} });
+        throw Object.assign(new Error('chaos: socket hang up after the write'), {
+          name: 'TimeoutError',
+          code: 'ECONNRESET',
+          $metadata: {},
+        });
       }
       return result;
     },

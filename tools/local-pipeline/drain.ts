@@ -62,9 +62,10 @@ export function startDrain(
   let expected: number | undefined;
   const consumed = eventSource.run({
     workers: options.workers,
-    // With chaos, returned messages are invisible for the queue's visibility timeout: wait for them.
-    idleRounds: chaos ? 30 : 2,
-    until: () => expected !== undefined && (chaos ? acknowledged.size : handler.counters.messages) >= expected,
+    // Until every published message was acknowledged once: messages that come back (chaos, a slow publisher, a
+    // failed write) are invisible for the queue's visibility timeout, so idle rounds alone do not mean done.
+    idleRounds: 30,
+    until: () => expected !== undefined && acknowledged.size >= expected,
   });
   return {
     handler,

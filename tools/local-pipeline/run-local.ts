@@ -80,7 +80,11 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
       : clients.dynamodb;
     if (chaos) calls.watch(drainDynamo, 'dynamodb');
     const drainStore = chaos
-      ? new DynamoRecordStore({ client: returnItemOnConditionFailure(drainDynamo, clients.dynamodb), tableName: resources.tableName, retentionHours: 24 })
+      ? new DynamoRecordStore({
+          client: returnItemOnConditionFailure(drainDynamo, clients.dynamodb),
+          tableName: resources.tableName,
+          retentionHours: 24,
+        })
       : store;
     const drain = startDrain(clients, resources, {
       store: drainStore,
@@ -97,7 +101,10 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
     const drainMillis = Date.now() - publishStart;
     if (chaos) {
       const k = chaos.counts;
-      say(`chaos ${rate}: ${k.throttled} throttled, ${k.serverErrors} server errors, ${k.lostResponses} lost responses, ${k.workersDied} workers died before acknowledging`);
+      say(
+        `chaos ${rate}: ${k.throttled} throttled, ${k.serverErrors} server errors, ${k.lostResponses} lost responses, ` +
+          `${k.workersDied} workers died before acknowledging`,
+      );
     }
     const c = drain.handler.counters;
     say(

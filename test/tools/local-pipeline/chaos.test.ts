@@ -32,7 +32,10 @@ const local = async (name: string, extra: string[]) => {
   expect(result.code).toBe(0);
   const { asOf, ...report } = JSON.parse(result.stdout);
   expect(typeof asOf).toBe('string');
-  const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricLine);
+  const lines = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as MetricLine);
   return { report, lines, stderr: result.stderr };
 };
 
@@ -42,7 +45,12 @@ test('--chaos 0.05: same report, same metrics; ReplicationObjects per pair = com
   // The faults did happen.
   const injected = /chaos 0\.05: (\d+) throttled, (\d+) server errors, (\d+) lost responses, (\d+) workers died/.exec(chaos.stderr);
   expect(injected).not.toBeNull();
-  expect(injected!.slice(1).map(Number).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  expect(
+    injected!
+      .slice(1)
+      .map(Number)
+      .reduce((a, b) => a + b, 0),
+  ).toBeGreaterThan(0);
   expect(chaos.report).toEqual(calm.report);
   expect(chaos.lines).toEqual(calm.lines);
   for (const p of calm.report.pairs as { source: string; destination: string; completed: number; failed: number }[]) {
@@ -52,5 +60,11 @@ test('--chaos 0.05: same report, same metrics; ReplicationObjects per pair = com
       published: p.completed,
     });
   }
-  expect(calm.lines.every((l) => Object.keys(l).sort().join() === (l.destination === undefined ? 'counts,metric,source,unit,values' : 'counts,destination,metric,source,unit,values'))).toBe(true);
+  expect(
+    calm.lines.every(
+      (l) =>
+        Object.keys(l).sort().join() ===
+        (l.destination === undefined ? 'counts,metric,source,unit,values' : 'counts,destination,metric,source,unit,values'),
+    ),
+  ).toBe(true);
 });
