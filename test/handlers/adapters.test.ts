@@ -1,5 +1,4 @@
-/** The adapters' AWS requests, with aws-sdk-client-mock (CloudWatch and Firehose have no emulator). */
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+/** The adapters' AWS requests, with aws-sdk-client-mock (Firehose and S3 have no emulator here). */
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -7,26 +6,10 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { FirehoseArchiveSink } from '../../lambda/adapters/firehose';
-import { CloudWatchMetricsSink, type MetricDatum } from '../../lambda/adapters/metrics';
 import { S3ClientsByBucket, S3ObjectInspector } from '../../lambda/adapters/s3';
 
 const T = Date.parse('2026-11-20T10:15:28Z');
 const awsError = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
-
-describe('CloudWatch metrics', () => {
-  test('PutMetricData is batched at 1,000 metrics per request', async () => {
-    const cw = mockClient(CloudWatchClient);
-    cw.on(PutMetricDataCommand).resolves({});
-    const data: MetricDatum[] = Array.from({ length: 2500 }, (_, i) => ({ MetricName: 'ReplicationObjects', Value: i, Unit: 'Count' }));
-    await new CloudWatchMetricsSink(new CloudWatchClient({ region: 'us-east-1' })).put('CRRMonitor', data);
-    const calls = cw.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input);
-    expect(calls.map((c) => c.MetricData!.length)).toEqual([1000, 1000, 500]);
-    expect(calls.every((c) => c.Namespace === 'CRRMonitor')).toBe(true);
-    expect(calls[2].MetricData![0].Value).toBe(2000);
-    cw.restore();
-  });
-
-});
 
 describe('Firehose archive', () => {
   test('retries only the failed entries of a partial batch, then succeeds', async () => {
