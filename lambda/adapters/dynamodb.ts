@@ -187,10 +187,10 @@ function sameSlot(a: AttributeValue | undefined, b: AttributeValue): boolean {
  * first attempt whose response was lost, and the item's last write carries our token with the slot at our value.
  * Then the record before our write is the item with the slot put back to `lp`.
  */
-function ownEarlierAttempt(error: unknown, change: SlotChange, options: ApplyOptions): VersionRecord | false | undefined {
+function ownEarlierAttempt(error: unknown, change: SlotChange, options: ApplyOptions, resent: boolean): VersionRecord | false | undefined {
   const item = (error as { Item?: Item }).Item;
   const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
-  if (options.token === undefined || !item || attempts < 2) return false;
+  if (options.token === undefined || !item || (attempts < 2 && !resent)) return false;
   if (item[LAST_WRITE_ATTRIBUTE]?.S !== options.token || !sameSlot(item[change.slot], slotToAttribute(change.value))) return false;
   const restored: Item = { ...item };
   const previous = item[PREVIOUS_SLOT_ATTRIBUTE];
@@ -199,6 +199,9 @@ function ownEarlierAttempt(error: unknown, change: SlotChange, options: ApplyOpt
   const before = itemToStored(restored).record;
   return Object.keys(before.slots).length === 0 ? undefined : before;
 }
+
+/** Resends of a write whose earlier attempt may have committed (about 1.5 s of back-off in all). */
+const MAX_RESENDS = 5;
 
 export const isConditionFailure = (error: unknown): boolean => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
@@ -227,17 +230,28 @@ export class DynamoRecordStore implements RecordStore {
   }
 
   async apply(change: SlotChange, options: ApplyOptions = {}): Promise<ApplyResult> {
-    try {
-      const out = await this.client.send(new UpdateItemCommand(updateFor(this.tableName, change, this.expiresAt(), options)));
-      const before = out.Attributes ? itemToStored(out.Attributes).record : undefined;
-      return { outcome: 'applied', before, after: applyChange(before, change), recovered: false };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      // Our own first attempt committed and its response was lost: the write is ours, its outcome still to publish.
-      const own = ownEarlierAttempt(error, change, options);
-      if (own !== false) return { outcome: 'applied', before: own, after: applyChange(own, change), recovered: true };
-      // Already applied (redelivery, duplicate), or superseded by a better observation: the event is in, idempotently.
-      return { outcome: 'unchanged' };
+    const input = updateFor(this.tableName, change, this.expiresAt(), options);
+    // Once the SDK has retried, an earlier attempt may have committed with its response lost. Giving up then would hand
+    // the message to a later delivery (another token) that can no longer tell the write was ours, and its outcome would
+    // never be published: so keep resending (bounded) until an answer says what happened.
+    for (let resend = 0; ; resend++) {
+      try {
+        const out = await this.client.send(new UpdateItemCommand(input));
+        const before = out.Attributes ? itemToStored(out.Attributes).record : undefined;
+        return { outcome: 'applied', before, after: applyChange(before, change), recovered: false };
+      } catch (error) {
+        if (isConditionFailure(error)) {
+          // Our own earlier attempt committed and its response was lost: the write is ours, its outcome still to publish.
+          const own = ownEarlierAttempt(error, change, options, resend > 0);
+          if (own !== false) return { outcome: 'applied', before: own, after: applyChange(own, change), recovered: true };
+          // Already applied (redelivery, duplicate), or superseded by a better observation: the event is in, idempotently.
+          return { outcome: 'unchanged' };
+        }
+        const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+        const mayHaveCommitted = resend > 0 || attempts > 1;
+        if (options.token === undefined || !mayHaveCommitted || resend >= MAX_RESENDS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** resend));
+      }
     }
   }
 
