@@ -1,4 +1,4 @@
-import { App, Environment, Tags } from 'aws-cdk-lib';
+import { type App, type Environment, Tags } from 'aws-cdk-lib';
 import { sourceAccounts, type MonitorConfig } from '../lambda/shared/config';
 import { agentStackName, forwarderStackName, MONITOR_STACK_NAME } from './names';
 import { AgentStack } from './stacks/agent-stack';
@@ -27,8 +27,7 @@ export function addCrrMonitorStacks(app: App, config: MonitorConfig): CrrMonitor
   const agentRegions = [config.monitorRegion, ...config.regions.filter((r) => r !== config.monitorRegion)];
   const agents = sourceAccounts(config).flatMap((account) =>
     agentRegions.map(
-      (region) =>
-        new AgentStack(app, agentStackName(account, region), { config, account, region, home: region === config.monitorRegion }),
+      (region) => new AgentStack(app, agentStackName(account, region), { config, account, region, home: region === config.monitorRegion }),
     ),
   );
   for (const stack of [monitor, ...forwarders, ...agents]) Tags.of(stack).add('application', 'crr-monitor');

@@ -13,7 +13,10 @@ export function loadConfig(file: string, cwd: string = process.cwd()): MonitorCo
     text = fs.readFileSync(full, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
-    throw new ConfigError('(file)', `${file}: ${reason} (copy crr-monitor.config.example.jsonc to ${DEFAULT_CONFIG_FILE}, or pass -c config=PATH)`);
+    throw new ConfigError(
+      '(file)',
+      `${file}: ${reason} (copy crr-monitor.config.example.jsonc to ${DEFAULT_CONFIG_FILE}, or pass -c config=PATH)`,
+    );
   }
   return validateConfig(parseConfigText(text, file), file);
 }

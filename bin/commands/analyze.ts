@@ -1,7 +1,15 @@
 /**
  * `crr-monitor analyze`: replays recorded events through the same core the Lambdas use and prints the report.
  */
-import { emptyParseResult, formatRejection, parseTextInto, reportOnRecords, VersionTracker, type ReplicationReport, type ReportDetail } from '../../lambda/core';
+import {
+  emptyParseResult,
+  formatRejection,
+  parseTextInto,
+  reportOnRecords,
+  VersionTracker,
+  type ReplicationReport,
+  type ReportDetail,
+} from '../../lambda/core';
 import { formatTable } from '../support/format';
 import { DEFAULT_LIMITS, placeOf, readInputs, type InputLimits, type InputUnit } from '../support/inputs';
 import { RejectionLog } from '../support/rejections';
@@ -34,26 +42,33 @@ export async function analyze(
   let analysed = false;
   const reject = (place: string, reason: string) => rejections.reject(place, reason);
   const parsed = emptyParseResult();
-  await readInputs(paths, {
-    unit(unit: InputUnit) {
-      parseTextInto(unit.text, parsed);
-      ignored += parsed.ignored;
-      for (const rejection of parsed.rejected) reject(placeOf(unit), formatRejection(rejection));
-      // A document rejected whole (bad JSON, unknown shape) has not been analysed.
-      if (parsed.events.length > 0 || parsed.ignored > 0 || parsed.rejected.length === 0) analysed = true;
-      for (const event of parsed.events) {
-        const unplaced = tracker.apply(event);
-        if (unplaced === 'missing-version-id') {
-          reject(placeOf(unit), `${event.type === 'write' ? event.operation : 'event'} s3://${event.bucket}/${event.key} has no x-amz-version-id; only the monitor (HeadObject) can resolve it`);
-        } else if (unplaced === 'no-replication-state') {
-          ignored++;
+  await readInputs(
+    paths,
+    {
+      unit(unit: InputUnit) {
+        parseTextInto(unit.text, parsed);
+        ignored += parsed.ignored;
+        for (const rejection of parsed.rejected) reject(placeOf(unit), formatRejection(rejection));
+        // A document rejected whole (bad JSON, unknown shape) has not been analysed.
+        if (parsed.events.length > 0 || parsed.ignored > 0 || parsed.rejected.length === 0) analysed = true;
+        for (const event of parsed.events) {
+          const unplaced = tracker.apply(event);
+          if (unplaced === 'missing-version-id') {
+            reject(
+              placeOf(unit),
+              `${event.type === 'write' ? event.operation : 'event'} s3://${event.bucket}/${event.key} has no x-amz-version-id; only the monitor (HeadObject) can resolve it`,
+            );
+          } else if (unplaced === 'no-replication-state') {
+            ignored++;
+          }
         }
-      }
+      },
+      failure(failure) {
+        reject(placeOf(failure), failure.reason);
+      },
     },
-    failure(failure) {
-      reject(placeOf(failure), failure.reason);
-    },
-  }, limits);
+    limits,
+  );
   rejections.finish();
   const rejected = rejections.count;
   onReplayed?.(tracker.size);

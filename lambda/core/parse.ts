@@ -1,6 +1,13 @@
 import { bucketFromArn, decodeNotificationKey } from './keys';
 import { parseIsoTime } from './time';
-import { MAX_OBJECT_BYTES, type ObjectWrite, type ReplicationNotice, type ReplicationNoticeKind, type S3ChangeEvent, type WriteOperation } from './types';
+import {
+  MAX_OBJECT_BYTES,
+  type ObjectWrite,
+  type ReplicationNotice,
+  type ReplicationNoticeKind,
+  type S3ChangeEvent,
+  type WriteOperation,
+} from './types';
 
 /** Why an input was refused, and where inside it (`Records[3].s3.object.key`). */
 export interface Rejection {
@@ -38,7 +45,10 @@ const REPLICA_WRITES: ReadonlySet<string> = new Set(['PutObject', 'CompleteMulti
 const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 
 class Rejected extends Error {
-  constructor(readonly reason: string, readonly where: string) {
+  constructor(
+    readonly reason: string,
+    readonly where: string,
+  ) {
     super(reason);
   }
 }
@@ -54,7 +64,8 @@ function field(parent: Json, name: string, where: string): Json {
 
 function text(parent: Json, name: string, where: string): string {
   const value = parent[name];
-  if (typeof value !== 'string' || value === '') throw new Rejected(`${name} is ${describe(value)}, expected a non-empty string`, join(where, name));
+  if (typeof value !== 'string' || value === '')
+    throw new Rejected(`${name} is ${describe(value)}, expected a non-empty string`, join(where, name));
   return value;
 }
 
@@ -77,7 +88,10 @@ function optionalSize(parent: Json | undefined, name: string, where: string): nu
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_OBJECT_BYTES) {
     const what = typeof value === 'number' ? String(value) : describe(value);
-    throw new Rejected(`${name} ${what} is not a size in bytes (a whole number from 0 to ${MAX_OBJECT_BYTES}, S3's maximum object size)`, join(where, name));
+    throw new Rejected(
+      `${name} ${what} is not a size in bytes (a whole number from 0 to ${MAX_OBJECT_BYTES}, S3's maximum object size)`,
+      join(where, name),
+    );
   }
   return value;
 }
@@ -105,7 +119,8 @@ function describe(value: unknown): string {
   if (value === undefined) return 'missing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return value === '' ? 'empty' : `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  if (typeof value === 'string')
+    return value === '' ? 'empty' : `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
   return `a ${typeof value}`;
 }
 
@@ -140,7 +155,8 @@ function fromCloudTrailRecord(record: Json, where: string, out: ParseResult): vo
   };
   if (versionId !== undefined) write.versionId = versionId;
   // CompleteMultipartUpload's bytesTransferredIn is 0 whatever the object's size: not a size, not read.
-  const bytes = operation === 'CompleteMultipartUpload' ? undefined : optionalSize(extra, 'bytesTransferredIn', join(where, 'additionalEventData'));
+  const bytes =
+    operation === 'CompleteMultipartUpload' ? undefined : optionalSize(extra, 'bytesTransferredIn', join(where, 'additionalEventData'));
   if (bytes !== undefined) write.bytes = bytes;
   out.events.push(write);
 }
@@ -190,7 +206,8 @@ function fromNotificationRecord(record: Json, where: string, out: ParseResult): 
     });
     return;
   }
-  if (!versionId) throw new Rejected('versionId is missing: a replication notice must name the source version', join(objectWhere, 'versionId'));
+  if (!versionId)
+    throw new Rejected('versionId is missing: a replication notice must name the source version', join(objectWhere, 'versionId'));
   const data = isObject(record.replicationEventData) ? record.replicationEventData : {};
   const dataWhere = join(where, 'replicationEventData');
   const requestedAt = data.requestTime !== undefined ? time(data, 'requestTime', dataWhere) : undefined;
@@ -200,7 +217,9 @@ function fromNotificationRecord(record: Json, where: string, out: ParseResult): 
     bucket: bucketName,
     key,
     versionId,
-    ...(typeof data.destinationBucket === 'string' && data.destinationBucket !== '' ? { destination: bucketFromArn(data.destinationBucket) } : {}),
+    ...(typeof data.destinationBucket === 'string' && data.destinationBucket !== ''
+      ? { destination: bucketFromArn(data.destinationBucket) }
+      : {}),
     at,
     ...(requestedAt !== undefined ? { requestedAt } : {}),
     ...(typeof data.failureReason === 'string' && data.failureReason !== '' ? { failureReason: data.failureReason } : {}),

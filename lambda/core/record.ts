@@ -83,7 +83,13 @@ function noticeChange(event: Extract<S3ChangeEvent, { type: 'replication' }>): S
         ...base,
         slot: writeSlot(event.bucket),
         keep: 'earliest',
-        value: { at: event.requestedAt ?? event.at, tie: `0|MissedThreshold|${event.bytes ?? ''}`, what: 'MissedThreshold', byReplication: 0, ...sized },
+        value: {
+          at: event.requestedAt ?? event.at,
+          tie: `0|MissedThreshold|${event.bytes ?? ''}`,
+          what: 'MissedThreshold',
+          byReplication: 0,
+          ...sized,
+        },
       };
     case 'OperationReplicatedAfterThreshold':
       // The replica exists (late). Without a destination we cannot say where, so it changes nothing.
@@ -92,7 +98,13 @@ function noticeChange(event: Extract<S3ChangeEvent, { type: 'replication' }>): S
         ...base,
         slot: writeSlot(event.destination),
         keep: 'earliest',
-        value: { at: event.at, tie: `1|ReplicatedAfterThreshold|${event.bytes ?? ''}`, what: 'ReplicatedAfterThreshold', byReplication: 1, ...sized },
+        value: {
+          at: event.at,
+          tie: `1|ReplicatedAfterThreshold|${event.bytes ?? ''}`,
+          what: 'ReplicatedAfterThreshold',
+          byReplication: 1,
+          ...sized,
+        },
       };
     case 'OperationNotTracked':
       return undefined;

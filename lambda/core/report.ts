@@ -54,16 +54,27 @@ export class ReportBuilder {
     this.statistics.add(state);
     const { source, destination, key, versionId } = state;
     if (state.state === 'FAILED') this.failures.push({ source, destination, key, versionId, reason: state.failureReason ?? 'Unknown' });
-    else if (state.state === 'OVERDUE') this.overdue.push({ source, destination, key, versionId, pendingSeconds: state.pendingSeconds ?? 0 });
+    else if (state.state === 'OVERDUE')
+      this.overdue.push({ source, destination, key, versionId, pendingSeconds: state.pendingSeconds ?? 0 });
   }
 
   build(asOf: EpochMillis, counts: { rejected: number; ignored: number }): { report: ReplicationReport; detail: ReportDetail } {
     const summaries = this.statistics.summaries();
     const report: ReplicationReport = {
       asOf: new Date(asOf).toISOString(),
-      pairs: summaries.map(({ source, destination, completed, completedWithoutSource, failed, pending, overdue, bytes, latencySeconds }) => ({
-        source, destination, completed, completedWithoutSource, failed, pending, overdue, bytes, latencySeconds,
-      })),
+      pairs: summaries.map(
+        ({ source, destination, completed, completedWithoutSource, failed, pending, overdue, bytes, latencySeconds }) => ({
+          source,
+          destination,
+          completed,
+          completedWithoutSource,
+          failed,
+          pending,
+          overdue,
+          bytes,
+          latencySeconds,
+        }),
+      ),
       failures: [...this.failures].sort(byPairThenObject),
       overdue: [...this.overdue].sort(byPairThenObject),
       unattributed: this.unattributed,

@@ -62,8 +62,16 @@ export class PairStatistics {
     let acc = this.byPair.get(id);
     if (!acc) {
       acc = {
-        source: state.source, destination: state.destination, completed: 0, completedWithoutSource: 0, failed: 0, failedByReason: {},
-        pending: 0, overdue: 0, bytes: 0, latencies: [],
+        source: state.source,
+        destination: state.destination,
+        completed: 0,
+        completedWithoutSource: 0,
+        failed: 0,
+        failedByReason: {},
+        pending: 0,
+        overdue: 0,
+        bytes: 0,
+        latencies: [],
       };
       this.byPair.set(id, acc);
     }

@@ -37,7 +37,8 @@ export interface ObjectWrite {
   readonly byReplication: boolean;
 }
 
-export type ReplicationNoticeKind = 'OperationFailedReplication' | 'OperationMissedThreshold' | 'OperationReplicatedAfterThreshold' | 'OperationNotTracked';
+export type ReplicationNoticeKind =
+  'OperationFailedReplication' | 'OperationMissedThreshold' | 'OperationReplicatedAfterThreshold' | 'OperationNotTracked';
 
 /** A native S3 replication event notification (`s3:Replication:*`) about one source object version. */
 export interface ReplicationNotice {

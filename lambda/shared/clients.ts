@@ -18,4 +18,3 @@ export function requireEnv(name: string): string {
 export function sqsEndpointConfigured(): boolean {
   return Boolean(process.env.AWS_ENDPOINT_URL_SQS || process.env.AWS_ENDPOINT_URL);
 }
-

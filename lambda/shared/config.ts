@@ -92,7 +92,8 @@ const account = z.custom<string>(isAccountId, { error: (iss) => `${show(iss.inpu
 const bucketOf = (error: (iss: { input?: unknown }) => string) =>
   z.string({ error }).check((ctx) => {
     const problem = bucketNameProblem(ctx.value);
-    if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: `${show(ctx.value)} is not a valid S3 bucket name (${problem})` });
+    if (problem)
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: `${show(ctx.value)} is not a valid S3 bucket name (${problem})` });
   });
 const bucket = bucketOf((iss) => `must be a bucket name string, got ${show(iss.input)}`);
 
@@ -123,11 +124,18 @@ const ruleSchema = z.strictObject(
     destinations: list(bucket, 'bucket names', true),
     sourceAccount: account.optional(),
   },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? 'unknown field' : `must be an object { "source", "destinations", "sourceAccount"? }, got ${show(iss.input)}`) },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? 'unknown field'
+        : `must be an object { "source", "destinations", "sourceAccount"? }, got ${show(iss.input)}`,
+  },
 );
 
 const fields = {
-  monitorRegion: regionOf(required(' (the region of MonitorStack, e.g. "us-east-1")', (input) => `must be a region name string, got ${show(input)}`)),
+  monitorRegion: regionOf(
+    required(' (the region of MonitorStack, e.g. "us-east-1")', (input) => `must be a region name string, got ${show(input)}`),
+  ),
   regions: list(region, 'region names', true).optional(),
   monitorAccount: account.optional(),
   remoteAccounts: list(account, '12-digit account ids', false).default(CONFIG_DEFAULTS.remoteAccounts),
@@ -159,7 +167,10 @@ const configSchema = z.preprocess(
       ? Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('$') && !key.startsWith('//')))
       : raw,
   z.strictObject(fields, {
-    error: (iss) => (iss.code === 'unrecognized_keys' ? 'unknown field' : `must be a JSON object, got ${Array.isArray(iss.input) ? 'an array' : show(iss.input)}`),
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? 'unknown field'
+        : `must be a JSON object, got ${Array.isArray(iss.input) ? 'an array' : show(iss.input)}`,
   }),
 );
 
@@ -327,7 +338,8 @@ function crossFieldProblems(config: Partial<Parsed>, already: readonly ConfigPro
     }
     const effectiveAccount = rule.sourceAccount === monitorAccount ? undefined : rule.sourceAccount;
     const earlier = sourceAccountOf.get(source);
-    if (earlier && earlier.account !== effectiveAccount) fail(`${at}.sourceAccount`, `source ${show(source)} is given another account in ${earlier.field}`);
+    if (earlier && earlier.account !== effectiveAccount)
+      fail(`${at}.sourceAccount`, `source ${show(source)} is given another account in ${earlier.field}`);
     else if (!earlier) sourceAccountOf.set(source, { account: effectiveAccount, field: at });
     const destinations = new Set<string>();
     rule.destinations.forEach((dest, j) => {
@@ -389,7 +401,9 @@ export function validateConfig(raw: unknown, origin?: string): MonitorConfig {
   const replication: ReplicationRule[] = parsed.replication.map((rule) => {
     // A sourceAccount equal to the monitor account is the local account: the rule is then not cross-account.
     const sourceAccount = rule.sourceAccount === parsed.monitorAccount ? undefined : rule.sourceAccount;
-    return sourceAccount ? { source: rule.source, destinations: rule.destinations, sourceAccount } : { source: rule.source, destinations: rule.destinations };
+    return sourceAccount
+      ? { source: rule.source, destinations: rule.destinations, sourceAccount }
+      : { source: rule.source, destinations: rule.destinations };
   });
   const config: MonitorConfig = {
     monitorRegion: parsed.monitorRegion,
@@ -422,7 +436,10 @@ export function parseConfigText(text: string, origin?: string): unknown {
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   const column = offset - before.lastIndexOf('\n');
-  throw new ConfigError('(file)', `${origin ? `${origin}: ` : ''}not valid JSON at line ${line}, column ${column}: ${printParseErrorCode(error)}`);
+  throw new ConfigError(
+    '(file)',
+    `${origin ? `${origin}: ` : ''}not valid JSON at line ${line}, column ${column}: ${printParseErrorCode(error)}`,
+  );
 }
 
 // ---- derived views ---------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults';
@@ -38,7 +38,11 @@ export class MonitorAlarms extends Construct {
     super(scope, id);
     const { period, evaluationPeriods, datapointsToAlarm } = DEFAULTS.alarms;
     const action = new actions.SnsAction(props.topic);
-    const add = (alarmId: string, metric: cloudwatch.IMetric, opts: Partial<cloudwatch.CreateAlarmOptions> & { alarmDescription: string }) => {
+    const add = (
+      alarmId: string,
+      metric: cloudwatch.IMetric,
+      opts: Partial<cloudwatch.CreateAlarmOptions> & { alarmDescription: string },
+    ) => {
       const alarm = new cloudwatch.Alarm(this, alarmId, {
         metric,
         threshold: 0,

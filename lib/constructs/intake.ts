@@ -1,4 +1,4 @@
-import { Aws, Duration, Names, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, type Duration, Names, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';

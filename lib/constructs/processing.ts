@@ -1,9 +1,9 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import { DEFAULTS } from '../defaults';
@@ -130,9 +130,7 @@ export class Processing extends Construct {
       description: 'crr-monitor: run the sweep every minute',
       schedule: events.Schedule.expression(DEFAULTS.sweep.schedule),
     });
-    this.schedule.addTarget(
-      new targets.LambdaFunction(this.sweep.fn, { retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
-    );
+    this.schedule.addTarget(new targets.LambdaFunction(this.sweep.fn, { retryAttempts: 0, maxEventAge: Duration.minutes(1) }));
 
     // Both read object metadata: drain for a missing version id, sweep for the replication status.
     for (const role of [this.drainRole, this.sweepRole]) {

@@ -1,8 +1,8 @@
-import { Aws, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { type Construct } from 'constructs';
 import { partitionOf, remoteSourceBuckets, type MonitorConfig } from '../../lambda/shared/config';
 import { objectWritePatterns } from '../event-pattern';
 import { agentRoleName, drainRoleName, roleArn, sweepRoleName } from '../names';

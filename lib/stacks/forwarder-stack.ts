@@ -1,5 +1,5 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { type Construct } from 'constructs';
 import { localBuckets, type MonitorConfig } from '../../lambda/shared/config';
 import { EventForwarder } from '../constructs/forwarder';
 import { forwarderTopicName } from '../names';

@@ -1,5 +1,5 @@
-import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { type Construct } from 'constructs';
 import {
   localBuckets,
   partitionOf,

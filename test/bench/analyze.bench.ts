@@ -24,14 +24,17 @@ function writeWorkload(file: string): number {
   const fd = openSync(file, 'w');
   let events = 0;
   let chunk: string[] = [];
-  generateWorkload({ objects: Math.ceil(TARGET_EVENTS / 2.3), rules, failRate: 0.02, delayRate: 0.02, multipartRate: 0.1, duplicateRate: 0.05, seed: 42 }, (event) => {
-    chunk.push(JSON.stringify(event) + '\n');
-    events++;
-    if (chunk.length === 1000) {
-      writeSync(fd, chunk.join(''));
-      chunk = [];
-    }
-  });
+  generateWorkload(
+    { objects: Math.ceil(TARGET_EVENTS / 2.3), rules, failRate: 0.02, delayRate: 0.02, multipartRate: 0.1, duplicateRate: 0.05, seed: 42 },
+    (event) => {
+      chunk.push(JSON.stringify(event) + '\n');
+      events++;
+      if (chunk.length === 1000) {
+        writeSync(fd, chunk.join(''));
+        chunk = [];
+      }
+    },
+  );
   writeSync(fd, chunk.join(''));
   closeSync(fd);
   return events;
@@ -79,7 +82,8 @@ async function main(): Promise<void> {
       });
       bestAnalyze = Math.min(bestAnalyze, seconds(start));
       bestReport = Math.min(bestReport, seconds(replayed));
-      if (round === 0) console.log(`report: ${result.report.pairs.map((p) => `${p.source}→${p.destination} ${p.completed} completed`).join(', ')}`);
+      if (round === 0)
+        console.log(`report: ${result.report.pairs.map((p) => `${p.source}→${p.destination} ${p.completed} completed`).join(', ')}`);
     }
     // Memory in a round of its own: the forced collections would otherwise count in analyze's time.
     let heapPerVersion = NaN;
@@ -93,9 +97,15 @@ async function main(): Promise<void> {
     });
     const parseRate = events / bestParse;
     const analyzeRate = events / bestAnalyze;
-    console.log(`JSON.parse only: ${Math.round(parseRate).toLocaleString('en-US')} events/s (${(bytes / bestParse / 1e6).toFixed(0)} MB/s), best of ${ROUNDS}`);
-    console.log(`analyze:         ${Math.round(analyzeRate).toLocaleString('en-US')} events/s (${(bytes / bestAnalyze / 1e6).toFixed(0)} MB/s), best of ${ROUNDS}`);
-    console.log(`analyze / parse-only: ${((100 * analyzeRate) / parseRate).toFixed(0)} % (target ≥ 60 %); of analyze's time, the final report over all versions: ${bestReport.toFixed(2)} s`);
+    console.log(
+      `JSON.parse only: ${Math.round(parseRate).toLocaleString('en-US')} events/s (${(bytes / bestParse / 1e6).toFixed(0)} MB/s), best of ${ROUNDS}`,
+    );
+    console.log(
+      `analyze:         ${Math.round(analyzeRate).toLocaleString('en-US')} events/s (${(bytes / bestAnalyze / 1e6).toFixed(0)} MB/s), best of ${ROUNDS}`,
+    );
+    console.log(
+      `analyze / parse-only: ${((100 * analyzeRate) / parseRate).toFixed(0)} % (target ≥ 60 %); of analyze's time, the final report over all versions: ${bestReport.toFixed(2)} s`,
+    );
     console.log(
       gc
         ? `memory: ${versions.toLocaleString('en-US')} object versions tracked, ${Math.round(heapPerVersion)} bytes of heap per version (no event is kept)`

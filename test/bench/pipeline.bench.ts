@@ -8,6 +8,7 @@
  * time − the time the drain received the deciding event's message), drainEventsPerSecond (per worker), and
  * sweepItemsRead (the sweep's figure, computed by its own function).
  */
+import { cpus } from 'node:os';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishBatchCommand } from '@aws-sdk/client-sns';
 import { changeFor } from '../../lambda/core';
@@ -47,12 +48,17 @@ async function main() {
     const resources = await provision(generator, { regions: ['us-east-1'], visibilityTimeoutSeconds: 30 });
 
     const messages: string[] = [];
-    generateWorkload({ objects, rules: DEMO_RULES, seed: 42, start: Date.now() - 40 * 60_000, spacingMillis: 200 }, (e) => messages.push(JSON.stringify(e)));
+    generateWorkload({ objects, rules: DEMO_RULES, seed: 42, start: Date.now() - 40 * 60_000, spacingMillis: 200 }, (e) =>
+      messages.push(JSON.stringify(e)),
+    );
     const t0 = Date.now();
     for (let i = 0, inflight: Promise<unknown>[] = []; i < messages.length; i += 10) {
       inflight.push(
         generator.sns.send(
-          new PublishBatchCommand({ TopicArn: resources.topicArns['us-east-1'], PublishBatchRequestEntries: messages.slice(i, i + 10).map((Message, j) => ({ Id: String(j), Message })) }),
+          new PublishBatchCommand({
+            TopicArn: resources.topicArns['us-east-1'],
+            PublishBatchRequestEntries: messages.slice(i, i + 10).map((Message, j) => ({ Id: String(j), Message })),
+          }),
         ),
       );
       if (inflight.length >= 8) await Promise.all(inflight.splice(0));
@@ -106,17 +112,23 @@ async function main() {
     const sweepCalls = calls.total() - before + summary.checked;
 
     const line = (label: string, value: string) => console.log(`${label.padEnd(44)} ${value}`);
-    console.log(`\ncrr-monitor pipeline benchmark (node ${process.version}, ${require('node:os').cpus().length} CPUs, dynalite + fauxqs on loopback)`);
+    console.log(`\ncrr-monitor pipeline benchmark (node ${process.version}, ${cpus().length} CPUs, dynalite + fauxqs on loopback)`);
     line('events (SQS messages) generated', `${messages.length} (${objects} objects, ${DEMO_RULES.length} rules, duplicates + shuffles)`);
     line('generator publish (SNS PublishBatch, not counted)', `${publishSeconds.toFixed(1)} s`);
     line(`drain: workers`, String(workers));
     line('drain: events/s (receive → drain → delete)', `${(c.events / drainSeconds).toFixed(0)} (${drainSeconds.toFixed(1)} s)`);
     line('drain: messages/s per worker', `${(c.messages / drainSeconds / workers).toFixed(0)}`);
-    line('drain: ReceiveMessage / DeleteMessageBatch', `${calls.get('sqs.ReceiveMessageCommand')} / ${calls.get('sqs.DeleteMessageBatchCommand')}`);
+    line(
+      'drain: ReceiveMessage / DeleteMessageBatch',
+      `${calls.get('sqs.ReceiveMessageCommand')} / ${calls.get('sqs.DeleteMessageBatchCommand')}`,
+    );
     line('drain: DynamoDB writes per event', (ddbWrites / c.events).toFixed(3));
     line('drain: AWS calls per event (SQS + DynamoDB)', (drainCalls / c.events).toFixed(3));
     line('drain: applied / duplicates / failed / DLQ', `${c.applied} / ${c.unchanged} / ${c.failed} / ${c.deadLettered}`);
-    line('sweep: due read / attention read / overdue', `${summary.dueRead} / ${summary.attentionRead} / ${summary.overdue} in ${sweepSeconds.toFixed(1)} s`);
+    line(
+      'sweep: due read / attention read / overdue',
+      `${summary.dueRead} / ${summary.attentionRead} / ${summary.overdue} in ${sweepSeconds.toFixed(1)} s`,
+    );
     line('sweep: AWS calls (GetItem, Query, BatchGetItem, UpdateItem, HeadObject)', String(sweepCalls));
     line('all monitor calls per event, sweep included', ((drainCalls + sweepCalls) / c.events).toFixed(3));
     const figures = drainFigures({
@@ -131,7 +143,10 @@ async function main() {
     });
     line('drain: outcomes published / lag p99', `${outcomes.published.length} / ${figures.outcomeLagSeconds.toFixed(3)} s`);
     const items = await sweepItemsRead(localClients(emulators.endpoints).dynamodb, arg('backlog', 1000));
-    line('sweep: items read, backlog B → 10×B', `${items.itemsRead} (B = ${items.backlog}) → ${items.itemsRead10x} (10×B = ${items.backlog10x})`);
+    line(
+      'sweep: items read, backlog B → 10×B',
+      `${items.itemsRead} (B = ${items.backlog}) → ${items.itemsRead10x} (10×B = ${items.backlog10x})`,
+    );
     if (process.argv.includes('--json')) console.log(JSON.stringify({ ...figures, sweepItemsRead: items }));
   } finally {
     await emulators.stop();
@@ -150,7 +165,9 @@ async function sweepItemsRead(dynamodb: DynamoDBClient, backlog: number) {
     (next: any) => async (args: any) => {
       const out = await next(args);
       const o = out.output ?? {};
-      read += (o.Items?.length ?? 0) + Object.values(o.Responses ?? {}).reduce((n: number, list: any) => n + (Array.isArray(list) ? list.length : 0), 0);
+      read +=
+        (o.Items?.length ?? 0) +
+        Object.values(o.Responses ?? {}).reduce((n: number, list: any) => n + (Array.isArray(list) ? list.length : 0), 0);
       return out;
     },
     { step: 'initialize', name: 'benchItemsRead' },
@@ -161,15 +178,36 @@ async function sweepItemsRead(dynamodb: DynamoDBClient, backlog: number) {
     const store = new DynamoRecordStore({ client: dynamodb, tableName: name, retentionHours: 24 });
     const writes = new DynamoSweepWrites({ client: dynamodb, tableName: name, retentionHours: 24 });
     const put = async (key: string, sourceAt: number, dueAt: number) => {
-      const change = changeFor({ type: 'write', bucket: 'src', key, versionId: 'v', at: sourceAt, operation: 'PutObject', bytes: 1, byReplication: false })!;
+      const change = changeFor({
+        type: 'write',
+        bucket: 'src',
+        key,
+        versionId: 'v',
+        at: sourceAt,
+        operation: 'PutObject',
+        bytes: 1,
+        byReplication: false,
+      })!;
       await store.apply(change, { due: { shard: pendingShardOf(key, 'v'), dueAt } });
     };
-    await mapLimit(Array.from({ length: pending }, (_, i) => i), 16, (i) => put(`pending-${i}`, now - 5 * 60_000, now + 10 * 60_000));
-    await mapLimit(Array.from({ length: 50 }, (_, i) => i), 16, (i) => put(`crossing-${i}`, now - 15.5 * 60_000, now - 30_000));
-    await mapLimit(Array.from({ length: 100 }, (_, i) => i), 16, async (i) => {
-      await put(`overdue-${i}`, now - 40 * 60_000, now - 25 * 60_000);
-      await writes.mark(`overdue-${i}`, 'v', { state: 'OVERDUE', since: now - 40 * 60_000 });
-    });
+    await mapLimit(
+      Array.from({ length: pending }, (_, i) => i),
+      16,
+      (i) => put(`pending-${i}`, now - 5 * 60_000, now + 10 * 60_000),
+    );
+    await mapLimit(
+      Array.from({ length: 50 }, (_, i) => i),
+      16,
+      (i) => put(`crossing-${i}`, now - 15.5 * 60_000, now - 30_000),
+    );
+    await mapLimit(
+      Array.from({ length: 100 }, (_, i) => i),
+      16,
+      async (i) => {
+        await put(`overdue-${i}`, now - 40 * 60_000, now - 25 * 60_000);
+        await writes.mark(`overdue-${i}`, 'v', { state: 'OVERDUE', since: now - 40 * 60_000 });
+      },
+    );
     await writes.advanceCursor(0, now - 60_000);
     const sweep = createSweepHandler({
       reader: new TableReader({ client: dynamodb, tableName: name }),

@@ -91,9 +91,12 @@ test('the read role: fixed name, trusted only by the monitor’s drain and sweep
 
 test('the role the monitor assumes is exactly the one the agent creates', () => {
   const { monitor } = build(fullConfig(), { bundle: false }).stacks;
-  const drain = Template.fromStack(monitor).toJSON().Resources[monitor.getLogicalId(monitor.processing.drain.fn.node.defaultChild as never)];
+  const drain =
+    Template.fromStack(monitor).toJSON().Resources[monitor.getLogicalId(monitor.processing.drain.fn.node.defaultChild as never)];
   const roles = JSON.parse(drain.Properties.Environment.Variables.CONFIG_JSON).agentRoles as Record<string, string>;
-  const roleName = Object.values(th.findResources('AWS::IAM::Role')).map((r) => r.Properties.RoleName).find(Boolean);
+  const roleName = Object.values(th.findResources('AWS::IAM::Role'))
+    .map((r) => r.Properties.RoleName)
+    .find(Boolean);
   expect(roles['partner-src']).toBe(`arn:aws:iam::${REMOTE_ACCOUNT}:role/${roleName}`);
 });
 

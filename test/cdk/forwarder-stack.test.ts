@@ -88,7 +88,9 @@ test('the topic is KMS-encrypted (key rotation on), TLS only, named after its st
   });
   t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   t.hasResourceProperties('AWS::SNS::TopicPolicy', {
-    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    PolicyDocument: {
+      Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+    },
   });
 });
 
@@ -98,11 +100,15 @@ test('the central queue in the monitor region is subscribed, cross-region, with 
   expect(sub.Protocol).toBe('sqs');
   expect(sub.RawMessageDelivery).toBe(true);
   expect(sub.TopicArn).toEqual({ Ref: idOf(stack.forwarder.topic) });
-  expect(text(sub.Endpoint)).toBe(text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:us-east-1:', { Ref: 'AWS::AccountId' }, ':CRRMonitorQueue']] }));
+  expect(text(sub.Endpoint)).toBe(
+    text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:us-east-1:', { Ref: 'AWS::AccountId' }, ':CRRMonitorQueue']] }),
+  );
 });
 
 test('S3 may publish replication notifications of the local source buckets only (topic and key)', () => {
-  const policy = Object.values(t.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+  const policy = Object.values(t.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument.Statement as Array<
+    Record<string, any>
+  >;
   const s3 = policy.find((s) => s.Principal?.Service === 's3.amazonaws.com')!;
   const arns = text(s3.Condition.ArnLike['aws:SourceArn']);
   for (const b of ['orders-src', 'media-east', 'media-west']) expect(arns).toContain(`:s3:::${b}"`);
@@ -110,7 +116,14 @@ test('S3 may publish replication notifications of the local source buckets only 
   expect(arns).not.toContain('orders-dst-a');
   expect(s3.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
   t.hasResourceProperties('AWS::KMS::Key', {
-    KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 's3.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } })]) },
+    KeyPolicy: {
+      Statement: Match.arrayWith([
+        Match.objectLike({
+          Principal: { Service: 's3.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        }),
+      ]),
+    },
   });
 });
 

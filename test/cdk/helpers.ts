@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { validateConfig, type MonitorConfig } from '../../lambda/shared/config';
 import { addCrrMonitorStacks, type CrrMonitorStacks } from '../../lib/app';
@@ -74,4 +74,5 @@ export function logicalIdOf(stack: Stack, construct: { node: { defaultChild?: un
 }
 
 /** The actions of a statement as a list. */
-export const actionsOf = (s: Record<string, unknown>): string[] => (Array.isArray(s.Action) ? (s.Action as string[]) : [s.Action as string]);
+export const actionsOf = (s: Record<string, unknown>): string[] =>
+  Array.isArray(s.Action) ? (s.Action as string[]) : [s.Action as string];

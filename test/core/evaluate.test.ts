@@ -20,14 +20,38 @@ const V = 'v1';
 const MIN = 60_000;
 
 const write = (bucket: string, atSeconds: number, extra: Partial<Extract<S3ChangeEvent, { type: 'write' }>> = {}): S3ChangeEvent => ({
-  type: 'write', bucket, key: KEY, versionId: V, at: T0 + atSeconds * 1000, operation: 'PutObject', byReplication: false, ...extra,
+  type: 'write',
+  bucket,
+  key: KEY,
+  versionId: V,
+  at: T0 + atSeconds * 1000,
+  operation: 'PutObject',
+  byReplication: false,
+  ...extra,
 });
-const failure = (source: string, destination: string | undefined, atSeconds: number, reason = 'DstPutObjectNotPermitted'): S3ChangeEvent => ({
-  type: 'replication', notice: 'OperationFailedReplication', bucket: source, key: KEY, versionId: V, ...(destination ? { destination } : {}),
-  at: T0 + atSeconds * 1000, requestedAt: T0, failureReason: reason,
+const failure = (
+  source: string,
+  destination: string | undefined,
+  atSeconds: number,
+  reason = 'DstPutObjectNotPermitted',
+): S3ChangeEvent => ({
+  type: 'replication',
+  notice: 'OperationFailedReplication',
+  bucket: source,
+  key: KEY,
+  versionId: V,
+  ...(destination ? { destination } : {}),
+  at: T0 + atSeconds * 1000,
+  requestedAt: T0,
+  failureReason: reason,
 });
 const check = (source: string, atSeconds: number, status: CheckOutcome): S3ChangeEvent => ({
-  type: 'check', bucket: source, key: KEY, versionId: V, at: T0 + atSeconds * 1000, status,
+  type: 'check',
+  bucket: source,
+  key: KEY,
+  versionId: V,
+  at: T0 + atSeconds * 1000,
+  status,
 });
 
 function recordOf(events: S3ChangeEvent[]): VersionRecord {
@@ -82,8 +106,14 @@ describe('evaluate', () => {
   });
 
   it('fails on a failure notice, and a replica arriving after the failure completes it', () => {
-    expect(states([write('src', 0), failure('src', 'dst', 30)], [['src', 'dst']])[0]).toMatchObject({ state: 'FAILED', failureReason: 'DstPutObjectNotPermitted' });
-    expect(states([write('src', 0), failure('src', 'dst', 30), write('dst', 90)], [['src', 'dst']])[0]).toMatchObject({ state: 'COMPLETED', latencySeconds: 90 });
+    expect(states([write('src', 0), failure('src', 'dst', 30)], [['src', 'dst']])[0]).toMatchObject({
+      state: 'FAILED',
+      failureReason: 'DstPutObjectNotPermitted',
+    });
+    expect(states([write('src', 0), failure('src', 'dst', 30), write('dst', 90)], [['src', 'dst']])[0]).toMatchObject({
+      state: 'COMPLETED',
+      latencySeconds: 90,
+    });
   });
 
   it('reports a failure even when the source write event never arrived, timed by the request time', () => {
@@ -92,18 +122,44 @@ describe('evaluate', () => {
   });
 
   it('tracks each destination of a multi-destination source on its own', () => {
-    const result = states([write('src', 0), write('d1', 5), failure('src', 'd2', 20)], [['src', 'd1'], ['src', 'd2'], ['src', 'd3']]);
-    expect(result.map((s) => [s.destination, s.state])).toEqual([['d1', 'COMPLETED'], ['d2', 'FAILED'], ['d3', 'PENDING']]);
+    const result = states(
+      [write('src', 0), write('d1', 5), failure('src', 'd2', 20)],
+      [
+        ['src', 'd1'],
+        ['src', 'd2'],
+        ['src', 'd3'],
+      ],
+    );
+    expect(result.map((s) => [s.destination, s.state])).toEqual([
+      ['d1', 'COMPLETED'],
+      ['d2', 'FAILED'],
+      ['d3', 'PENDING'],
+    ]);
   });
 
   it('applies a failure notice without a destination to every unreplicated destination', () => {
-    const result = states([write('src', 0), write('d1', 5), failure('src', undefined, 20)], [['src', 'd1'], ['src', 'd2']]);
-    expect(result.map((s) => [s.destination, s.state])).toEqual([['d1', 'COMPLETED'], ['d2', 'FAILED']]);
+    const result = states(
+      [write('src', 0), write('d1', 5), failure('src', undefined, 20)],
+      [
+        ['src', 'd1'],
+        ['src', 'd2'],
+      ],
+    );
+    expect(result.map((s) => [s.destination, s.state])).toEqual([
+      ['d1', 'COMPLETED'],
+      ['d2', 'FAILED'],
+    ]);
   });
 
   it('uses the HeadObject status when no event settles the pair', () => {
-    expect(states([write('src', 0), check('src', 1000, 'FAILED')], [['src', 'dst']], 2000)[0]).toMatchObject({ state: 'FAILED', failureReason: 'ReplicationStatusFailed' });
-    expect(states([write('src', 0), check('src', 1000, 'COMPLETED')], [['src', 'dst']], 2000)[0]).toMatchObject({ state: 'COMPLETED', latencySeconds: null });
+    expect(states([write('src', 0), check('src', 1000, 'FAILED')], [['src', 'dst']], 2000)[0]).toMatchObject({
+      state: 'FAILED',
+      failureReason: 'ReplicationStatusFailed',
+    });
+    expect(states([write('src', 0), check('src', 1000, 'COMPLETED')], [['src', 'dst']], 2000)[0]).toMatchObject({
+      state: 'COMPLETED',
+      latencySeconds: null,
+    });
     expect(states([write('src', 0), check('src', 1000, 'PENDING')], [['src', 'dst']], 2000)[0].state).toBe('OVERDUE');
   });
 
@@ -115,18 +171,32 @@ describe('evaluate', () => {
   });
 
   it('takes the earlier write of a bi-directional pair as the source', () => {
-    const pairs: [string, string][] = [['a', 'b'], ['b', 'a']];
-    expect(states([write('b', 0), write('a', 7)], pairs)).toEqual([expect.objectContaining({ source: 'b', destination: 'a', state: 'COMPLETED', latencySeconds: 7 })]);
+    const pairs: [string, string][] = [
+      ['a', 'b'],
+      ['b', 'a'],
+    ];
+    expect(states([write('b', 0), write('a', 7)], pairs)).toEqual([
+      expect.objectContaining({ source: 'b', destination: 'a', state: 'COMPLETED', latencySeconds: 7 }),
+    ]);
     expect(states([write('a', 0)], pairs)).toEqual([expect.objectContaining({ source: 'a', destination: 'b', state: 'PENDING' })]);
   });
 
   it('breaks a same-second tie toward the bucket configured to replicate to the other', () => {
-    expect(originOf(recordOf([write('zz-source', 0), write('aa-dest', 0)]), indexPairs([{ source: 'zz-source', destination: 'aa-dest' }]))?.bucket).toBe('zz-source');
+    expect(
+      originOf(recordOf([write('zz-source', 0), write('aa-dest', 0)]), indexPairs([{ source: 'zz-source', destination: 'aa-dest' }]))
+        ?.bucket,
+    ).toBe('zz-source');
   });
 
   it('does not treat a replica in a chained bucket as a new source', () => {
     // a → b and b → c are configured; a version written to a and replicated to b is not pending for c.
-    const result = states([write('a', 0), write('b', 5)], [['a', 'b'], ['b', 'c']]);
+    const result = states(
+      [write('a', 0), write('b', 5)],
+      [
+        ['a', 'b'],
+        ['b', 'c'],
+      ],
+    );
     expect(result.map((s) => [s.source, s.destination, s.state])).toEqual([['a', 'b', 'COMPLETED']]);
   });
 
@@ -139,13 +209,18 @@ describe('evaluate', () => {
     tracker.apply(write('src', 10));
     tracker.apply(write('dst', 10));
     const [record] = [...tracker.records()];
-    expect(evaluateRecord(record, indexPairs([{ source: 'src', destination: 'dst' }]), { at: T0, overdueMillis: MIN })[0].latencySeconds).toBe(0);
+    expect(
+      evaluateRecord(record, indexPairs([{ source: 'src', destination: 'dst' }]), { at: T0, overdueMillis: MIN })[0].latencySeconds,
+    ).toBe(0);
   });
 });
 
 describe('inferPairs', () => {
   it('infers source → every other holder of the version, and the destination a failure names', () => {
-    const records = [recordOf([write('src', 0), write('d1', 3), write('d2', 4)]), { ...recordOf([write('src', 0), failure('src', 'd3', 9)]), versionId: 'v2' }];
+    const records = [
+      recordOf([write('src', 0), write('d1', 3), write('d2', 4)]),
+      { ...recordOf([write('src', 0), failure('src', 'd3', 9)]), versionId: 'v2' },
+    ];
     expect(inferPairs(records)).toEqual([
       { source: 'src', destination: 'd1' },
       { source: 'src', destination: 'd2' },
@@ -162,35 +237,73 @@ describe('replica-only versions (the source write was never seen)', () => {
   it('completes S→D without latency when D has exactly one configured source', () => {
     expect(states([replica('dst', 5)], [['src', 'dst']], 3600)).toEqual([
       {
-        source: 'src', destination: 'dst', key: KEY, versionId: V, state: 'COMPLETED', sourceAt: T0 + 5000, latencySeconds: null, bytes: 64,
-        failureReason: undefined, pendingSeconds: undefined, withoutSource: true,
+        source: 'src',
+        destination: 'dst',
+        key: KEY,
+        versionId: V,
+        state: 'COMPLETED',
+        sourceAt: T0 + 5000,
+        latencySeconds: null,
+        bytes: 64,
+        failureReason: undefined,
+        pendingSeconds: undefined,
+        withoutSource: true,
       },
     ]);
   });
 
   it('in a bi-directional pair, a replication write into b completes a→b instead of making b→a overdue', () => {
-    expect(states([replica('b', 5)], [['a', 'b'], ['b', 'a']], 3600)).toEqual([
-      expect.objectContaining({ source: 'a', destination: 'b', state: 'COMPLETED', withoutSource: true, latencySeconds: null }),
-    ]);
+    expect(
+      states(
+        [replica('b', 5)],
+        [
+          ['a', 'b'],
+          ['b', 'a'],
+        ],
+        3600,
+      ),
+    ).toEqual([expect.objectContaining({ source: 'a', destination: 'b', state: 'COMPLETED', withoutSource: true, latencySeconds: null })]);
     // With the source write seen, it is an ordinary completion with latency, whichever bucket is which.
-    expect(states([replica('b', 5), write('a', 1)], [['a', 'b'], ['b', 'a']], 3600)).toEqual([
-      expect.objectContaining({ source: 'a', destination: 'b', state: 'COMPLETED', withoutSource: false, latencySeconds: 4 }),
-    ]);
-    expect(states([replica('a', 9), write('b', 2)], [['a', 'b'], ['b', 'a']], 3600)).toEqual([
-      expect.objectContaining({ source: 'b', destination: 'a', state: 'COMPLETED', withoutSource: false, latencySeconds: 7 }),
-    ]);
+    expect(
+      states(
+        [replica('b', 5), write('a', 1)],
+        [
+          ['a', 'b'],
+          ['b', 'a'],
+        ],
+        3600,
+      ),
+    ).toEqual([expect.objectContaining({ source: 'a', destination: 'b', state: 'COMPLETED', withoutSource: false, latencySeconds: 4 })]);
+    expect(
+      states(
+        [replica('a', 9), write('b', 2)],
+        [
+          ['a', 'b'],
+          ['b', 'a'],
+        ],
+        3600,
+      ),
+    ).toEqual([expect.objectContaining({ source: 'b', destination: 'a', state: 'COMPLETED', withoutSource: false, latencySeconds: 7 })]);
   });
 
   it('leaves a write into D with several configured sources unattributed, and names the candidates', () => {
     const record = recordOf([replica('dst', 5)]);
-    const pairs = pairsOf([['s2', 'dst'], ['s1', 'dst']]);
-    expect(evaluateVersion(record, pairs, opts)).toEqual({ states: [], unattributed: [{ destination: 'dst', at: T0 + 5000, sources: ['s1', 's2'] }] });
+    const pairs = pairsOf([
+      ['s2', 'dst'],
+      ['s1', 'dst'],
+    ]);
+    expect(evaluateVersion(record, pairs, opts)).toEqual({
+      states: [],
+      unattributed: [{ destination: 'dst', at: T0 + 5000, sources: ['s1', 's2'] }],
+    });
     expect(candidateSources(record, pairs)).toEqual([{ destination: 'dst', at: T0 + 5000, sources: ['s1', 's2'] }]);
     // Once HeadObject finds the version in s2 (any source status), s2 is its origin and the pair completes.
     const resolved = applyChange(record, changeFor(check('s2', 600, 'COMPLETED'))!);
     expect(candidateSources(resolved, pairs)).toEqual([]);
     expect(evaluateVersion(resolved, pairs, opts)).toEqual({
-      states: [expect.objectContaining({ source: 's2', destination: 'dst', state: 'COMPLETED', latencySeconds: null, withoutSource: true })],
+      states: [
+        expect.objectContaining({ source: 's2', destination: 'dst', state: 'COMPLETED', latencySeconds: null, withoutSource: true }),
+      ],
       unattributed: [],
     });
     // A 404 or a REPLICA status does not say the version is a source's.
@@ -205,7 +318,14 @@ describe('replica-only versions (the source write was never seen)', () => {
   });
 
   it('a failure notice of the source still places the origin: the replica completes that pair with latency', () => {
-    const result = states([replica('d1', 50), failure('src', 'd2', 40)], [['src', 'd1'], ['src', 'd2']], 3600);
+    const result = states(
+      [replica('d1', 50), failure('src', 'd2', 40)],
+      [
+        ['src', 'd1'],
+        ['src', 'd2'],
+      ],
+      3600,
+    );
     expect(result.map((s) => [s.destination, s.state, s.latencySeconds, s.withoutSource])).toEqual([
       ['d1', 'COMPLETED', 50, false],
       ['d2', 'FAILED', null, false],

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { decodeNotificationKey, encodeNotificationKey, MAX_OBJECT_BYTES, parseDocument, parseText, type ObjectWrite, type ReplicationNotice } from '../../lambda/core';
+import {
+  decodeNotificationKey,
+  encodeNotificationKey,
+  MAX_OBJECT_BYTES,
+  parseDocument,
+  parseText,
+  type ObjectWrite,
+  type ReplicationNotice,
+} from '../../lambda/core';
 
 const sample = (name: string) => readFileSync(path.join(__dirname, '../fixtures/events', name), 'utf8');
 const KEY = '2026/11/pug toast+crumbs ü.jpg';
@@ -12,7 +20,16 @@ describe('parse: EventBridge CloudTrail events', () => {
     expect(rejected).toEqual([]);
     expect(ignored).toBe(0);
     expect(events).toEqual<ObjectWrite[]>([
-      { type: 'write', bucket: 'photos-use1', key: KEY, versionId: VERSION, at: Date.parse('2026-11-20T10:15:28Z'), operation: 'PutObject', bytes: 48213, byReplication: false },
+      {
+        type: 'write',
+        bucket: 'photos-use1',
+        key: KEY,
+        versionId: VERSION,
+        at: Date.parse('2026-11-20T10:15:28Z'),
+        operation: 'PutObject',
+        bytes: 48213,
+        byReplication: false,
+      },
     ]);
   });
 
@@ -23,7 +40,11 @@ describe('parse: EventBridge CloudTrail events', () => {
 
   it('reads CompleteMultipartUpload as a write and does not take its zero bytesTransferredIn as the size', () => {
     const [write] = parseText(sample('eventbridge-complete-multipart-source.json')).events as ObjectWrite[];
-    expect(write).toMatchObject({ operation: 'CompleteMultipartUpload', key: 'video/raw/holiday.mov', versionId: 'Yq2mP.v8kLwX0aZb9cD7eF6gH5iJ4kL3' });
+    expect(write).toMatchObject({
+      operation: 'CompleteMultipartUpload',
+      key: 'video/raw/holiday.mov',
+      versionId: 'Yq2mP.v8kLwX0aZb9cD7eF6gH5iJ4kL3',
+    });
     expect(write.bytes).toBeUndefined();
   });
 
@@ -53,9 +74,13 @@ describe('parse: EventBridge CloudTrail events', () => {
   it('rejects a write without a key or with a bad time, naming the field', () => {
     const base = JSON.parse(sample('eventbridge-putobject-source.json'));
     const noKey = { ...base, detail: { ...base.detail, requestParameters: { bucketName: 'photos-use1' } } };
-    expect(parseDocument(noKey).rejected).toEqual([{ reason: 'key is missing, expected a non-empty string', where: 'detail.requestParameters.key' }]);
+    expect(parseDocument(noKey).rejected).toEqual([
+      { reason: 'key is missing, expected a non-empty string', where: 'detail.requestParameters.key' },
+    ]);
     const badTime = { ...base, detail: { ...base.detail, eventTime: 'yesterday' } };
-    expect(parseDocument(badTime).rejected).toEqual([{ reason: 'eventTime "yesterday" is not an ISO-8601 time with a zone (e.g. 2026-11-20T10:00:00Z)', where: 'detail.eventTime' }]);
+    expect(parseDocument(badTime).rejected).toEqual([
+      { reason: 'eventTime "yesterday" is not an ISO-8601 time with a zone (e.g. 2026-11-20T10:00:00Z)', where: 'detail.eventTime' },
+    ]);
   });
 });
 
@@ -97,7 +122,11 @@ describe('parse: envelopes and log files', () => {
   });
 
   it('ignores the S3 test event', () => {
-    expect(parseText('{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"photos-use1"}')).toEqual({ events: [], ignored: 1, rejected: [] });
+    expect(parseText('{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"photos-use1"}')).toEqual({
+      events: [],
+      ignored: 1,
+      rejected: [],
+    });
   });
 });
 
@@ -128,7 +157,16 @@ describe('parse: S3 event notifications', () => {
     const result = parseDocument({ Records: [created, removed] });
     expect(result.ignored).toBe(1);
     expect(result.events).toEqual([
-      { type: 'write', bucket: 'photos-use1', key: KEY, versionId: VERSION, at: Date.parse(record.eventTime), operation: 'CompleteMultipartUpload', bytes: 48213, byReplication: true },
+      {
+        type: 'write',
+        bucket: 'photos-use1',
+        key: KEY,
+        versionId: VERSION,
+        at: Date.parse(record.eventTime),
+        operation: 'CompleteMultipartUpload',
+        bytes: 48213,
+        byReplication: true,
+      },
     ]);
   });
 
@@ -169,8 +207,14 @@ describe('parse: what S3 really writes', () => {
     expect(rejected).toEqual([]);
     expect(events).toEqual([
       {
-        type: 'write', bucket: 'invoices-dr-euc1', key: '2026/11/19/INV-000418.pdf', versionId: 'kZ0r3b8Q1mTqS9wLx2YpV7cN4dE6fH5j',
-        at: Date.parse('2026-11-19T16:42:09Z'), operation: 'PutObject', bytes: 48213, byReplication: true,
+        type: 'write',
+        bucket: 'invoices-dr-euc1',
+        key: '2026/11/19/INV-000418.pdf',
+        versionId: 'kZ0r3b8Q1mTqS9wLx2YpV7cN4dE6fH5j',
+        at: Date.parse('2026-11-19T16:42:09Z'),
+        operation: 'PutObject',
+        bytes: 48213,
+        byReplication: true,
       },
     ]);
   });
@@ -184,7 +228,14 @@ describe('parse: what S3 really writes', () => {
     const doc = JSON.parse(replay('eventbridge-putobject-replica-cross-account.json'));
     delete doc.detail.responseElements['x-amz-version-id'];
     const sns = { Type: 'Notification', MessageId: 'm', TopicArn: 'arn:aws:sns:eu-central-1:222233334444:t', Message: JSON.stringify(doc) };
-    const shapes = [doc, doc.detail, { Records: [doc.detail] }, sns, { eventSource: 'aws:sqs', body: JSON.stringify(sns) }, { eventSource: 'aws:sqs', body: JSON.stringify(doc) }];
+    const shapes = [
+      doc,
+      doc.detail,
+      { Records: [doc.detail] },
+      sns,
+      { eventSource: 'aws:sqs', body: JSON.stringify(sns) },
+      { eventSource: 'aws:sqs', body: JSON.stringify(doc) },
+    ];
     for (const shape of shapes) {
       expect((parseDocument(shape).events[0] as ObjectWrite).versionId).toBe('kZ0r3b8Q1mTqS9wLx2YpV7cN4dE6fH5j');
     }
@@ -211,7 +262,12 @@ describe('parse: what S3 really writes', () => {
     expect(variant((d) => (d.eventName = 'CopyObject'))).toBe(false);
     expect(variant((d) => (d.userIdentity.principalId = 'AROAREPLROLEID:someone'))).toBe(false);
     // A user who names a session s3-replication and sets the user agent is still calling from their own address.
-    expect(variant((d) => { delete d.userIdentity.invokedBy; d.sourceIPAddress = '203.0.113.9'; })).toBe(false);
+    expect(
+      variant((d) => {
+        delete d.userIdentity.invokedBy;
+        d.sourceIPAddress = '203.0.113.9';
+      }),
+    ).toBe(false);
     expect(variant((d) => (d.userIdentity = { type: 'AWSService', invokedBy: 's3.amazonaws.com' }))).toBe(false);
   });
 });
@@ -231,16 +287,28 @@ describe('parse: times and sizes are what AWS writes, or rejected with their pla
     expect(withTime(eventTime).events[0].at).toBe(at);
   });
 
-  it.each(['1', 'Nov 20 2026', '2026-11-20T10:00:00', '2026-11-20 10:00:00Z', '2026-02-30T10:00:00Z', '2026-11-20T24:00:00Z', '2026-11-20T10:00:00+0200', '2026-11-20t10:00:00z', '2026-11-20T10:00:00.Z'])(
-    'rejects %s with its place, never reading it in local time',
-    (eventTime) => {
-      expect(withTime(eventTime)).toEqual({
-        events: [],
-        ignored: 0,
-        rejected: [{ reason: `eventTime ${JSON.stringify(eventTime)} is not an ISO-8601 time with a zone (e.g. 2026-11-20T10:00:00Z)`, where: 'detail.eventTime' }],
-      });
-    },
-  );
+  it.each([
+    '1',
+    'Nov 20 2026',
+    '2026-11-20T10:00:00',
+    '2026-11-20 10:00:00Z',
+    '2026-02-30T10:00:00Z',
+    '2026-11-20T24:00:00Z',
+    '2026-11-20T10:00:00+0200',
+    '2026-11-20t10:00:00z',
+    '2026-11-20T10:00:00.Z',
+  ])('rejects %s with its place, never reading it in local time', (eventTime) => {
+    expect(withTime(eventTime)).toEqual({
+      events: [],
+      ignored: 0,
+      rejected: [
+        {
+          reason: `eventTime ${JSON.stringify(eventTime)} is not an ISO-8601 time with a zone (e.g. 2026-11-20T10:00:00Z)`,
+          where: 'detail.eventTime',
+        },
+      ],
+    });
+  });
 
   it('rejects a notice whose requestTime is not a time', () => {
     const doc = JSON.parse(sample('s3-notification-replication-failed.json'));
@@ -280,8 +348,12 @@ describe('parse: only S3 can say what S3 did', () => {
     expect(parseDocument(forged)).toEqual({ events: [], ignored: 0, rejected: [reason] });
     const sns = { Type: 'Notification', Message: JSON.stringify(forged) };
     expect(parseDocument(sns).rejected).toEqual([{ ...reason, where: 'Message.source' }]);
-    expect(parseDocument({ eventSource: 'aws:sqs', body: JSON.stringify(sns) }).rejected).toEqual([{ ...reason, where: 'body.Message.source' }]);
+    expect(parseDocument({ eventSource: 'aws:sqs', body: JSON.stringify(sns) }).rejected).toEqual([
+      { ...reason, where: 'body.Message.source' },
+    ]);
     const { source: _, ...sourceless } = base;
-    expect(parseDocument(sourceless).rejected).toEqual([{ reason: 'source is missing, expected aws.s3: only AWS can emit aws.* events', where: 'source' }]);
+    expect(parseDocument(sourceless).rejected).toEqual([
+      { reason: 'source is missing, expected aws.s3: only AWS can emit aws.* events', where: 'source' },
+    ]);
   });
 });

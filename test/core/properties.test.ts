@@ -14,20 +14,26 @@ const PAIRS = [
 ];
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 
-const writeArb = fc.record({
-  type: fc.constant('write' as const),
-  bucket: fc.constantFrom(...BUCKETS),
-  key: fc.constantFrom('k', 'a b+c', 'ü/写真 %2B'),
-  versionId: fc.constantFrom('v1', 'v2'),
-  at: fc.integer({ min: 0, max: 3_600 }).map((s) => T0 + s * 1000),
-  operation: fc.constantFrom('PutObject' as const, 'CopyObject' as const, 'CompleteMultipartUpload' as const),
-  bytes: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: undefined }),
-  byReplication: fc.boolean(),
-}).map(({ bytes, ...rest }) => (bytes === undefined ? rest : { ...rest, bytes }));
+const writeArb = fc
+  .record({
+    type: fc.constant('write' as const),
+    bucket: fc.constantFrom(...BUCKETS),
+    key: fc.constantFrom('k', 'a b+c', 'ü/写真 %2B'),
+    versionId: fc.constantFrom('v1', 'v2'),
+    at: fc.integer({ min: 0, max: 3_600 }).map((s) => T0 + s * 1000),
+    operation: fc.constantFrom('PutObject' as const, 'CopyObject' as const, 'CompleteMultipartUpload' as const),
+    bytes: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: undefined }),
+    byReplication: fc.boolean(),
+  })
+  .map(({ bytes, ...rest }) => (bytes === undefined ? rest : { ...rest, bytes }));
 
 const failureArb = fc.record({
   type: fc.constant('replication' as const),
-  notice: fc.constantFrom('OperationFailedReplication' as const, 'OperationReplicatedAfterThreshold' as const, 'OperationMissedThreshold' as const),
+  notice: fc.constantFrom(
+    'OperationFailedReplication' as const,
+    'OperationReplicatedAfterThreshold' as const,
+    'OperationMissedThreshold' as const,
+  ),
   bucket: fc.constantFrom('src-a', 'src-b'),
   key: fc.constantFrom('k', 'a b+c'),
   versionId: fc.constantFrom('v1', 'v2'),
@@ -43,7 +49,15 @@ const checkArb = fc.record({
   key: fc.constant('k'),
   versionId: fc.constant('v1'),
   at: fc.integer({ min: 0, max: 3_600 }).map((s) => T0 + s * 1000),
-  status: fc.constantFrom('PENDING' as const, 'COMPLETED' as const, 'FAILED' as const, 'NONE' as const, 'FORBIDDEN' as const, 'NOT_FOUND' as const, 'REPLICA' as const),
+  status: fc.constantFrom(
+    'PENDING' as const,
+    'COMPLETED' as const,
+    'FAILED' as const,
+    'NONE' as const,
+    'FORBIDDEN' as const,
+    'NOT_FOUND' as const,
+    'REPLICA' as const,
+  ),
 });
 
 /**
@@ -72,7 +86,11 @@ const eventArb: fc.Arbitrary<S3ChangeEvent> = fc.oneof(
 const deliveryArb = fc.array(eventArb, { minLength: 1, maxLength: 40 }).chain((events) =>
   fc.tuple(
     fc.constant(events),
-    fc.array(fc.nat({ max: events.length - 1 }), { maxLength: 20 }).chain((repeats) => fc.shuffledSubarray([...events, ...repeats.map((i) => events[i])], { minLength: events.length + repeats.length })),
+    fc
+      .array(fc.nat({ max: events.length - 1 }), { maxLength: 20 })
+      .chain((repeats) =>
+        fc.shuffledSubarray([...events, ...repeats.map((i) => events[i])], { minLength: events.length + repeats.length }),
+      ),
   ),
 );
 
@@ -89,7 +107,9 @@ function replay(events: S3ChangeEvent[]): Map<string, VersionRecord> {
 
 /** Records compared without regard to the order their slots were created in. */
 const canonical = (records: Map<string, VersionRecord>) =>
-  [...records.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, r]) => [id, Object.entries(r.slots).sort(([a], [b]) => (a < b ? -1 : 1))]);
+  [...records.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([id, r]) => [id, Object.entries(r.slots).sort(([a], [b]) => (a < b ? -1 : 1))]);
 
 const report = (records: Iterable<VersionRecord>, at: number) =>
   reportOnRecords(() => records, { pairs: PAIRS, overdueMillis: 15 * 60_000, at, fallbackAt: 0 }, { rejected: 0, ignored: 0 }).report;

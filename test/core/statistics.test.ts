@@ -48,7 +48,15 @@ describe('PairStatistics', () => {
     const [first, second] = stats.summaries();
     expect(first).toMatchObject({ source: 'a', pending: 1, completed: 0, latencySeconds: { p50: null, max: null } });
     expect(second).toEqual({
-      source: 's', destination: 'd', completed: 2, completedWithoutSource: 0, failed: 2, failedByReason: { DstKmsKeyNotFound: 2 }, pending: 1, overdue: 1, bytes: 15,
+      source: 's',
+      destination: 'd',
+      completed: 2,
+      completedWithoutSource: 0,
+      failed: 2,
+      failedByReason: { DstKmsKeyNotFound: 2 },
+      pending: 1,
+      overdue: 1,
+      bytes: 15,
       latencySeconds: { p50: 4, p90: 4, p99: 4, max: 4 },
     });
   });

@@ -15,19 +15,40 @@ describe('Firehose archive', () => {
   test('retries only the failed entries of a partial batch, then succeeds', async () => {
     const fh = mockClient(FirehoseClient);
     fh.on(PutRecordBatchCommand)
-      .resolvesOnce({ FailedPutCount: 2, RequestResponses: [{ RecordId: '1' }, { ErrorCode: 'ServiceUnavailableException' }, { RecordId: '3' }, { ErrorCode: 'ServiceUnavailableException' }] })
+      .resolvesOnce({
+        FailedPutCount: 2,
+        RequestResponses: [
+          { RecordId: '1' },
+          { ErrorCode: 'ServiceUnavailableException' },
+          { RecordId: '3' },
+          { ErrorCode: 'ServiceUnavailableException' },
+        ],
+      })
       .resolves({ FailedPutCount: 0, RequestResponses: [{ RecordId: 'a' }, { RecordId: 'b' }] });
-    await new FirehoseArchiveSink(new FirehoseClient({ region: 'us-east-1' }), 'archive', { backoffMillis: 1 }).put(['{"n":0}', '{"n":1}', '{"n":2}', '{"n":3}']);
+    await new FirehoseArchiveSink(new FirehoseClient({ region: 'us-east-1' }), 'archive', { backoffMillis: 1 }).put([
+      '{"n":0}',
+      '{"n":1}',
+      '{"n":2}',
+      '{"n":3}',
+    ]);
     const calls = fh.commandCalls(PutRecordBatchCommand).map((c) => c.args[0].input.Records!.map((r) => Buffer.from(r.Data!).toString()));
-    expect(calls).toEqual([['{"n":0}\n', '{"n":1}\n', '{"n":2}\n', '{"n":3}\n'], ['{"n":1}\n', '{"n":3}\n']]);
+    expect(calls).toEqual([
+      ['{"n":0}\n', '{"n":1}\n', '{"n":2}\n', '{"n":3}\n'],
+      ['{"n":1}\n', '{"n":3}\n'],
+    ]);
     fh.restore();
   });
 
   test('gives up with an error (so the stream batch is retried) when entries keep failing; 500 records per call', async () => {
     const fh = mockClient(FirehoseClient);
-    fh.on(PutRecordBatchCommand).callsFake((input) => ({ FailedPutCount: 1, RequestResponses: input.Records.map((_: unknown, i: number) => (i === 0 ? { ErrorCode: 'InternalFailure' } : { RecordId: 'x' })) }));
+    fh.on(PutRecordBatchCommand).callsFake((input) => ({
+      FailedPutCount: 1,
+      RequestResponses: input.Records.map((_: unknown, i: number) => (i === 0 ? { ErrorCode: 'InternalFailure' } : { RecordId: 'x' })),
+    }));
     const sink = new FirehoseArchiveSink(new FirehoseClient({ region: 'us-east-1' }), 'archive', { attempts: 3, backoffMillis: 1 });
-    await expect(sink.put(Array.from({ length: 501 }, (_, i) => `{"n":${i}}`))).rejects.toThrow(/1 record\(s\) after 3 attempts \(InternalFailure\)/);
+    await expect(sink.put(Array.from({ length: 501 }, (_, i) => `{"n":${i}}`))).rejects.toThrow(
+      /1 record\(s\) after 3 attempts \(InternalFailure\)/,
+    );
     expect(fh.commandCalls(PutRecordBatchCommand)[0].args[0].input.Records).toHaveLength(500);
     fh.restore();
   });
@@ -66,11 +87,20 @@ describe('S3 HeadObject', () => {
   test('a remote source bucket is read through the agent role, assumed once and cached', async () => {
     const sts = mockClient(STSClient);
     sts.on(AssumeRoleCommand).resolves({
-      Credentials: { AccessKeyId: 'AKIAAGENT', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + 3600_000) },
+      Credentials: {
+        AccessKeyId: 'AKIAAGENT',
+        SecretAccessKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(Date.now() + 3600_000),
+      },
     });
     const s3 = mockClient(S3Client);
     s3.on(HeadObjectCommand).resolves({ ReplicationStatus: 'PENDING' });
-    const clients = new S3ClientsByBucket({ 'remote-src': 'arn:aws:iam::444455556666:role/crr-monitor-agent' }, { region: 'us-east-1' }, new STSClient({ region: 'us-east-1' }));
+    const clients = new S3ClientsByBucket(
+      { 'remote-src': 'arn:aws:iam::444455556666:role/crr-monitor-agent' },
+      { region: 'us-east-1' },
+      new STSClient({ region: 'us-east-1' }),
+    );
     // The mock replaces send(), so resolve the client's credentials as a request would, twice.
     const first = await clients.for('remote-src').config.credentials();
     const second = await clients.for('remote-src').config.credentials();
@@ -105,7 +135,12 @@ describe('S3 HeadObject', () => {
 test('DLQ: SendMessage carries the original body and the reason as message attributes', async () => {
   const sqs = mockClient(SQSClient);
   sqs.on(SendMessageCommand).resolves({});
-  await new SqsDeadLetters(new SQSClient({ region: 'us-east-1' }), 'https://sqs/dlq').send({ body: 'junk', reason: 'not valid JSON', messageId: 'm-1', source: 'arn:q' });
+  await new SqsDeadLetters(new SQSClient({ region: 'us-east-1' }), 'https://sqs/dlq').send({
+    body: 'junk',
+    reason: 'not valid JSON',
+    messageId: 'm-1',
+    source: 'arn:q',
+  });
   expect(sqs.commandCalls(SendMessageCommand)[0].args[0].input).toEqual({
     QueueUrl: 'https://sqs/dlq',
     MessageBody: 'junk',

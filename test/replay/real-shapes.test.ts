@@ -48,7 +48,12 @@ function shaped(template: Record<string, any>, shape: Shape): Record<string, any
   return event;
 }
 
-const snsWrapped = (event: object) => ({ Type: 'Notification', MessageId: 'b0c1', TopicArn: 'arn:aws:sns:us-east-1:111122223333:CrrForwarder-us-east-1-Events', Message: JSON.stringify(event) });
+const snsWrapped = (event: object) => ({
+  Type: 'Notification',
+  MessageId: 'b0c1',
+  TopicArn: 'arn:aws:sns:us-east-1:111122223333:CrrForwarder-us-east-1-Events',
+  Message: JSON.stringify(event),
+});
 
 const PAIRS = [
   'invoices-euw1=invoices-dr-euc1', // cross-account: the source is in another account
@@ -69,20 +74,56 @@ beforeAll(() => {
   const trail = {
     Records: [
       // Cross-account replica (AWSAccount + sharedEventID) of a source write that the JSON Lines file holds.
-      shaped(REPLICA_CROSS_ACCOUNT, { bucket: 'invoices-dr-euc1', key: 'inv/0418.pdf', versionId: 'xa-1', at: '2026-11-20T10:00:09Z', bytes: 1000, versionIn: 'both' }),
+      shaped(REPLICA_CROSS_ACCOUNT, {
+        bucket: 'invoices-dr-euc1',
+        key: 'inv/0418.pdf',
+        versionId: 'xa-1',
+        at: '2026-11-20T10:00:09Z',
+        bytes: 1000,
+        versionIn: 'both',
+      }),
       // The same shape with the version ID only in requestParameters.
-      shaped(REPLICA_CROSS_ACCOUNT, { bucket: 'invoices-dr-euc1', key: 'inv/0419.pdf', versionId: 'xa-2', at: '2026-11-20T10:01:04Z', bytes: 2000, versionIn: 'request' }),
+      shaped(REPLICA_CROSS_ACCOUNT, {
+        bucket: 'invoices-dr-euc1',
+        key: 'inv/0419.pdf',
+        versionId: 'xa-2',
+        at: '2026-11-20T10:01:04Z',
+        bytes: 2000,
+        versionIn: 'request',
+      }),
       // A replica whose source write is older than the trail: replica only, one configured source.
-      shaped(REPLICA_CROSS_ACCOUNT, { bucket: 'invoices-dr-euc1', key: 'inv/0001.pdf', versionId: 'xa-old', at: '2026-11-20T10:02:00Z', bytes: 4000, versionIn: 'request' }),
+      shaped(REPLICA_CROSS_ACCOUNT, {
+        bucket: 'invoices-dr-euc1',
+        key: 'inv/0001.pdf',
+        versionId: 'xa-old',
+        at: '2026-11-20T10:02:00Z',
+        bytes: 4000,
+        versionIn: 'request',
+      }),
       // A partner's ordinary write into the destination: AWSAccount + sharedEventID too, but no replication.
-      shaped(USER_CROSS_ACCOUNT, { bucket: 'invoices-dr-euc1', key: 'partner/upload.csv', versionId: 'xa-user', at: '2026-11-20T10:03:00Z', bytes: 8000 }),
+      shaped(USER_CROSS_ACCOUNT, {
+        bucket: 'invoices-dr-euc1',
+        key: 'partner/upload.csv',
+        versionId: 'xa-user',
+        at: '2026-11-20T10:03:00Z',
+        bytes: 8000,
+      }),
     ].map((event) => event.detail),
   };
   const lines = [
     shaped(SOURCE, { bucket: 'invoices-euw1', key: 'inv/0418.pdf', versionId: 'xa-1', at: '2026-11-20T10:00:01Z', bytes: 1000 }),
-    snsWrapped(shaped(SOURCE, { bucket: 'invoices-euw1', key: 'inv/0419.pdf', versionId: 'xa-2', at: '2026-11-20T10:01:00Z', bytes: 2000 })),
+    snsWrapped(
+      shaped(SOURCE, { bucket: 'invoices-euw1', key: 'inv/0419.pdf', versionId: 'xa-2', at: '2026-11-20T10:01:00Z', bytes: 2000 }),
+    ),
     // Bi-directional pair, replica only: written to shared-use1 before the trail, replicated into shared-euw2.
-    shaped(REPLICA, { bucket: 'shared-euw2', key: 'docs/a b+c ü.txt', versionId: 'bi-1', at: '2026-11-20T10:04:00Z', bytes: 300, versionIn: 'request' }),
+    shaped(REPLICA, {
+      bucket: 'shared-euw2',
+      key: 'docs/a b+c ü.txt',
+      versionId: 'bi-1',
+      at: '2026-11-20T10:04:00Z',
+      bytes: 300,
+      versionIn: 'request',
+    }),
     // Multi-destination: the replica event for the second destination is never delivered.
     shaped(SOURCE, { bucket: 'media-use1', key: 'video/clip.mp4', versionId: 'md-1', at: '2026-11-20T10:05:00Z', bytes: 5000 }),
     shaped(REPLICA, { bucket: 'media-euw2', key: 'video/clip.mp4', versionId: 'md-1', at: '2026-11-20T10:05:30Z', bytes: 5000 }),
@@ -103,17 +144,31 @@ function expectVerdicts(report: ReplicationReport): void {
   // Cross-account: two matched (one with its version only in requestParameters), one replica only; the partner's
   // write is neither a completion nor a source.
   expect(pair('invoices-euw1', 'invoices-dr-euc1')).toEqual({
-    source: 'invoices-euw1', destination: 'invoices-dr-euc1', completed: 3, completedWithoutSource: 1, failed: 0, pending: 0, overdue: 0,
-    bytes: 7000, latencySeconds: { p50: 4, p90: 8, p99: 8, max: 8 },
+    source: 'invoices-euw1',
+    destination: 'invoices-dr-euc1',
+    completed: 3,
+    completedWithoutSource: 1,
+    failed: 0,
+    pending: 0,
+    overdue: 0,
+    bytes: 7000,
+    latencySeconds: { p50: 4, p90: 8, p99: 8, max: 8 },
   });
   // Bi-directional replica only: completes shared-use1 → shared-euw2, nothing overdue the other way.
-  expect(pair('shared-use1', 'shared-euw2')).toMatchObject({ completed: 1, completedWithoutSource: 1, bytes: 300, latencySeconds: { max: null } });
+  expect(pair('shared-use1', 'shared-euw2')).toMatchObject({
+    completed: 1,
+    completedWithoutSource: 1,
+    bytes: 300,
+    latencySeconds: { max: null },
+  });
   expect(pair('shared-euw2', 'shared-use1')).toBeUndefined();
   // Multi-destination with a missing replica event: without HeadObject (analyze; local's sweep has no S3) the
   // second destination stays OVERDUE. The cloud monitor's HeadObject of the version in media-apse2 settles it.
   expect(pair('media-use1', 'media-euw2')).toMatchObject({ completed: 1, completedWithoutSource: 0, latencySeconds: { max: 30 } });
   expect(pair('media-use1', 'media-apse2')).toMatchObject({ completed: 0, overdue: 1 });
-  expect(report.overdue).toEqual([{ source: 'media-use1', destination: 'media-apse2', key: 'video/clip.mp4', versionId: 'md-1', pendingSeconds: 6900 }]);
+  expect(report.overdue).toEqual([
+    { source: 'media-use1', destination: 'media-apse2', key: 'video/clip.mp4', versionId: 'md-1', pendingSeconds: 6900 },
+  ]);
   // The replica into logs-central cannot be attributed offline.
   expect(report.unattributed).toBe(1);
   expect(report.pairs.filter((p) => p.destination === 'logs-central')).toEqual([]);

@@ -105,7 +105,9 @@ export function eventSourceFor(h: Harness, drain: DrainHandler): LocalEventSourc
 
 /** Publishes a document to a forwarder topic, as EventBridge → SNS does. */
 export async function publish(h: Harness, doc: unknown, region = 'us-east-1'): Promise<void> {
-  await h.clients.sns.send(new PublishCommand({ TopicArn: h.resources.topicArns[region], Message: typeof doc === 'string' ? doc : JSON.stringify(doc) }));
+  await h.clients.sns.send(
+    new PublishCommand({ TopicArn: h.resources.topicArns[region], Message: typeof doc === 'string' ? doc : JSON.stringify(doc) }),
+  );
 }
 
 export async function readAll(store: RecordStore): Promise<Map<string, StoredRecord>> {
@@ -119,7 +121,12 @@ export async function receiveDeadLetters(h: Harness): Promise<Message[]> {
   const out: Message[] = [];
   for (;;) {
     const page = await h.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: h.resources.dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: h.resources.dlqUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: 0,
+      }),
     );
     if (!page.Messages?.length) return out;
     for (const m of page.Messages) {

@@ -30,7 +30,14 @@ describe('crr-monitor analyze (the command)', () => {
       asOf: '2026-11-20T10:17:05.012Z',
       pairs: [
         {
-          source: 'photos-use1', destination: 'photos-euw2', completed: 1, completedWithoutSource: 0, failed: 0, pending: 1, overdue: 0, bytes: 48213,
+          source: 'photos-use1',
+          destination: 'photos-euw2',
+          completed: 1,
+          completedWithoutSource: 0,
+          failed: 0,
+          pending: 1,
+          overdue: 0,
+          bytes: 48213,
           latencySeconds: { p50: 13, p90: 13, p99: 13, max: 13 },
         },
       ],
@@ -43,7 +50,14 @@ describe('crr-monitor analyze (the command)', () => {
   });
 
   it('marks the multipart upload overdue at a later --at, and prints a table for people', async () => {
-    const { code, stdout } = await run(['analyze', '--pair', 'photos-use1=photos-euw2', '--at', '2026-11-20T11:00:00Z', path.join(SAMPLES, 'cloudtrail-logfile.json')]);
+    const { code, stdout } = await run([
+      'analyze',
+      '--pair',
+      'photos-use1=photos-euw2',
+      '--at',
+      '2026-11-20T11:00:00Z',
+      path.join(SAMPLES, 'cloudtrail-logfile.json'),
+    ]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/photos-use1\s+photos-euw2\s+1\s+0\s+0\s+1\s+47\.1 KiB\s+13s/);
     expect(stdout).toContain('Overdue replications (1):');
@@ -67,7 +81,16 @@ describe('analyze: bad input never stops the run', () => {
     const source = readFileSync(path.join(SAMPLES, 'eventbridge-putobject-source.json'), 'utf8');
     const replica = readFileSync(path.join(SAMPLES, 'eventbridge-putobject-replica.json'), 'utf8');
     const lines = path.join(dir, 'mixed.jsonl');
-    writeFileSync(lines, [JSON.stringify(JSON.parse(source)), '{"truncated": ', '', '{"detail-type":"AWS API Call via CloudTrail","source":"aws.s3","detail":[]}', JSON.stringify(JSON.parse(replica))].join('\n'));
+    writeFileSync(
+      lines,
+      [
+        JSON.stringify(JSON.parse(source)),
+        '{"truncated": ',
+        '',
+        '{"detail-type":"AWS API Call via CloudTrail","source":"aws.s3","detail":[]}',
+        JSON.stringify(JSON.parse(replica)),
+      ].join('\n'),
+    );
     const truncated = path.join(dir, 'broken.json.gz');
     const gz = gzipSync(readFileSync(path.join(SAMPLES, 'cloudtrail-logfile.json')));
     writeFileSync(truncated, gz.subarray(0, gz.length - 40));
@@ -113,7 +136,12 @@ describe('analyze: inputs', () => {
     const config = path.join(dir, 'config.json');
     writeFileSync(
       config,
-      JSON.stringify({ monitorRegion: 'us-east-1', regions: ['us-east-1', 'eu-west-2'], replication: [{ source: 'photos-use1', destinations: ['photos-euw2', 'photos-apse2'] }], overdueMinutes: 1 }),
+      JSON.stringify({
+        monitorRegion: 'us-east-1',
+        regions: ['us-east-1', 'eu-west-2'],
+        replication: [{ source: 'photos-use1', destinations: ['photos-euw2', 'photos-apse2'] }],
+        overdueMinutes: 1,
+      }),
     );
     const { code, stdout } = await run(['analyze', '--config', config, '--format', 'json', SAMPLES]);
     expect(code).toBe(0);
@@ -137,7 +165,10 @@ describe('analyze against a generated workload with known truth', () => {
       { source: 'photos-use1', destinations: ['photos-euw2', 'photos-apse2'] },
       { source: 'logs-use1', destinations: ['logs-usw2'] },
     ];
-    const truth = generateWorkload({ objects: 3000, rules, failRate: 0.05, delayRate: 0.05, duplicateRate: 0.2, shuffleWindow: 500, seed: 7 }, (e) => lines.push(JSON.stringify(e)));
+    const truth = generateWorkload(
+      { objects: 3000, rules, failRate: 0.05, delayRate: 0.05, duplicateRate: 0.2, shuffleWindow: 500, seed: 7 },
+      (e) => lines.push(JSON.stringify(e)),
+    );
     writeFileSync(file, lines.join('\n') + '\n');
     const pairs = rules.flatMap((r) => r.destinations.flatMap((destination) => ['--pair', `${r.source}=${destination}`]));
     const result = await analyzeJson([...pairs, '--at', '2026-11-21T00:00:00Z', file]);

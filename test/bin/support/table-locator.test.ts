@@ -36,16 +36,14 @@ describe('locateTable', () => {
   });
 
   it('says so when the stack is missing or has no table output', async () => {
-    cfn
-      .on(DescribeStacksCommand)
-      .rejectsOnce(
-        new CloudFormationServiceException({
-          name: 'ValidationError',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-          message: 'Stack with id MonitorStack does not exist',
-        }),
-      );
+    cfn.on(DescribeStacksCommand).rejectsOnce(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Stack with id MonitorStack does not exist',
+      }),
+    );
     await expect(locateTable({}, client)).rejects.toThrow(
       new TableNotFound('stack MonitorStack does not exist in this account and region (--region?)'),
     );

@@ -87,14 +87,44 @@ describe('validateConfig: defaults', () => {
 
 describe('validateConfig: errors name the field', () => {
   test.each([
-    ['an invalid destination bucket', { replication: [{ source: 'ok-src', destinations: ['ok-a', 'My_Bucket'] }] }, 'replication[0].destinations[1]', "'My_Bucket' is not a valid S3 bucket name"],
-    ['a short bucket name', { replication: [{ source: 'ab', destinations: ['ok-a'] }] }, 'replication[0].source', 'must be 3 to 63 characters'],
-    ['a bucket formatted as an IP', { replication: [{ source: '192.168.1.1', destinations: ['ok-a'] }] }, 'replication[0].source', 'IP address'],
-    ['a destination equal to its source', { replication: [{ source: 'same-b', destinations: ['same-b'] }] }, 'replication[0].destinations[0]', 'cannot replicate to itself'],
-    ['a duplicate destination', { replication: [{ source: 'src-b', destinations: ['dst-b', 'dst-b'] }] }, 'replication[0].destinations[1]', 'listed twice'],
+    [
+      'an invalid destination bucket',
+      { replication: [{ source: 'ok-src', destinations: ['ok-a', 'My_Bucket'] }] },
+      'replication[0].destinations[1]',
+      "'My_Bucket' is not a valid S3 bucket name",
+    ],
+    [
+      'a short bucket name',
+      { replication: [{ source: 'ab', destinations: ['ok-a'] }] },
+      'replication[0].source',
+      'must be 3 to 63 characters',
+    ],
+    [
+      'a bucket formatted as an IP',
+      { replication: [{ source: '192.168.1.1', destinations: ['ok-a'] }] },
+      'replication[0].source',
+      'IP address',
+    ],
+    [
+      'a destination equal to its source',
+      { replication: [{ source: 'same-b', destinations: ['same-b'] }] },
+      'replication[0].destinations[0]',
+      'cannot replicate to itself',
+    ],
+    [
+      'a duplicate destination',
+      { replication: [{ source: 'src-b', destinations: ['dst-b', 'dst-b'] }] },
+      'replication[0].destinations[1]',
+      'listed twice',
+    ],
     ['a missing source', { replication: [{ destinations: ['dst-b'] }] }, 'replication[0].source', 'is required'],
     ['empty destinations', { replication: [{ source: 'src-b', destinations: [] }] }, 'replication[0].destinations', 'non-empty list'],
-    ['an unknown rule field', { replication: [{ source: 'src-b', destinations: ['dst-b'], destination: 'x' }] }, 'replication[0].destination', 'unknown field'],
+    [
+      'an unknown rule field',
+      { replication: [{ source: 'src-b', destinations: ['dst-b'], destination: 'x' }] },
+      'replication[0].destination',
+      'unknown field',
+    ],
     ['an empty replication list', { replication: [] }, 'replication', 'non-empty list'],
     ['a region that does not exist', { monitorRegion: 'us-east-7' }, 'monitorRegion', "'us-east-7' is not an AWS region"],
     ['a bad region in regions', { regions: ['us-east-1', 'eu-westt-1'] }, 'regions[1]', 'is not an AWS region'],
@@ -183,12 +213,23 @@ describe('bucket names', () => {
   test.each(['abc', 'my.bucket-1', 'a'.repeat(63), '0-numbers-first'])('%s is valid', (name) => {
     expect(bucketNameProblem(name)).toBeUndefined();
   });
-  test.each(['ab', 'a'.repeat(64), 'Upper', 'under_score', '-start', 'end-', 'two..dots', '10.0.0.1', 'xn--punycode', 'sthree-x', 'name-s3alias', 'name--x-s3', 'amzn-s3-demo-bucket'])(
-    '%s is invalid',
-    (name) => {
-      expect(bucketNameProblem(name)).toBeDefined();
-    },
-  );
+  test.each([
+    'ab',
+    'a'.repeat(64),
+    'Upper',
+    'under_score',
+    '-start',
+    'end-',
+    'two..dots',
+    '10.0.0.1',
+    'xn--punycode',
+    'sthree-x',
+    'name-s3alias',
+    'name--x-s3',
+    'amzn-s3-demo-bucket',
+  ])('%s is invalid', (name) => {
+    expect(bucketNameProblem(name)).toBeDefined();
+  });
 });
 
 describe('regions', () => {
