@@ -8,9 +8,9 @@ import {
   parseText,
   type ObjectWrite,
   type ReplicationNotice,
-} from '../../lambda/core';
+} from '../../../lambda/core';
 
-const sample = (name: string) => readFileSync(path.join(__dirname, '../fixtures/events', name), 'utf8');
+const sample = (name: string) => readFileSync(path.join(__dirname, '../../fixtures/events', name), 'utf8');
 const KEY = '2026/11/pug toast+crumbs ü.jpg';
 const VERSION = '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY';
 
@@ -199,7 +199,7 @@ describe('notification keys', () => {
   });
 });
 
-const replay = (name: string) => readFileSync(path.join(__dirname, '../fixtures/replay', name), 'utf8');
+const replay = (name: string) => readFileSync(path.join(__dirname, '../../fixtures/replay', name), 'utf8');
 
 describe('parse: what S3 really writes', () => {
   it('reads the destination account copy of a cross-account replica (AWSAccount, sharedEventID) as a replication write', () => {

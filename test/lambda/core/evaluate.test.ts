@@ -12,7 +12,7 @@ import {
   type PairState,
   type S3ChangeEvent,
   type VersionRecord,
-} from '../../lambda/core';
+} from '../../../lambda/core';
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const KEY = 'photos/a b+c ü.jpg';

@@ -7,9 +7,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ReplicationReport } from '../../lambda/core';
+import type { ReplicationReport } from '../../../lambda/core';
 
-import { ROOT, runCli } from '../support/run-cli';
+import { ROOT, runCli } from '../../support/run-cli';
 
 const fixture = (dir: string, name: string) => JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures', dir, name), 'utf8'));
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { applyChange, changeFor, reportOnRecords, VersionTracker, type S3ChangeEvent, type VersionRecord } from '../../lambda/core';
+import { applyChange, changeFor, reportOnRecords, VersionTracker, type S3ChangeEvent, type VersionRecord } from '../../../lambda/core';
 
 /**
  * The state must not depend on arrival order or on how many times an event is delivered.

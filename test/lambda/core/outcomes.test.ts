@@ -7,8 +7,8 @@ import {
   reportOnRecords,
   type S3ChangeEvent,
   type VersionRecord,
-} from '../../lambda/core';
-import { outcomesOf, type Outcome } from '../../lambda/core/outcomes';
+} from '../../../lambda/core';
+import { outcomesOf, type Outcome } from '../../../lambda/core/outcomes';
 
 /**
  * outcomesOf, step by step over a delivery (before = the record, after = applyChange): the outcomes summed over

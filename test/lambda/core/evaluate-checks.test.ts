@@ -12,7 +12,7 @@ import {
   type CheckOutcome,
   type SlotChange,
   type VersionRecord,
-} from '../../lambda/core';
+} from '../../../lambda/core';
 
 const T = Date.parse('2026-11-20T10:00:00Z');
 const MIN = 60_000;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { nearestRank, PairStatistics, summarizeLatencies, type PairState } from '../../lambda/core';
+import { nearestRank, PairStatistics, summarizeLatencies, type PairState } from '../../../lambda/core';
 
 describe('nearest-rank percentiles', () => {
   it('takes the value at rank ceil(q·n) of the ascending list', () => {
