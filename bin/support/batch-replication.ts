@@ -14,7 +14,7 @@ import { CreateJobCommand, type CreateJobCommandInput, type S3ControlClient } fr
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 
-export const MANIFEST_FORMAT = 'S3BatchOperations_CSV_20180820';
+const MANIFEST_FORMAT = 'S3BatchOperations_CSV_20180820';
 
 /** A key as Batch Operations reads it from a CSV manifest. */
 export function encodeManifestKey(key: string): string {
@@ -49,7 +49,7 @@ export interface ReplicationJobRequest {
 }
 
 /** Where the manifest and the completion report go in the report bucket. */
-export const redrivePrefix = (source: string, destination: string, stamp: string) =>
+const redrivePrefix = (source: string, destination: string, stamp: string) =>
   `crr-monitor/redrive/${source}/${destination}/${stamp}`;
 
 /** The CreateJob request for a manifest uploaded as `manifestKey` with `etag`. */

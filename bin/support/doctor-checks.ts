@@ -14,7 +14,7 @@ import { localBuckets, partitionOf, replicationPairs, sourceAccounts, type Monit
 import { OBJECT_WRITE_OPERATIONS } from '../../lambda/core/types';
 import { agentRoleName, agentStackName, forwarderStackName, forwarderTopicName, MONITOR_STACK_NAME, roleArn } from '../../lib/names';
 
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export interface Check {
   readonly check: 'versioning' | 'replication-rule' | 'replication-metrics' | 'notifications' | 'trail' | 'stack' | 'agent-role';

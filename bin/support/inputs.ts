@@ -25,7 +25,7 @@ export interface InputUnit {
 }
 
 /** An input that could not be read at all (missing file, truncated gzip, too long a line...). */
-export interface InputFailure {
+interface InputFailure {
   readonly file: string;
   readonly line?: number;
   readonly reason: string;

@@ -25,7 +25,7 @@ import { SHARDS } from '../../lambda/shared/contract';
 /** The drain sets dueAt to at least its own clock + 60 s; a little more covers clock skew between it and us. */
 const DUE_SLACK_MILLIS = 5 * 60_000;
 
-export interface Backlog {
+interface Backlog {
   source: string;
   destination: string;
   pending: number;
@@ -48,7 +48,7 @@ export interface LiveReportOptions {
   readonly overdueMillis: number;
 }
 
-export class BacklogBuilder {
+class BacklogBuilder {
   private readonly byPair = new Map<string, { source: string; destination: string; ages: number[]; bytes: number }>();
 
   add(state: PairState): void {

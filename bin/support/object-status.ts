@@ -9,7 +9,7 @@ import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '
 import type { ReplicationPair } from '../../lambda/core';
 import { describeError } from './operator-clients';
 
-export const CHECKSUM_FIELDS = [
+const CHECKSUM_FIELDS = [
   'ChecksumCRC64NVME',
   'ChecksumCRC32',
   'ChecksumCRC32C',
@@ -40,7 +40,7 @@ export interface VersionView {
   readonly verdictDetail?: string;
 }
 
-export function viewOf(bucket: string, role: VersionView['role'], out: HeadObjectCommandOutput): VersionView {
+function viewOf(bucket: string, role: VersionView['role'], out: HeadObjectCommandOutput): VersionView {
   const checksums: Record<string, string> = {};
   for (const field of CHECKSUM_FIELDS) {
     const value = out[field as keyof HeadObjectCommandOutput];
@@ -62,7 +62,7 @@ export function viewOf(bucket: string, role: VersionView['role'], out: HeadObjec
 const parts = (value: string) => /-(\d+)$/.exec(value)?.[1];
 
 /** The verdict of a replica against its source, over the algorithms both carry. */
-export function compareChecksums(source: VersionView, replica: VersionView): Pick<VersionView, 'verdict' | 'verdictDetail'> {
+function compareChecksums(source: VersionView, replica: VersionView): Pick<VersionView, 'verdict' | 'verdictDetail'> {
   if (source.outcome !== 'found' || replica.outcome !== 'found') return { verdict: 'unknown', verdictDetail: 'not found on both sides' };
   const agreed: string[] = [];
   for (const [algorithm, value] of Object.entries(replica.checksums)) {

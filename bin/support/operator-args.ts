@@ -54,7 +54,7 @@ export function timeOption(name: string, value: unknown): number | undefined {
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-export function pairOption(value: string): ReplicationPair {
+function pairOption(value: string): ReplicationPair {
   const [source, destination, ...rest] = value.split('=');
   if (rest.length > 0 || !source || !destination) throw new UsageError(`--pair ${value}: expected SOURCE=DESTINATION bucket names`);
   for (const bucket of [source, destination]) {

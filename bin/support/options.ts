@@ -12,7 +12,7 @@ import { DEFAULT_LIMITS, type InputLimits } from './inputs';
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
-export type OutputFormat = 'table' | 'json';
+type OutputFormat = 'table' | 'json';
 
 export interface ReportOptions {
   /** Configured pairs (`--pair` and `--config`); empty means infer them from the events. */
@@ -23,7 +23,7 @@ export interface ReportOptions {
   readonly format: OutputFormat;
 }
 
-export const DEFAULT_OVERDUE_MINUTES = 15;
+const DEFAULT_OVERDUE_MINUTES = 15;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** A command's own options, in `parseArgs`' terms. */

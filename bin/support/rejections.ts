@@ -5,12 +5,12 @@
  */
 import { printable } from './format';
 
-export const DEFAULT_REJECTION_LINES = 1000;
+const DEFAULT_REJECTION_LINES = 1000;
 /** Distinct kinds counted in the summary; more fall under "other reasons" (the summary stays bounded too). */
 const MAX_KINDS = 50;
 
 /** A reason without its particulars (quoted values, numbers, details in parentheses): what it is a case of. */
-export function kindOf(reason: string): string {
+function kindOf(reason: string): string {
   const kind = reason
     .replace(/'[^']*'|"[^"]*"|`[^`]*`/g, '…')
     .replace(/\([^)]*\)/g, '')

@@ -7,7 +7,7 @@ import { MONITOR_STACK_NAME } from '../../lib/names';
 import { UsageError } from './options';
 
 /** The CfnOutput id MonitorStack gives its table's name. */
-export const TABLE_OUTPUT = 'TableName';
+const TABLE_OUTPUT = 'TableName';
 
 export class TableNotFound extends Error {}
 

@@ -23,7 +23,7 @@ export const CONFIG_DEFAULTS = {
 } as const;
 
 /** Limits that keep the generated resources deployable. */
-export const CONFIG_LIMITS = {
+const CONFIG_LIMITS = {
   /** CloudTrail allows 500 values across all advanced event selector conditions of a trail; 10 are used by the fixed fields. */
   maxMonitoredBuckets: 490,
   /** Lambda SQS event source mapping: MaximumConcurrency is 2..1000. */
@@ -39,7 +39,7 @@ export const CONFIG_LIMITS = {
 export const AWS_REGIONS: readonly string[] = RegionInfo.regions.map((r) => r.name);
 const REGION_SET: ReadonlySet<string> = new Set(AWS_REGIONS);
 
-export function isRegion(value: unknown): value is string {
+function isRegion(value: unknown): value is string {
   return typeof value === 'string' && REGION_SET.has(value);
 }
 
@@ -48,7 +48,7 @@ export function partitionOf(region: string): string {
   return RegionInfo.get(region).partition ?? 'aws';
 }
 
-export function isAccountId(value: unknown): value is string {
+function isAccountId(value: unknown): value is string {
   return typeof value === 'string' && /^\d{12}$/.test(value);
 }
 

@@ -13,7 +13,7 @@ import { DEFAULTS } from '../defaults';
  * `dist/lib/constructs/` once compiled as a library). Handler entries (`lambda/**`, shipped as TypeScript) are
  * resolved from here.
  */
-export const PROJECT_ROOT = packageRoot(__dirname);
+const PROJECT_ROOT = packageRoot(__dirname);
 
 function packageRoot(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, type Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { validateConfig, type MonitorConfig } from '../../lambda/shared/config';
 import { addCrrMonitorStacks, type CrrMonitorStacks } from '../../lib/app';
 
@@ -43,7 +43,7 @@ export interface BuildOptions {
 }
 
 /** An App with the feature flags of cdk.json, as `npx cdk synth` runs it. */
-export function newApp(options: BuildOptions = {}): App {
+function newApp(options: BuildOptions = {}): App {
   const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   const context: Record<string, unknown> = { ...cdkJson.context };
   // The CDK's own switch (what `cdk deploy --exclusively` uses): no stack bundles its assets.
@@ -56,8 +56,6 @@ export function build(config: MonitorConfig, options: BuildOptions = {}): { app:
   return { app, stacks: addCrrMonitorStacks(app, config) };
 }
 
-export const template = (stack: Stack) => Template.fromStack(stack);
-
 /** All statements of all IAM policies (inline and AWS::IAM::Policy) attached to a role's logical id. */
 export function statementsOfRole(t: Template, roleLogicalId: string): Array<Record<string, unknown>> {
   const statements: Array<Record<string, unknown>> = [];
@@ -66,11 +64,6 @@ export function statementsOfRole(t: Template, roleLogicalId: string): Array<Reco
     if (roles.some((r) => r.Ref === roleLogicalId)) statements.push(...policy.Properties.PolicyDocument.Statement);
   }
   return statements;
-}
-
-export function logicalIdOf(stack: Stack, construct: { node: { defaultChild?: unknown } } | import('constructs').IConstruct): string {
-  const child = (construct as import('constructs').IConstruct).node.defaultChild as import('aws-cdk-lib').CfnElement;
-  return stack.getLogicalId(child);
 }
 
 /** The actions of a statement as a list. */

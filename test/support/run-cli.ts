@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
 export const ROOT = path.join(__dirname, '../..');
-export const CLI = path.join(ROOT, 'bin/crr-monitor');
+const CLI = path.join(ROOT, 'bin/crr-monitor');
 
 export interface CliResult {
   readonly code: number | null;
