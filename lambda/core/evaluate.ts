@@ -1,4 +1,4 @@
-import { ANY_DESTINATION, parseSlotName } from './record';
+import { ANY_DESTINATION, checkSlot, failureSlot, parseSlotName, SLOT_PREFIX, writeSlot } from './record';
 import type { EpochMillis, PairState, ReplicationPair, SlotValue, VersionRecord } from './types';
 
 /** Destinations by source bucket, built once from the configured (or inferred) pairs. */
@@ -63,15 +63,15 @@ function candidates(record: VersionRecord, sources: ReadonlyMap<string, readonly
   // Hot path over every record: plain prefix tests instead of parseSlotName's allocations.
   for (const name in record.slots) {
     const value = record.slots[name];
-    if (name.startsWith('w:')) {
+    if (name.startsWith(SLOT_PREFIX.write)) {
       const bucket = name.slice(2);
       if (value.byReplication === 1 && sources.has(bucket)) continue;
       offer(found, bucket, value.at, value.byReplication ?? 0, false);
     }
     // A failure notice proves the source version exists even when its write event never arrived.
-    else if (name.startsWith('f:')) offer(found, name.slice(2, name.indexOf('>')), value.requestedAt ?? value.at, 0, false);
+    else if (name.startsWith(SLOT_PREFIX.failure)) offer(found, name.slice(2, name.indexOf('>')), value.requestedAt ?? value.at, 0, false);
     // So does a HeadObject status of a source version (how the monitor attributes a replica-only version).
-    else if (name.startsWith('c:') && SOURCE_STATUSES.has(value.what)) offer(found, name.slice(2), value.at, 0, true);
+    else if (name.startsWith(SLOT_PREFIX.check) && SOURCE_STATUSES.has(value.what)) offer(found, name.slice(2), value.at, 0, true);
   }
   return found;
 }
@@ -142,7 +142,7 @@ export function candidateSources(record: VersionRecord, pairs: PairIndex): Repli
 function replicasWithoutSource(record: VersionRecord, sources: ReadonlyMap<string, readonly string[]>): ReplicaWithoutSource[] {
   const found: ReplicaWithoutSource[] = [];
   for (const name in record.slots) {
-    if (!name.startsWith('w:')) continue;
+    if (!name.startsWith(SLOT_PREFIX.write)) continue;
     const value = record.slots[name];
     const destination = name.slice(2);
     const feeding = sources.get(destination);
@@ -193,7 +193,7 @@ function replicaOnly(record: VersionRecord, sources: ReadonlyMap<string, readonl
       state: 'COMPLETED',
       sourceAt: replica.at,
       latencySeconds: null,
-      bytes: record.slots[`w:${replica.destination}`].bytes ?? 0,
+      bytes: record.slots[writeSlot(replica.destination)].bytes ?? 0,
       failureReason: undefined,
       pendingSeconds: undefined,
       withoutSource: true,
@@ -206,22 +206,22 @@ function statesFrom(origin: Candidate, record: VersionRecord, pairs: PairIndex, 
   const destinations = pairs.get(origin.bucket);
   if (!destinations) return [];
   const slots = record.slots;
-  const sourceWrite = slots[`w:${origin.bucket}`];
-  const anyFailure = slots[`f:${origin.bucket}>${ANY_DESTINATION}`];
-  const check = slots[`c:${origin.bucket}`];
+  const sourceWrite = slots[writeSlot(origin.bucket)];
+  const anyFailure = slots[failureSlot(origin.bucket)];
+  const check = slots[checkSlot(origin.bucket)];
   // HeadObject found no replication status: no rule replicates this version, so it is not tracked.
   if (check?.what === 'NONE') return [];
   const states: PairState[] = [];
   for (const destination of destinations) {
-    const replica = slots[`w:${destination}`];
-    const failure = slots[`f:${origin.bucket}>${destination}`] ?? anyFailure;
+    const replica = slots[writeSlot(destination)];
+    const failure = slots[failureSlot(origin.bucket, destination)] ?? anyFailure;
     // One object literal of one shape per state: spreads here dominated the cost of a whole report.
     let state: PairState['state'];
     let latencySeconds: number | null = null;
     let failureReason: string | undefined;
     let pendingSeconds: number | undefined;
     // HeadObject of the version in the destination (the sweep): the only proof per destination (issue 8.3).
-    const held = slots[`c:${destination}`]?.what;
+    const held = slots[checkSlot(destination)]?.what;
     if (replica) {
       // A replica settles it, even after a failure notice (S3 retried and succeeded).
       state = 'COMPLETED';

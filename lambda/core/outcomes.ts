@@ -9,7 +9,7 @@
  * states are computed at a fixed time with no overdue threshold.
  */
 import { evaluateRecord, originOf, type PairIndex } from './evaluate';
-import { checkSlot } from './record';
+import { checkSlot, writeSlot } from './record';
 import type { PairState, VersionRecord } from './types';
 
 type OutcomeKind = 'completed' | 'failed' | 'latency' | 'untracked';
@@ -72,7 +72,7 @@ export function outcomesOf(before: VersionRecord | undefined, after: VersionReco
   }
   const untracked = untrackedSource(after, pairs);
   if (untracked && untrackedSource(before, pairs) !== untracked) {
-    const bytes = after.slots[`w:${untracked}`]?.bytes ?? 0;
+    const bytes = after.slots[writeSlot(untracked)]?.bytes ?? 0;
     outcomes.push({ kind: 'untracked', source: untracked, key: after.key, versionId: after.versionId, latencySeconds: null, bytes });
   }
   return outcomes;

@@ -4,12 +4,15 @@ import type { S3ChangeEvent, SlotChange, SlotOrder, SlotValue, VersionRecord } f
  * Slot names. Bucket names cannot contain ':' or '>', so these never collide.
  * - `w:<bucket>`            earliest write of the version to that bucket
  * - `f:<source>><dest|*>`   latest replication failure notice for that pair (`*`: destination unknown)
- * - `c:<source>`            latest HeadObject replication status of the source version
+ * - `c:<bucket>`            latest HeadObject answer for the version in that bucket (source or destination)
  */
-export const writeSlot = (bucket: string): string => `w:${bucket}`;
-export const failureSlot = (source: string, destination?: string): string => `f:${source}>${destination ?? '*'}`;
-export const checkSlot = (source: string): string => `c:${source}`;
+/** The prefix of each kind of slot, for the hot paths that test a name without parsing it. */
+export const SLOT_PREFIX = { write: 'w:', failure: 'f:', check: 'c:' } as const;
 export const ANY_DESTINATION = '*';
+export const writeSlot = (bucket: string): string => SLOT_PREFIX.write + bucket;
+export const failureSlot = (source: string, destination?: string): string =>
+  `${SLOT_PREFIX.failure}${source}>${destination ?? ANY_DESTINATION}`;
+export const checkSlot = (bucket: string): string => SLOT_PREFIX.check + bucket;
 
 export type SlotKind = 'write' | 'failure' | 'check';
 

@@ -1,4 +1,4 @@
-import { applyChangeInPlace, changeFor } from './record';
+import { applyChangeInPlace, changeFor, SLOT_PREFIX } from './record';
 import type { S3ChangeEvent, SlotValue, VersionRecord } from './types';
 
 /** Why an event could not be placed in a record (it is still counted). */
@@ -57,7 +57,7 @@ export function latestTime(records: Iterable<VersionRecord>): number | undefined
   let latest: number | undefined;
   for (const record of records) {
     for (const [name, slot] of Object.entries(record.slots)) {
-      if (name.startsWith('c:')) continue;
+      if (name.startsWith(SLOT_PREFIX.check)) continue;
       if (latest === undefined || slot.at > latest) latest = slot.at;
     }
   }

@@ -19,6 +19,7 @@
 import {
   applyChange,
   changeFor,
+  checkSlot,
   evaluateRecord,
   indexPairs,
   originOf,
@@ -205,7 +206,7 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
         const source = states[0].source;
         const buckets: { bucket: string; role: 'source' | 'destination' }[] = [{ bucket: source, role: 'source' }];
         for (const s of states) if (!FINAL.has(s.state)) buckets.push({ bucket: s.destination, role: 'destination' });
-        const due = buckets.filter(({ bucket }) => !(record.slots[`c:${bucket}`]?.at > at - recheck));
+        const due = buckets.filter(({ bucket }) => !(record.slots[checkSlot(bucket)]?.at > at - recheck));
         const answers = await Promise.all(due.map(async ({ bucket, role }) => ({ bucket, status: await ask(record, bucket, role) })));
         const changes = answers.flatMap(({ bucket, status }) =>
           status ? [changeFor({ type: 'check', bucket, key: record.key, versionId: record.versionId, at, status })!] : [],
