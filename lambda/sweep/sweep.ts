@@ -18,6 +18,7 @@
  */
 import {
   applyChange,
+  candidateSources,
   changeFor,
   checkSlot,
   evaluateRecord,
@@ -200,11 +201,15 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
       visited.add(id);
       let record = stored.record;
       let states = evaluate(record);
-      if (states.length === 0 && !originOf(record, pairIndex)) summary.unattributed++;
       const wrote = { attention: false };
-      if (deps.inspector && states.some((s) => s.state === 'OVERDUE')) {
-        const source = states[0].source;
-        const buckets: { bucket: string; role: 'source' | 'destination' }[] = [{ bucket: source, role: 'source' }];
+      // A replica whose source write was never seen, in a destination fed by several configured sources: the source is
+      // the candidate that holds the version (HeadObject); its check slot then makes it the origin.
+      const unattributed = states.length === 0 && !originOf(record, pairIndex);
+      const candidates = unattributed ? [...new Set(candidateSources(record, pairIndex).flatMap((r) => r.sources))] : [];
+      if (unattributed && (!deps.inspector || candidates.length === 0)) summary.unattributed++;
+      if (deps.inspector && (candidates.length > 0 || states.some((s) => s.state === 'OVERDUE'))) {
+        const buckets: { bucket: string; role: 'source' | 'destination' }[] = candidates.map((bucket) => ({ bucket, role: 'source' }));
+        if (states.length > 0) buckets.push({ bucket: states[0].source, role: 'source' });
         for (const s of states) if (!FINAL.has(s.state)) buckets.push({ bucket: s.destination, role: 'destination' });
         const due = buckets.filter(({ bucket }) => !(record.slots[checkSlot(bucket)]?.at > at - recheck));
         const answers = await Promise.all(due.map(async ({ bucket, role }) => ({ bucket, status: await ask(record, bucket, role) })));
@@ -225,6 +230,7 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
         }
         record = predicted;
         states = evaluate(record);
+        if (unattributed && states.length === 0) summary.unattributed++;
       }
       const attention = attentionFor(states);
       const same =

@@ -55,7 +55,10 @@ async function drainWrites(writes: [bucket: string, key: string, at: number, byR
   await eventSourceFor(env.h, drainFor(env.h, store, [SRC, OTHER])).run();
 }
 
-function sweepFor(s3: FakeS3, options: { now?: () => number; writes?: SweepWrites; remainingMillis?: () => number } = {}) {
+function sweepFor(
+  s3: FakeS3,
+  options: { now?: () => number; writes?: SweepWrites; remainingMillis?: () => number; pairs?: typeof PAIRS } = {},
+) {
   const metrics = new RecordingSweepMetrics();
   const client = env.h.clients.dynamodb;
   const handler = createSweepHandler({
@@ -63,7 +66,7 @@ function sweepFor(s3: FakeS3, options: { now?: () => number; writes?: SweepWrite
     writes: options.writes ?? new DynamoSweepWrites({ client, tableName: env.table, retentionHours: 24 }),
     inspector: s3,
     metrics,
-    pairs: PAIRS,
+    pairs: options.pairs ?? PAIRS,
     overdueMillis: 15 * MIN,
     logger: memoryLogger(),
     now: options.now ?? (() => SWEEP_AT),
@@ -244,4 +247,31 @@ test('check write retried after a lost response: the committed first attempt is 
   const sent = mock.commandCalls(UpdateItemCommand)[0].args[0].input;
   expect(sent).toMatchObject({ ReturnValues: 'ALL_OLD', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
   expect(sent.UpdateExpression).toContain('#lp = if_not_exists(#slot, :null)');
+});
+
+test('a replica-only version in a destination fed by two sources: HeadObject on the candidates finds its source', async () => {
+  // Batch Replication wrote the replica; the source write is older than the trail. SHARED has two configured sources.
+  const SHARED = 'shared-dr';
+  const pairs = [
+    { source: SRC, destination: SHARED },
+    { source: OTHER, destination: SHARED },
+  ];
+  const store = storeFor(env.h, env.table);
+  await publish(env.h, eventBridgeWrite({ bucket: SHARED, key: 'orphan', versionId: 'v', at: T0, bytes: 500, byReplication: true }));
+  await eventSourceFor(env.h, drainFor(env.h, store, pairs)).run();
+  const s3 = new FakeS3({
+    [`${SRC}/orphan`]: { outcome: 'not-found' },
+    [`${OTHER}/orphan`]: { outcome: 'found', status: 'COMPLETED' },
+  });
+  const { handler, metrics } = sweepFor(s3, { pairs });
+  const summary = await handler();
+  expect(s3.calls.sort()).toEqual([`${SRC}/orphan`, `${OTHER}/orphan`]);
+  expect(summary).toMatchObject({ unattributed: 0, completed: 1 });
+  expect(metrics.published).toEqual([
+    expect.objectContaining({ kind: 'completed', source: OTHER, destination: SHARED, latencySeconds: null }),
+  ]);
+  // Asked once: the next run neither asks again nor publishes again.
+  const again = await sweepFor(s3, { pairs, now: () => SWEEP_AT + MIN }).handler();
+  expect(again).toMatchObject({ published: 0 });
+  expect(s3.calls).toHaveLength(2);
 });
