@@ -1,8 +1,10 @@
 /**
  * `crr-monitor local --chaos RATE --metrics-out FILE` through the real binary: for the same --seed, the report with
- * faults injected (DynamoDB throttling and errors, lost write responses, drain workers dying before acknowledging)
- * equals the one without, the published metrics are the same, and the ReplicationObjects published per pair equal
- * the report's `completed`.
+ * faults injected (DynamoDB throttling and errors, lost write responses, drain workers dying before acknowledging,
+ * sweep runs dying half-way) equals the one without, the published metrics — the drain's and the sweep's — are the
+ * same, the ReplicationObjects published per pair equal the report's `completed`, and the sweep's OverdueReplications
+ * equal the report's overdue versions per pair. The sweep really works: the harness clock lets every due entry cross,
+ * so overdue versions get HeadObject (simulated) and the untracked writes in the workload are published.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,8 +53,15 @@ test('--chaos 0.05: same report, same metrics; ReplicationObjects per pair = com
       .map(Number)
       .reduce((a, b) => a + b, 0),
   ).toBeGreaterThan(0);
+  // The sweep died at least once and was run again. (Its deaths are drawn from their own PRNG seeded by --seed, one
+  // draw per write; for --seed 11 the first run dies: another seed may need another value here.)
+  const died = /, (\d+) sweep runs died half-way/.exec(chaos.stderr);
+  expect(Number(died?.[1])).toBeGreaterThan(0);
+  expect(Number(/sweep at \S+ \(run (\d+)\)/.exec(chaos.stderr)?.[1])).toBe(Number(died![1]) + 1);
   expect(chaos.report).toEqual(calm.report);
   expect(chaos.lines).toEqual(calm.lines);
+  // The sweep re-checked overdue versions with HeadObject (simulated S3).
+  expect(Number(/(\d+) HeadObject re-checks \(simulated S3\)/.exec(calm.stderr)?.[1])).toBeGreaterThan(0);
   for (const p of calm.report.pairs as { source: string; destination: string; completed: number; failed: number }[]) {
     const objects = calm.lines.find((l) => l.metric === 'ReplicationObjects' && l.source === p.source && l.destination === p.destination);
     expect({ pair: `${p.source}>${p.destination}`, published: objects ? objects.counts.reduce((a, b) => a + b, 0) : 0 }).toEqual({
@@ -60,6 +69,22 @@ test('--chaos 0.05: same report, same metrics; ReplicationObjects per pair = com
       published: p.completed,
     });
   }
+  // OverdueReplications: one complete sweep published one gauge per configured pair, the report's overdue count.
+  const overdue = calm.report.overdue as { source: string; destination: string }[];
+  expect(overdue.length).toBeGreaterThan(0);
+  for (const p of calm.report.pairs as { source: string; destination: string }[]) {
+    const gauge = calm.lines.filter((l) => l.metric === 'OverdueReplications' && l.source === p.source && l.destination === p.destination);
+    expect({ pair: `${p.source}>${p.destination}`, gauge: gauge.map((g) => [g.values, g.counts]) }).toEqual({
+      pair: `${p.source}>${p.destination}`,
+      gauge: [[[overdue.filter((o) => o.source === p.source && o.destination === p.destination).length], [1]]],
+    });
+  }
+  // UntrackedWrites (per source only): the workload's writes no rule covers, found by the sweep's HeadObject.
+  const untracked = calm.lines.filter((l) => l.metric === 'UntrackedWrites');
+  expect(untracked.length).toBeGreaterThan(0);
+  expect(untracked.every((l) => l.destination === undefined && l.values.every((v) => v === 1))).toBe(true);
+  const sweepUntracked = Number(/overdue, (\d+) untracked/.exec(calm.stderr)?.[1]);
+  expect(untracked.reduce((n, l) => n + l.counts.reduce((a, b) => a + b, 0), 0)).toBe(sweepUntracked);
   expect(
     calm.lines.every(
       (l) =>
