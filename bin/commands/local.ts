@@ -8,7 +8,8 @@ import { placeOf, readInputs } from '../support/inputs';
 import { parseArguments, UsageError } from '../support/options';
 import { RejectionLog } from '../support/rejections';
 
-export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay-rate R] [--untracked-rate R] [--seed N] [--workers N] [--quiet] [--serve]
+export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay-rate R] [--untracked-rate R] [--seed N] [--workers N]
+                    [--quiet] [--serve]
                     [--events PATH...] [analyze's options]
       Runs the whole pipeline (SNS → SQS → drain → DynamoDB → sweep → metrics) on local emulators.
       --serve keeps the emulators and the table up afterwards and prints, on stderr,

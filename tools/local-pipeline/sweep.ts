@@ -86,7 +86,8 @@ export async function sweep(table: { client: DynamoDBClient; tableName: string }
   for (;;) {
     const at = options.at + runs * 60_000;
     runs++;
-    const writes = new DynamoSweepWrites({ ...table, ...(options.chaos ? { client: options.chaos.client } : {}), retentionHours: 24, now: () => at });
+    const client = options.chaos?.client ?? table.client;
+    const writes = new DynamoSweepWrites({ tableName: table.tableName, client, retentionHours: 24, now: () => at });
     const handler = createSweepHandler({
       reader: new TableReader(table),
       writes: options.chaos ? chaosSweepWrites(writes, options.chaos.rate, options.chaos.random, options.chaos.counts) : writes,

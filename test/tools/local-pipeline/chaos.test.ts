@@ -10,6 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../support/run-cli';
+import type { SweepWrites } from '../../../lambda/adapters/sweep-writes';
+import { chaosSweepWrites, noChaos, SweepDied } from '../../../tools/local-pipeline/chaos';
 
 jest.setTimeout(180_000);
 
@@ -92,4 +94,44 @@ test('--chaos 0.05: same report, same metrics; ReplicationObjects per pair = com
         (l.destination === undefined ? 'counts,metric,source,unit,values' : 'counts,destination,metric,source,unit,values'),
     ),
   ).toBe(true);
+});
+
+test('a sweep that dies half-way: no write starts after the death, the ones in flight are answered first', async () => {
+  const done: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const inner: SweepWrites = {
+    async check(change) {
+      if (change.slot === 'slow') await gate;
+      done.push(change.slot);
+      return { applied: true };
+    },
+    async mark(key) {
+      done.push(`mark ${key}`);
+    },
+    async advanceCursor() {
+      done.push('cursor');
+      return true;
+    },
+  };
+  const draws = [0.9, 0.9, 0.01, 0.9];
+  const counts = noChaos();
+  const writes = chaosSweepWrites(inner, 0.05, () => draws.shift()!, counts);
+  const change = (slot: string) => ({ slot }) as Parameters<SweepWrites['check']>[0];
+  await writes.check(change('first'), 't', null);
+  const slow = writes.check(change('slow'), 't', null);
+  // The third write draws the death: it waits for the slow one in flight, then the function is dead.
+  const dying = writes.mark('k', 'v', null);
+  let settled = false;
+  void dying.catch(() => (settled = true));
+  await new Promise((r) => setImmediate(r));
+  expect(settled).toBe(false);
+  release();
+  await expect(slow).resolves.toEqual({ applied: true });
+  await expect(dying).rejects.toBeInstanceOf(SweepDied);
+  // Dead: nothing starts any more, and no further draw is made.
+  await expect(writes.advanceCursor(0, 1)).rejects.toBeInstanceOf(SweepDied);
+  expect(done).toEqual(['first', 'slow']);
+  expect(counts.sweepsDied).toBe(1);
+  expect(draws).toEqual([0.9]);
 });
