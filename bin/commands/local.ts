@@ -66,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
   const objects = number(extra.objects, 'objects', 2000, (n) => Number.isInteger(n) && n > 0);
   const failRate = number(extra['fail-rate'], 'fail-rate', 0.02, (n) => n >= 0 && n <= 1);
   const delayRate = number(extra['delay-rate'], 'delay-rate', 0.02, (n) => n >= 0 && n <= 1);
-  const untrackedRate = number(extra['untracked-rate'], 'untracked-rate', 0.01, (n) => n >= 0 && n <= 1);
+  const untrackedRate = number(extra['untracked-rate'], 'untracked-rate', 0, (n) => n >= 0 && n <= 1);
   const seed = number(extra.seed, 'seed', 1, Number.isInteger);
   const workers = number(extra.workers, 'workers', 4, (n) => Number.isInteger(n) && n > 0);
   const quiet = extra.quiet === true;
