@@ -32,7 +32,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const local = async (name: string, extra: string[]) => {
   const out = path.join(dir, `${name}.jsonl`);
-  const result = await runCli(['local', '--objects', '250', '--seed', '11', '--untracked-rate', '0.02', '--format', 'json', '--metrics-out', out, ...extra]);
+  const argv = ['local', '--objects', '250', '--seed', '11', '--untracked-rate', '0.02', '--format', 'json', '--metrics-out', out];
+  const result = await runCli([...argv, ...extra]);
   expect(result.code).toBe(0);
   const { asOf, ...report } = JSON.parse(result.stdout);
   expect(typeof asOf).toBe('string');
