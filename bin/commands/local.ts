@@ -8,20 +8,25 @@ import { placeOf, readInputs } from '../support/inputs';
 import { parseArguments, UsageError } from '../support/options';
 import { RejectionLog } from '../support/rejections';
 
-export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay-rate R] [--seed N] [--workers N] [--quiet] [--serve]
+export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay-rate R] [--untracked-rate R] [--seed N] [--workers N]
+                    [--quiet] [--serve]
                     [--events PATH...] [analyze's options]
       Runs the whole pipeline (SNS → SQS → drain → DynamoDB → sweep → metrics) on local emulators.
       --serve keeps the emulators and the table up afterwards and prints, on stderr,
       'serving endpoint=URL table=NAME region=REGION sqs=URL sns=URL' until SIGINT or SIGTERM.
+      --untracked-rate R: share of source writes no replication rule covers (the sweep finds them untracked).
+      The drain's clock is the workload's; the sweep (and the report) run at that clock + overdue + 2 minutes.
       --chaos RATE injects faults at that rate (DynamoDB throttling and errors, lost write responses, drain workers
-      that die before acknowledging); --metrics-out FILE writes every metric datum the monitor published, one JSON
-      object per line: {"metric","source","destination","unit","values","counts"}.
+      that die before acknowledging, sweep runs that die half-way and run again); --metrics-out FILE writes every
+      metric datum the monitor published (drain and sweep), one JSON object per line:
+      {"metric","source","destination","unit","values","counts"}.
 `;
 
 const OWN = {
   objects: { type: 'string' },
   'fail-rate': { type: 'string' },
   'delay-rate': { type: 'string' },
+  'untracked-rate': { type: 'string' },
   seed: { type: 'string' },
   workers: { type: 'string' },
   events: { type: 'boolean' },
@@ -61,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
   const objects = number(extra.objects, 'objects', 2000, (n) => Number.isInteger(n) && n > 0);
   const failRate = number(extra['fail-rate'], 'fail-rate', 0.02, (n) => n >= 0 && n <= 1);
   const delayRate = number(extra['delay-rate'], 'delay-rate', 0.02, (n) => n >= 0 && n <= 1);
+  const untrackedRate = number(extra['untracked-rate'], 'untracked-rate', 0, (n) => n >= 0 && n <= 1);
   const seed = number(extra.seed, 'seed', 1, Number.isInteger);
   const workers = number(extra.workers, 'workers', 4, (n) => Number.isInteger(n) && n > 0);
   const quiet = extra.quiet === true;
@@ -95,12 +101,12 @@ export async function run(argv: string[]): Promise<number> {
       if (!replay) {
         // Whole minutes: the same --seed then gives the same events up to a shift, so the same report (but asOf).
         const now = Math.floor(Date.now() / 60_000) * 60_000;
-        const workload = demoWorkload(options.pairs, { objects, failRate, delayRate, seed, now });
+        const workload = demoWorkload(options.pairs, { objects, failRate, delayRate, untrackedRate, seed, now });
         say(
           `workload: ${objects} objects over ${workload.pairs.length} pairs (${workload.rules.length} sources), fail-rate ${failRate}, ` +
             `delay-rate ${delayRate}: ${workload.messages.length} events`,
         );
-        return { pairs: workload.pairs, messages: workload.messages, rejected: 0 };
+        return { pairs: workload.pairs, messages: workload.messages, rejected: 0, clock: now, objects: workload.objects };
       }
       const messages: string[] = [];
       const rejections = new RejectionLog(say);

@@ -6,10 +6,14 @@
  *   the retry must recognise its own write);
  * - a drain worker that dies after its writes and publishes, before acknowledging: none of its batch is deleted,
  *   every message comes back after the visibility timeout.
- * (The sweep that dies half-way belongs to the sweep step.) Faults are drawn from a PRNG seeded with --seed.
+ * - a sweep that dies half-way (chaosSweepWrites): at `rate` per write it dies between two writes — after the ones
+ *   before it were answered and their outcomes published, before this one is sent — and the sweep step runs it
+ *   again as the next scheduled invocation would. Its DynamoDB client also gets chaosDynamo's faults.
+ * Faults are drawn from PRNGs seeded with --seed.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SweepWrites } from '../../lambda/adapters/sweep-writes';
 
 /** mulberry32: small, seedable, good enough to place faults. */
 export function seededRandom(seed: number): () => number {
@@ -28,9 +32,10 @@ export interface ChaosCounts {
   serverErrors: number;
   lostResponses: number;
   workersDied: number;
+  sweepsDied: number;
 }
 
-export const noChaos = (): ChaosCounts => ({ throttled: 0, serverErrors: 0, lostResponses: 0, workersDied: 0 });
+export const noChaos = (): ChaosCounts => ({ throttled: 0, serverErrors: 0, lostResponses: 0, workersDied: 0, sweepsDied: 0 });
 
 const fault = (name: string, status: number, message: string) =>
   Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
@@ -80,5 +85,41 @@ export function chaosWorker<H extends (event: SQSEvent) => Promise<SQSBatchRespo
       return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
     }
     return response;
+  };
+}
+
+/** The sweep function died (chaosSweepWrites): the run is over, whatever it was doing. */
+export class SweepDied extends Error {}
+
+/**
+ * Sweep writes for one run of a function that, at `rate` per write, dies half-way. The death falls between writes:
+ * once drawn, no write starts any more, the ones already in flight are answered (and published by the sweep, which
+ * does so synchronously on the answer), and then the run throws SweepDied. (A death while a write is in flight — the
+ * write commits, its answer is never seen — is the window the README states; chaosDynamo's lost responses, which the
+ * SDK retries, are the part of it a live function survives.)
+ */
+export function chaosSweepWrites(writes: SweepWrites, rate: number, random: () => number, counts: ChaosCounts): SweepWrites {
+  let dead = false;
+  let inFlight = 0;
+  let settled: (() => void) | undefined;
+  const idle = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (settled = resolve)));
+  const guard = async <T>(write: () => Promise<T>): Promise<T> => {
+    if (!dead && rate > 0 && random() < rate) {
+      dead = true;
+      counts.sweepsDied++;
+      await idle();
+    }
+    if (dead) throw new SweepDied('chaos: the sweep function died half-way');
+    inFlight++;
+    try {
+      return await write();
+    } finally {
+      if (--inFlight === 0) settled?.();
+    }
+  };
+  return {
+    check: (change, token, attention) => guard(() => writes.check(change, token, attention)),
+    mark: (key, versionId, attention) => guard(() => writes.mark(key, versionId, attention)),
+    advanceCursor: (from, to) => guard(() => writes.advanceCursor(from, to)),
   };
 }

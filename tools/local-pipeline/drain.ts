@@ -30,6 +30,8 @@ export function startDrain(
     outcomes: OutcomeSink;
     workers: number;
     log: (line: string) => void;
+    /** The handler's clock (due times); the harness passes the workload's. */
+    now?: () => number;
     /** `--chaos`: the worker may die before acknowledging (see chaos.ts). */
     chaos?: { rate: number; random: () => number; counts: ChaosCounts };
   },
@@ -42,6 +44,7 @@ export function startDrain(
     overdueMillis: options.overdueMillis,
     outcomes: options.outcomes,
     logger: lineLogger('drain', 'warn', options.log),
+    ...(options.now ? { now: options.now } : {}),
   });
   // Messages acknowledged (deleted) at least once: the run ends when every published message was, however often
   // chaos made one come back.

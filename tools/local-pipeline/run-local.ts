@@ -16,6 +16,15 @@ import { provision } from './provision';
 import { MONITORED_REGIONS, publish } from './publish';
 import { reportFromTable } from './report';
 import { sweep } from './sweep';
+import type { WorkloadObject } from './workload';
+
+/**
+ * The harness clock, for a generated workload: the drain's clock is the workload's (`LocalInputs.clock`, when its
+ * events are delivered), so due times are max(source + overdue, clock + 60 s); the sweep runs at clock + overdue +
+ * this margin, so every due entry has crossed and each overdue version is really re-checked (HeadObject, simulated).
+ * The report is made at that same time, after the sweep. Nothing depends on how long the run took.
+ */
+export const SWEEP_MARGIN_MILLIS = 2 * 60_000;
 
 /** What to publish, produced once the emulators are up. */
 export interface LocalInputs {
@@ -24,6 +33,10 @@ export interface LocalInputs {
   readonly messages: readonly string[];
   /** Inputs rejected before publishing (counted in the report). */
   readonly rejected: number;
+  /** A generated workload's clock (epoch ms): the drain's time, from which the sweep's follows (SWEEP_MARGIN_MILLIS). */
+  readonly clock?: number;
+  /** A generated workload's versions: the simulated S3 the sweep's HeadObject asks. */
+  readonly objects?: readonly WorkloadObject[];
 }
 
 /** What the run leaves up for `afterReport` (e.g. `--serve`). */
@@ -67,7 +80,7 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
     calls.watch(clients.sqs, 'sqs');
     // Step: provision.
     const resources = await provision(clients, { regions: MONITORED_REGIONS, visibilityTimeoutSeconds: 5 });
-    const { pairs, messages, rejected } = await options.inputs();
+    const { pairs, messages, rejected, clock, objects } = await options.inputs();
 
     // Steps: publish through the forwarder topics while the drain consumes the queue.
     const store = new DynamoRecordStore({ client: clients.dynamodb, tableName: resources.tableName, retentionHours: 24 });
@@ -94,51 +107,79 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
       outcomes,
       workers: options.workers,
       log: options.log,
+      ...(clock !== undefined ? { now: () => clock } : {}),
     });
     const publishStart = Date.now();
     await publish(clients.sns, resources.topicArns, messages);
     await drain.finish(messages.length);
     const drainMillis = Date.now() - publishStart;
-    if (chaos) {
-      const k = chaos.counts;
-      say(
-        `chaos ${rate}: ${k.throttled} throttled, ${k.serverErrors} server errors, ${k.lostResponses} lost responses, ` +
-          `${k.workersDied} workers died before acknowledging`,
-      );
-    }
     const c = drain.handler.counters;
     say(
       `drain: ${c.messages} messages, ${c.events} events → ${c.applied} applied, ${c.unchanged} duplicates/superseded, ${c.ignored} ignored, ` +
         `${c.deadLettered} to the DLQ, ${c.failed} retried; ${(c.messages / (drainMillis / 1000)).toFixed(0)} msg/s with ${options.workers} workers`,
     );
 
-    // Step: report (its time is the sweep's time), then sweep.
-    const { report, detail } = await reportFromTable(store, {
-      pairs,
-      overdueMinutes: options.overdueMinutes,
-      at: options.at,
-      rejected: rejected + c.rejected + c.unresolved,
-      ignored: c.ignored,
-    });
-    const sweepPairs = pairs.length ? pairs : report.pairs.map(({ source, destination }) => ({ source, destination }));
-    const { swept, metrics } = await sweep({ client: clients.dynamodb, tableName: resources.tableName }, {
+    // Steps: sweep and report, at one time. With the harness clock: the sweep at clock + overdue + margin, then the
+    // report at that time (it shows what the sweep's checks found). Otherwise (a replay) the report's time, the
+    // latest event's or --at, is the sweep's, and the report (needed for inferred pairs) comes first.
+    const reportAt = async (at: number | undefined) =>
+      reportFromTable(store, {
+        pairs,
+        overdueMinutes: options.overdueMinutes,
+        at,
+        rejected: rejected + c.rejected + c.unresolved,
+        ignored: c.ignored,
+      });
+    const harnessAt =
+      clock !== undefined && pairs.length ? (options.at ?? clock + options.overdueMinutes * 60_000 + SWEEP_MARGIN_MILLIS) : undefined;
+    let reported = harnessAt === undefined ? await reportAt(options.at) : undefined;
+    const sweepPairs = pairs.length ? pairs : reported!.report.pairs.map(({ source, destination }) => ({ source, destination }));
+    // The sweep writes through its own client so that chaos reaches its writes and not the report's reads.
+    const sweepDynamo = chaos
+      ? chaosDynamo(localClients(emulators.endpoints).dynamodb, rate, seededRandom((options.seed ?? 1) * 7919 + 2), chaos.counts)
+      : undefined;
+    if (sweepDynamo) calls.watch(sweepDynamo, 'dynamodb');
+    const { swept, metrics, runs } = await sweep({ client: clients.dynamodb, tableName: resources.tableName }, {
       pairs: sweepPairs,
       overdueMinutes: options.overdueMinutes,
-      at: Date.parse(report.asOf),
-      simulateS3: !options.replay,
+      at: harnessAt ?? Date.parse(reported!.report.asOf),
+      ...(options.replay ? {} : { objects: objects ?? [] }),
+      recorder: outcomes,
+      ...(chaos && sweepDynamo
+        ? {
+            chaos: {
+              client: returnItemOnConditionFailure(sweepDynamo, clients.dynamodb),
+              rate,
+              random: seededRandom((options.seed ?? 1) * 7919 + 3),
+              counts: chaos.counts,
+            },
+          }
+        : {}),
     });
+    reported ??= await reportAt(harnessAt);
+    const { report, detail } = reported;
     say(
-      `sweep at ${swept.asOf}: ${swept.dueRead} versions read from the due window, ${swept.attentionRead} from the attention set, ` +
-        `${swept.overdue} overdue, ${swept.untracked} untracked, ` +
+      `sweep at ${swept.asOf} (run ${runs}): ${swept.dueRead} versions read from the due window, ${swept.attentionRead} from ` +
+        `the attention set, ${swept.overdue} overdue, ${swept.untracked} untracked, ` +
         `${swept.checked} HeadObject re-checks${options.replay ? ' (none in replay: no S3)' : ' (simulated S3)'}; ` +
-        `${metrics.published.length} outcomes published by its check writes`,
+        `${metrics.published.length} outcomes published by its check writes (all runs)`,
     );
+    if (chaos) {
+      const k = chaos.counts;
+      say(
+        `chaos ${rate}: ${k.throttled} throttled, ${k.serverErrors} server errors, ${k.lostResponses} lost responses, ` +
+          `${k.workersDied} workers died before acknowledging, ${k.sweepsDied} sweep runs died half-way`,
+      );
+    }
     const monitorCalls = calls.total();
     say(
       `AWS calls by the monitor side: ${monitorCalls} (${[...calls.calls].map(([n, k]) => `${n} ${k}`).join(', ')}); ` +
         `${(monitorCalls / Math.max(1, c.events)).toFixed(2)} per event`,
     );
-    say(`outcomes published by the drain: ${outcomes.published.length} (${drain.handler.counters.recovered} after a lost response)`);
+    say(
+      `outcomes published: ${outcomes.published.length - metrics.published.length} by the drain ` +
+        `(${drain.handler.counters.recovered} after a lost response), ${metrics.published.length} by the sweep`,
+    );
     if (options.metricsOut) await options.metricsOut(outcomes.data());
     await options.afterReport({ emulators, tableName: resources.tableName, region: LOCAL_REGION, report, detail });
   } finally {

@@ -29,6 +29,26 @@ export interface WorkloadOptions {
   readonly start?: number;
   /** Mean gap between source writes, ms. */
   readonly spacingMillis?: number;
+  /**
+   * Share of source writes that no enabled rule covers (e.g. outside a rule's prefix): no replica, no notification,
+   * and HeadObject shows no replication status. Default 0 (then no random draw is made: other workloads are unchanged).
+   */
+  readonly untrackedRate?: number;
+  /** Receives every source version with its fate per destination: what a simulated S3 answers HeadObject from. */
+  readonly onObject?: (object: WorkloadObject) => void;
+}
+
+/** One source version and where its replicas went (the ground truth a simulated S3 answers from). */
+export interface WorkloadObject {
+  readonly source: string;
+  readonly key: string;
+  readonly versionId: string;
+  /** No rule covers it: no replication status on the source, no replica anywhere. */
+  readonly untracked: boolean;
+  readonly replicated: readonly string[];
+  readonly failed: readonly string[];
+  /** The replica never arrives (still pending). */
+  readonly unreplicated: readonly string[];
 }
 
 export interface ExpectedPair {
@@ -80,6 +100,7 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
   const duplicateRate = options.duplicateRate ?? 0.05;
   const window = Math.max(1, options.shuffleWindow ?? 64);
   const spacing = options.spacingMillis ?? 50;
+  const untrackedRate = options.untrackedRate ?? 0;
   let at = options.start ?? Date.parse('2026-11-20T10:00:00Z');
   const account = '111122223333';
   const regionOf = new Map<string, string>();
@@ -123,16 +144,26 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
     const version = versionId(random);
     const sourceRegion = bucketRegion(rule.source);
     deliver(eventBridgeWrite({ bucket: rule.source, region: sourceRegion, key, versionId: version, at, operation, bytes: operation === 'PutObject' ? bytes : 0, byReplication: false, account, eventId: eventId() }));
+    const untracked = untrackedRate > 0 && random() < untrackedRate;
+    const fates = { replicated: [] as string[], failed: [] as string[], unreplicated: [] as string[] };
+    const object = { source: rule.source, key, versionId: version, untracked, ...fates };
+    if (untracked) {
+      options.onObject?.(object);
+      continue;
+    }
     for (const destination of rule.destinations) {
       const truth = expected.get(`${rule.source}>${destination}`)!;
       const fate = random();
       if (fate < failRate) {
+        fates.failed.push(destination);
         truth.failed++;
         const reason = FAILURE_REASONS[Math.floor(random() * FAILURE_REASONS.length)];
         deliver(replicationNotification({ source: rule.source, destination, key, versionId: version, requestedAt: at, at: at + 30_000, bytes, reason, region: sourceRegion }));
       } else if (fate < failRate + delayRate) {
+        fates.unreplicated.push(destination);
         truth.unreplicated++;
       } else {
+        fates.replicated.push(destination);
         truth.completed++;
         // Only PutObject events carry a size; multipart replicas are written as multipart too.
         truth.bytes += operation === 'PutObject' ? bytes : 0;
@@ -147,6 +178,7 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
         );
       }
     }
+    options.onObject?.(object);
   }
   flush();
   return [...expected.values()];
@@ -165,8 +197,8 @@ export const DEMO_RULES: WorkloadRule[] = [
  */
 export function demoWorkload(
   pairs: readonly { source: string; destination: string }[],
-  options: { objects: number; failRate: number; delayRate: number; seed: number; now: number },
-): { pairs: { source: string; destination: string }[]; rules: WorkloadRule[]; messages: string[] } {
+  options: { objects: number; failRate: number; delayRate: number; seed: number; now: number; untrackedRate?: number },
+): { pairs: { source: string; destination: string }[]; rules: WorkloadRule[]; messages: string[]; objects: WorkloadObject[] } {
   const chosen = pairs.length ? [...pairs] : DEMO_RULES.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination })));
   const rules = chosen.reduce<WorkloadRule[]>((acc, p) => {
     const rule = acc.find((r) => r.source === p.source);
@@ -176,9 +208,10 @@ export function demoWorkload(
   }, []);
   const span = 30 * 60_000;
   const messages: string[] = [];
+  const objects: WorkloadObject[] = [];
   generateWorkload(
-    { ...options, rules, start: options.now - span - 5 * 60_000, spacingMillis: span / options.objects },
+    { ...options, rules, start: options.now - span - 5 * 60_000, spacingMillis: span / options.objects, onObject: (o) => objects.push(o) },
     (event) => messages.push(JSON.stringify(event)),
   );
-  return { pairs: chosen, rules, messages };
+  return { pairs: chosen, rules, messages, objects };
 }
