@@ -2,26 +2,35 @@
  * `crr-monitor local` / `npm run demo`: the whole pipeline on local emulators (tools/local-pipeline). Generated
  * workload by default; with `--events PATH...` (or just PATH...) it replays recorded events as `analyze` reads
  * them and prints the same report.
+ *
+ * Untracked writes (source versions HeadObject shows no rule covers, published by the sweep as UntrackedWrites) are
+ * shown after the table, and on stderr as one `untracked writes: ...` line, but are not a field of the JSON report:
+ * `local --events` and `analyze` print the same JSON for the same input, and `analyze` has no HeadObject, so it cannot
+ * know them; an `untracked` always empty in `analyze` would read as "none" where the truth is "unknown".
  */
-import { formatTable } from '../support/format';
+import { formatTable, table } from '../support/format';
 import { placeOf, readInputs } from '../support/inputs';
 import { parseArguments, UsageError } from '../support/options';
 import { RejectionLog } from '../support/rejections';
 
-export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay-rate R] [--seed N] [--workers N] [--quiet] [--serve]
-                    [--events PATH...] [analyze's options]
+export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay-rate R] [--untracked-rate R] [--seed N] [--workers N]
+                    [--quiet] [--serve] [--events PATH...] [analyze's options]
       Runs the whole pipeline (SNS → SQS → drain → DynamoDB → sweep → metrics) on local emulators.
       --serve keeps the emulators and the table up afterwards and prints, on stderr,
       'serving endpoint=URL table=NAME region=REGION sqs=URL sns=URL' until SIGINT or SIGTERM.
       --chaos RATE injects faults at that rate (DynamoDB throttling and errors, lost write responses, drain workers
       that die before acknowledging); --metrics-out FILE writes every metric datum the monitor published, one JSON
       object per line: {"metric","source","destination","unit","values","counts"}.
+      --untracked-rate R generates that share of source writes with no rule covering them (default 0). The untracked
+      writes the sweep published (UntrackedWrites, per source bucket) follow the table, and are printed on stderr as
+      'untracked writes: SOURCE N, ...' (or 'none'); they are not in the JSON report, which analyze also prints.
 `;
 
 const OWN = {
   objects: { type: 'string' },
   'fail-rate': { type: 'string' },
   'delay-rate': { type: 'string' },
+  'untracked-rate': { type: 'string' },
   seed: { type: 'string' },
   workers: { type: 'string' },
   events: { type: 'boolean' },
@@ -30,6 +39,13 @@ const OWN = {
   chaos: { type: 'string' },
   'metrics-out': { type: 'string' },
 } as const;
+
+/** The table output's section on untracked writes (what the sweep published as UntrackedWrites in this run). */
+function untrackedSection(untracked: readonly { source: string; count: number }[]): string {
+  if (!untracked.length) return '\nUntracked writes (no replication rule covers them, per HeadObject): none\n';
+  const rows = untracked.map((u) => [u.source, String(u.count)]);
+  return ['', 'Untracked writes (no replication rule covers them, per HeadObject):', ...table(['SOURCE', 'UNTRACKED'], rows, new Set([1])), ''].join('\n');
+}
 
 /** Until SIGINT or SIGTERM: what `--serve` waits for before the emulators are stopped. */
 const stopSignal = () =>
@@ -61,6 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   const objects = number(extra.objects, 'objects', 2000, (n) => Number.isInteger(n) && n > 0);
   const failRate = number(extra['fail-rate'], 'fail-rate', 0.02, (n) => n >= 0 && n <= 1);
   const delayRate = number(extra['delay-rate'], 'delay-rate', 0.02, (n) => n >= 0 && n <= 1);
+  const untrackedRate = number(extra['untracked-rate'], 'untracked-rate', 0, (n) => n >= 0 && n <= 1);
   const seed = number(extra.seed, 'seed', 1, Number.isInteger);
   const workers = number(extra.workers, 'workers', 4, (n) => Number.isInteger(n) && n > 0);
   const quiet = extra.quiet === true;
@@ -95,12 +112,12 @@ export async function run(argv: string[]): Promise<number> {
       if (!replay) {
         // Whole minutes: the same --seed then gives the same events up to a shift, so the same report (but asOf).
         const now = Math.floor(Date.now() / 60_000) * 60_000;
-        const workload = demoWorkload(options.pairs, { objects, failRate, delayRate, seed, now });
+        const workload = demoWorkload(options.pairs, { objects, failRate, delayRate, untrackedRate, seed, now });
         say(
           `workload: ${objects} objects over ${workload.pairs.length} pairs (${workload.rules.length} sources), fail-rate ${failRate}, ` +
-            `delay-rate ${delayRate}: ${workload.messages.length} events`,
+            `delay-rate ${delayRate}, untracked-rate ${untrackedRate}: ${workload.messages.length} events`,
         );
-        return { pairs: workload.pairs, messages: workload.messages, rejected: 0 };
+        return { pairs: workload.pairs, messages: workload.messages, rejected: 0, untracked: workload.untracked };
       }
       const messages: string[] = [];
       const rejections = new RejectionLog(say);
@@ -122,8 +139,12 @@ export async function run(argv: string[]): Promise<number> {
       rejections.finish();
       return { pairs: options.pairs, messages, rejected: rejections.count };
     },
-    async afterReport({ report, detail, emulators, tableName, region }) {
-      process.stdout.write(options.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report, detail));
+    async afterReport({ report, detail, emulators, tableName, region, untracked }) {
+      process.stdout.write(
+        options.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report, detail) + untrackedSection(untracked),
+      );
+      // A result, not progress: printed with --quiet too.
+      process.stderr.write(`untracked writes: ${untracked.length ? untracked.map((u) => `${u.source} ${u.count}`).join(', ') : 'none'}\n`);
       say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       if (extra.serve !== true) return;
       // Listening before the line is printed: whoever reads it may stop us at once.

@@ -14,7 +14,7 @@ import { startDrain } from './drain';
 import { startEmulators, type Emulators } from './emulators';
 import { provision } from './provision';
 import { MONITORED_REGIONS, publish } from './publish';
-import { reportFromTable } from './report';
+import { reportFromTable, untrackedBySource, type UntrackedCount } from './report';
 import { sweep } from './sweep';
 
 /** What to publish, produced once the emulators are up. */
@@ -24,6 +24,8 @@ export interface LocalInputs {
   readonly messages: readonly string[];
   /** Inputs rejected before publishing (counted in the report). */
   readonly rejected: number;
+  /** Generated source versions no rule covers: the simulated S3 shows them with no replication status. */
+  readonly untracked?: readonly { source: string; key: string; versionId: string }[];
 }
 
 /** What the run leaves up for `afterReport` (e.g. `--serve`). */
@@ -33,6 +35,8 @@ export interface LocalRun {
   readonly region: string;
   readonly report: ReplicationReport;
   readonly detail: ReportDetail;
+  /** UntrackedWrites the run published, per source bucket (the sweep's; not part of the report: `analyze` cannot know). */
+  readonly untracked: readonly UntrackedCount[];
 }
 
 export interface LocalRunOptions {
@@ -67,7 +71,7 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
     calls.watch(clients.sqs, 'sqs');
     // Step: provision.
     const resources = await provision(clients, { regions: MONITORED_REGIONS, visibilityTimeoutSeconds: 5 });
-    const { pairs, messages, rejected } = await options.inputs();
+    const { pairs, messages, rejected, untracked } = await options.inputs();
 
     // Steps: publish through the forwarder topics while the drain consumes the queue.
     const store = new DynamoRecordStore({ client: clients.dynamodb, tableName: resources.tableName, retentionHours: 24 });
@@ -95,6 +99,7 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
     await publish(clients.sns, resources.topicArns, messages);
     await drain.finish(messages.length);
     const drainMillis = Date.now() - publishStart;
+    const drainedAt = Date.now();
     if (chaos) {
       const k = chaos.counts;
       say(`chaos ${rate}: ${k.throttled} throttled, ${k.serverErrors} server errors, ${k.lostResponses} lost responses, ${k.workersDied} workers died before acknowledging`);
@@ -114,12 +119,19 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
       ignored: c.ignored,
     });
     const sweepPairs = pairs.length ? pairs : report.pairs.map(({ source, destination }) => ({ source, destination }));
+    // A generated workload's sweep runs as the next scheduled one would: after the drain's 60-second floor on dueAt
+    // (lambda/shared/table-schema.ts), so the versions already overdue are due and re-checked (simulated S3) — the
+    // only way a run sees untracked writes. A replay has no S3 to ask: its sweep keeps the report's time.
+    const reportAt = Date.parse(report.asOf);
     const { swept, metrics } = await sweep({ client: clients.dynamodb, tableName: resources.tableName }, {
       pairs: sweepPairs,
       overdueMinutes: options.overdueMinutes,
-      at: Date.parse(report.asOf),
+      at: options.replay ? reportAt : Math.max(reportAt, drainedAt + 61_000),
       simulateS3: !options.replay,
+      ...(untracked ? { untracked } : {}),
     });
+    // What the sweep published is published too: --metrics-out carries it (UntrackedWrites, check-write outcomes).
+    outcomes.publish(metrics.published);
     say(
       `sweep at ${swept.asOf}: ${swept.dueRead} versions read from the due window, ${swept.attentionRead} from the attention set, ` +
         `${swept.overdue} overdue, ${swept.untracked} untracked, ` +
@@ -131,9 +143,13 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
       `AWS calls by the monitor side: ${monitorCalls} (${[...calls.calls].map(([n, k]) => `${n} ${k}`).join(', ')}); ` +
         `${(monitorCalls / Math.max(1, c.events)).toFixed(2)} per event`,
     );
-    say(`outcomes published by the drain: ${outcomes.published.length} (${drain.handler.counters.recovered} after a lost response)`);
+    say(
+      `outcomes published by the drain and the sweep: ${outcomes.published.length} ` +
+        `(${drain.handler.counters.recovered} after a lost response)`,
+    );
     if (options.metricsOut) await options.metricsOut(outcomes.data());
-    await options.afterReport({ emulators, tableName: resources.tableName, region: LOCAL_REGION, report, detail });
+    const untrackedWrites = untrackedBySource(outcomes.outcomes);
+    await options.afterReport({ emulators, tableName: resources.tableName, region: LOCAL_REGION, report, detail, untracked: untrackedWrites });
   } finally {
     await emulators.stop();
   }

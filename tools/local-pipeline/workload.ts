@@ -20,6 +20,13 @@ export interface WorkloadOptions {
   readonly delayRate?: number;
   readonly multipartRate?: number;
   readonly copyRate?: number;
+  /**
+   * Share of source writes that no enabled rule covers (a filter gap, a disabled rule): no replica, no notice, and
+   * HeadObject shows no replication status. Each is passed to `untracked`. 0 (the default) draws no random number,
+   * so a seed's workload is the same as before the option existed.
+   */
+  readonly untrackedRate?: number;
+  readonly untracked?: (version: UntrackedVersion) => void;
   /** Share of events delivered twice. */
   readonly duplicateRate?: number;
   /** Events are delivered shuffled within windows of this many events. */
@@ -29,6 +36,12 @@ export interface WorkloadOptions {
   readonly start?: number;
   /** Mean gap between source writes, ms. */
   readonly spacingMillis?: number;
+}
+
+export interface UntrackedVersion {
+  readonly source: string;
+  readonly key: string;
+  readonly versionId: string;
 }
 
 export interface ExpectedPair {
@@ -123,6 +136,10 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
     const version = versionId(random);
     const sourceRegion = bucketRegion(rule.source);
     deliver(eventBridgeWrite({ bucket: rule.source, region: sourceRegion, key, versionId: version, at, operation, bytes: operation === 'PutObject' ? bytes : 0, byReplication: false, account, eventId: eventId() }));
+    if ((options.untrackedRate ?? 0) > 0 && random() < options.untrackedRate!) {
+      options.untracked?.({ source: rule.source, key, versionId: version });
+      continue;
+    }
     for (const destination of rule.destinations) {
       const truth = expected.get(`${rule.source}>${destination}`)!;
       const fate = random();
@@ -165,8 +182,8 @@ export const DEMO_RULES: WorkloadRule[] = [
  */
 export function demoWorkload(
   pairs: readonly { source: string; destination: string }[],
-  options: { objects: number; failRate: number; delayRate: number; seed: number; now: number },
-): { pairs: { source: string; destination: string }[]; rules: WorkloadRule[]; messages: string[] } {
+  options: { objects: number; failRate: number; delayRate: number; untrackedRate?: number; seed: number; now: number },
+): { pairs: { source: string; destination: string }[]; rules: WorkloadRule[]; messages: string[]; untracked: UntrackedVersion[] } {
   const chosen = pairs.length ? [...pairs] : DEMO_RULES.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination })));
   const rules = chosen.reduce<WorkloadRule[]>((acc, p) => {
     const rule = acc.find((r) => r.source === p.source);
@@ -176,9 +193,10 @@ export function demoWorkload(
   }, []);
   const span = 30 * 60_000;
   const messages: string[] = [];
+  const untracked: UntrackedVersion[] = [];
   generateWorkload(
-    { ...options, rules, start: options.now - span - 5 * 60_000, spacingMillis: span / options.objects },
+    { ...options, rules, start: options.now - span - 5 * 60_000, spacingMillis: span / options.objects, untracked: (v) => untracked.push(v) },
     (event) => messages.push(JSON.stringify(event)),
   );
-  return { pairs: chosen, rules, messages };
+  return { pairs: chosen, rules, messages, untracked };
 }
