@@ -44,7 +44,8 @@ const OWN = {
 function untrackedSection(untracked: readonly { source: string; count: number }[]): string {
   if (!untracked.length) return '\nUntracked writes (no replication rule covers them, per HeadObject): none\n';
   const rows = untracked.map((u) => [u.source, String(u.count)]);
-  return ['', 'Untracked writes (no replication rule covers them, per HeadObject):', ...table(['SOURCE', 'UNTRACKED'], rows, new Set([1])), ''].join('\n');
+  const title = 'Untracked writes (no replication rule covers them, per HeadObject):';
+  return ['', title, ...table(['SOURCE', 'UNTRACKED'], rows, new Set([1])), ''].join('\n');
 }
 
 /** Until SIGINT or SIGTERM: what `--serve` waits for before the emulators are stopped. */

@@ -39,7 +39,7 @@ export const ARCHIVE_COLUMNS: glue.CfnTable.ColumnProperty[] = [
   { name: 'versionid', type: 'string', comment: 'object version id (the same on source and replica)' },
   { name: 'state', type: 'string', comment: 'COMPLETED or FAILED' },
   { name: 'outcome', type: 'string', comment: 'completed, failed, or latency (a correction: the latency of an earlier completed row)' },
-  { name: 'revision', type: 'int', comment: 'failed 1, completed 2, latency 3: the highest revision of a version and pair is its latest row' },
+  { name: 'revision', type: 'int', comment: 'failed 1, completed 2, latency 3: the highest revision of a version and pair is its latest' },
   { name: 'recordedat', type: 'bigint', comment: 'when the deciding write was committed (stream record time), epoch ms, whole seconds' },
   { name: 'sequence', type: 'string', comment: 'stream sequence number, 40 digits zero-padded: orders rows of the same revision' },
   { name: 'sourcetime', type: 'string', comment: 'source write time, ISO-8601 UTC' },

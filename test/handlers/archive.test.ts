@@ -15,7 +15,10 @@ import { memoryLogger } from '../support/memory-logger';
  * the Streams API's StreamRecord reference, and the TTL guide (time-to-live-ttl-streams.html).
  */
 const T = Date.parse('2026-11-20T10:00:00Z');
-const PAIRS = [{ source: 's', destination: 'd1' }, { source: 's', destination: 'd2' }];
+const PAIRS = [
+  { source: 's', destination: 'd1' },
+  { source: 's', destination: 'd2' },
+];
 const STREAM_ARN = 'arn:aws:dynamodb:eu-west-1:111122223333:table/MonitorStack-StoreTable/stream/2026-11-01T00:00:00.000';
 
 const image = (record: VersionRecord, extra: Record<string, unknown> = {}) => ({
@@ -28,7 +31,12 @@ const image = (record: VersionRecord, extra: Record<string, unknown> = {}) => ({
 
 // Real sequence numbers are 21–40 digits: a BigInt keeps them exact.
 let sequence = 400000000000000000000n;
-function streamRecord(before: VersionRecord | undefined, after: VersionRecord | undefined, at: number, extra: Record<string, unknown> = {}): DynamoDBRecord {
+function streamRecord(
+  before: VersionRecord | undefined,
+  after: VersionRecord | undefined,
+  at: number,
+  extra: Record<string, unknown> = {},
+): DynamoDBRecord {
   const eventName = !before ? 'INSERT' : after ? 'MODIFY' : 'REMOVE';
   const keyOf = (after ?? before)!;
   sequence += 1n;
@@ -73,12 +81,36 @@ function setup(pairs = PAIRS) {
   return { archive, rows, logger };
 }
 
-const sourceWrite = (key: string, at: number, bytes = 10): S3ChangeEvent =>
-  ({ type: 'write', bucket: 's', key, versionId: 'v', at, operation: 'PutObject', bytes, byReplication: false });
-const replica = (bucket: string, key: string, at: number, bytes = 10): S3ChangeEvent =>
-  ({ type: 'write', bucket, key, versionId: 'v', at, operation: 'PutObject', bytes, byReplication: true });
-const failure = (destination: string, key: string, at: number): S3ChangeEvent =>
-  ({ type: 'replication', notice: 'OperationFailedReplication', bucket: 's', destination, key, versionId: 'v', at, failureReason: 'DstKmsKeyNotFound' });
+const sourceWrite = (key: string, at: number, bytes = 10): S3ChangeEvent => ({
+  type: 'write',
+  bucket: 's',
+  key,
+  versionId: 'v',
+  at,
+  operation: 'PutObject',
+  bytes,
+  byReplication: false,
+});
+const replica = (bucket: string, key: string, at: number, bytes = 10): S3ChangeEvent => ({
+  type: 'write',
+  bucket,
+  key,
+  versionId: 'v',
+  at,
+  operation: 'PutObject',
+  bytes,
+  byReplication: true,
+});
+const failure = (destination: string, key: string, at: number): S3ChangeEvent => ({
+  type: 'replication',
+  notice: 'OperationFailedReplication',
+  bucket: 's',
+  destination,
+  key,
+  versionId: 'v',
+  at,
+  failureReason: 'DstKmsKeyNotFound',
+});
 
 const event = (records: DynamoDBRecord[]) => ({ Records: records }) as DynamoDBStreamEvent;
 
@@ -89,16 +121,35 @@ test('one row per pair outcome of each write: the write that completes d1 archiv
   await expect(archive(event(records))).resolves.toEqual({ archived: 1, batchItemFailures: [] });
   expect(rows()).toEqual([
     {
-      source: 's', destination: 'd1', key: 'a b', versionId: 'v', state: 'COMPLETED', outcome: 'completed', revision: 2,
-      recordedAt: Math.floor((T + 6000) / 1000) * 1000, sequence: records[1].dynamodb!.SequenceNumber!.padStart(40, '0'), sourceTime: '2026-11-20T10:00:00.000Z', sourceAt: T, withoutSource: false,
-      replicaTime: '2026-11-20T10:00:04.000Z', latencySeconds: 4, bytes: 10, failureReason: null, pendingSeconds: null,
+      source: 's',
+      destination: 'd1',
+      key: 'a b',
+      versionId: 'v',
+      state: 'COMPLETED',
+      outcome: 'completed',
+      revision: 2,
+      recordedAt: Math.floor((T + 6000) / 1000) * 1000,
+      sequence: records[1].dynamodb!.SequenceNumber!.padStart(40, '0'),
+      sourceTime: '2026-11-20T10:00:00.000Z',
+      sourceAt: T,
+      withoutSource: false,
+      replicaTime: '2026-11-20T10:00:04.000Z',
+      latencySeconds: 4,
+      bytes: 10,
+      failureReason: null,
+      pendingSeconds: null,
     },
   ]);
 });
 
 test('a FAILED pair that later completes gets a new COMPLETED row with a higher revision (the correction)', async () => {
   const { archive, rows } = setup();
-  const { records } = recordsOf([sourceWrite('k', T), failure('d2', 'k', T + 9000), replica('d1', 'k', T + 3000), replica('d2', 'k', T + 60_000)]);
+  const { records } = recordsOf([
+    sourceWrite('k', T),
+    failure('d2', 'k', T + 9000),
+    replica('d1', 'k', T + 3000),
+    replica('d2', 'k', T + 60_000),
+  ]);
   await archive(event(records));
   const d2 = rows().filter((r) => r.destination === 'd2');
   expect(d2.map((r) => [r.state, r.outcome, r.revision, r.failureReason])).toEqual([
@@ -106,7 +157,11 @@ test('a FAILED pair that later completes gets a new COMPLETED row with a higher 
     ['COMPLETED', 'completed', 2, null],
   ]);
   expect(d2[1].latencySeconds).toBe(60);
-  expect(rows().filter((r) => r.destination === 'd1').map((r) => r.state)).toEqual(['COMPLETED']);
+  expect(
+    rows()
+      .filter((r) => r.destination === 'd1')
+      .map((r) => r.state),
+  ).toEqual(['COMPLETED']);
 });
 
 test('a replica seen before its source: a COMPLETED row without source, then a latency row that corrects it', async () => {
@@ -140,7 +195,11 @@ test('writes that decide nothing (a second source event, the sweep marking atten
     streamRecord(pending, later, T + 2000),
     streamRecord(pending, pending, T + 960_000, { attnShard: { S: '3' }, attnSince: { N: String(T) }, attnState: { S: 'OVERDUE' } }),
     streamRecord(pending, undefined, T + 86_400_000), // TTL expiry
-    streamRecord({ key: '#crr-monitor', versionId: 'sweep-cursor', slots: {} }, { key: '#crr-monitor', versionId: 'sweep-cursor', slots: {} }, T),
+    streamRecord(
+      { key: '#crr-monitor', versionId: 'sweep-cursor', slots: {} },
+      { key: '#crr-monitor', versionId: 'sweep-cursor', slots: {} },
+      T,
+    ),
   ];
   await expect(archive(event(records))).resolves.toEqual({ archived: 0, batchItemFailures: [] });
   expect(rows()).toEqual([]);
@@ -156,13 +215,22 @@ test('a MODIFY without OldImage (a NEW_IMAGE stream) stops the batch there: earl
   expect(result).toEqual({ archived: 1, batchItemFailures: [{ itemIdentifier: broken.dynamodb!.SequenceNumber }] });
   expect(rows().map((r) => r.key)).toEqual(['a']);
   expect(logger.entries.filter((e) => e.level === 'error')).toEqual([
-    expect.objectContaining({ message: 'unreadable stream record', eventID: broken.eventID, index: 2, problem: expect.stringContaining('NEW_AND_OLD_IMAGES') }),
+    expect.objectContaining({
+      message: 'unreadable stream record',
+      eventID: broken.eventID,
+      index: 2,
+      problem: expect.stringContaining('NEW_AND_OLD_IMAGES'),
+    }),
   ]);
 });
 
 test('a Firehose failure propagates so the stream batch is retried', async () => {
   const archive = createArchiveHandler({
-    sink: { put: async () => { throw new Error('Firehose rejected 1 record(s)'); } },
+    sink: {
+      put: async () => {
+        throw new Error('Firehose rejected 1 record(s)');
+      },
+    },
     pairs: [{ source: 's', destination: 'd1' }],
     logger: memoryLogger(),
   });
@@ -184,7 +252,7 @@ function latest(rows: ArchiveRow[]): Map<string, ArchiveRow> {
   return out;
 }
 
-test('property: whatever the order, duplicates and retried batches, the latest row per pair is the final state of every finished pair', async () => {
+test('property: whatever the order, duplicates and retried batches, the latest row per pair is its final state', async () => {
   const truth = fc.record({
     fates: fc.array(fc.constantFrom('replicated', 'failed', 'failedThenRedriven', 'pending'), { minLength: 2, maxLength: 2 }),
     delays: fc.array(fc.integer({ min: 1, max: 900 }), { minLength: 2, maxLength: 2 }),

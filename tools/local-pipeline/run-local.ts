@@ -149,7 +149,9 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
     );
     if (options.metricsOut) await options.metricsOut(outcomes.data());
     const untrackedWrites = untrackedBySource(outcomes.outcomes);
-    await options.afterReport({ emulators, tableName: resources.tableName, region: LOCAL_REGION, report, detail, untracked: untrackedWrites });
+    await options.afterReport({
+      emulators, tableName: resources.tableName, region: LOCAL_REGION, report, detail, untracked: untrackedWrites,
+    });
   } finally {
     await emulators.stop();
   }

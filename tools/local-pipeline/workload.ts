@@ -195,7 +195,10 @@ export function demoWorkload(
   const messages: string[] = [];
   const untracked: UntrackedVersion[] = [];
   generateWorkload(
-    { ...options, rules, start: options.now - span - 5 * 60_000, spacingMillis: span / options.objects, untracked: (v) => untracked.push(v) },
+    {
+      ...options, rules, start: options.now - span - 5 * 60_000, spacingMillis: span / options.objects,
+      untracked: (v) => untracked.push(v),
+    },
     (event) => messages.push(JSON.stringify(event)),
   );
   return { pairs: chosen, rules, messages, untracked };

@@ -81,7 +81,8 @@ describe('local: untracked writes (issue 8 item 5)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const UNTRACKED_LINE = /^untracked writes: (.*)$/m;
-  const parseLine = (line: string) => (line === 'none' ? [] : line.split(', ').map((part) => ({ source: part.split(' ')[0], count: Number(part.split(' ')[1]) })));
+  const parseLine = (line: string) =>
+    line === 'none' ? [] : line.split(', ').map((part) => ({ source: part.split(' ')[0], count: Number(part.split(' ')[1]) }));
 
   test('the table and a stderr line show what the sweep published as UntrackedWrites per source; --metrics-out has the same', async () => {
     const out = path.join(dir, 'metrics.jsonl');
@@ -89,7 +90,8 @@ describe('local: untracked writes (issue 8 item 5)', () => {
     const result = await runCli(args);
     expect(result.code).toBe(0);
     const fromStderr = parseLine(UNTRACKED_LINE.exec(result.stderr)![1]);
-    const published = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { metric: string; source: string; destination?: string; counts: number[] })
+    type Line = { metric: string; source: string; destination?: string; counts: number[] };
+    const published = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line)
       .filter((l) => l.metric === 'UntrackedWrites')
       .map((l) => ({ source: l.source, count: l.counts.reduce((a, b) => a + b, 0), destination: l.destination }));
     expect(published.every((p) => p.destination === undefined)).toBe(true); // dimension SourceBucket only
@@ -99,7 +101,7 @@ describe('local: untracked writes (issue 8 item 5)', () => {
     for (const { source, count } of fromStderr) expect(section).toMatch(new RegExp(`^${source}\\s+${count}$`, 'm'));
   });
 
-  test('the JSON report has no untracked field (analyze cannot know it); the stderr line does, also with --quiet; none without', async () => {
+  test('no untracked field in the JSON report (analyze cannot know it); the stderr line has it, also --quiet; none without', async () => {
     const [json, none] = await Promise.all([
       runCli(['local', '--objects', '120', '--seed', '5', '--workers', '2', '--untracked-rate', '0.25', '--format', 'json', '--quiet']),
       runCli(['local', '--objects', '40', '--seed', '5', '--workers', '2', '--quiet']),
