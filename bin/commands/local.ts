@@ -4,7 +4,8 @@
  * them and prints the same report.
  *
  * Untracked writes (source versions HeadObject shows no rule covers, published by the sweep as UntrackedWrites) are
- * shown after the table, and on stderr as one `untracked writes: ...` line, but are not a field of the JSON report:
+ * shown after the table, and on stderr as one `untracked writes: ...` line (not with --quiet), but are not a field
+ * of the JSON report:
  * `local --events` and `analyze` print the same JSON for the same input, and `analyze` has no HeadObject, so it cannot
  * know them; an `untracked` always empty in `analyze` would read as "none" where the truth is "unknown".
  */
@@ -144,8 +145,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(
         options.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report, detail) + untrackedSection(untracked),
       );
-      // A result, not progress: printed with --quiet too.
-      process.stderr.write(`untracked writes: ${untracked.length ? untracked.map((u) => `${u.source} ${u.count}`).join(', ') : 'none'}\n`);
+      say(`untracked writes: ${untracked.length ? untracked.map((u) => `${u.source} ${u.count}`).join(', ') : 'none'}`);
       say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       if (extra.serve !== true) return;
       // Listening before the line is printed: whoever reads it may stop us at once.

@@ -101,11 +101,14 @@ describe('local: untracked writes (issue 8 item 5)', () => {
     for (const { source, count } of fromStderr) expect(section).toMatch(new RegExp(`^${source}\\s+${count}$`, 'm'));
   });
 
-  test('no untracked field in the JSON report (analyze cannot know it); the stderr line has it, also --quiet; none without', async () => {
-    const [json, none] = await Promise.all([
-      runCli(['local', '--objects', '120', '--seed', '5', '--workers', '2', '--untracked-rate', '0.25', '--format', 'json', '--quiet']),
-      runCli(['local', '--objects', '40', '--seed', '5', '--workers', '2', '--quiet']),
+  test('no untracked field in the JSON report (analyze cannot know it); the stderr line has it; none without; --quiet: no line', async () => {
+    const [json, none, quiet] = await Promise.all([
+      runCli(['local', '--objects', '120', '--seed', '5', '--workers', '2', '--untracked-rate', '0.25', '--format', 'json']),
+      runCli(['local', '--objects', '40', '--seed', '5', '--workers', '2']),
+      runCli(['local', '--objects', '40', '--seed', '5', '--workers', '2', '--untracked-rate', '0.25', '--quiet']),
     ]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).not.toMatch(UNTRACKED_LINE);
     expect(json.code).toBe(0);
     expect(Object.keys(JSON.parse(json.stdout))).not.toContain('untracked');
     expect(parseLine(UNTRACKED_LINE.exec(json.stderr)![1]).length).toBeGreaterThan(0);
