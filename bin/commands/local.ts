@@ -2,8 +2,14 @@
  * `crr-monitor local` / `npm run demo`: the whole pipeline on local emulators (tools/local-pipeline). Generated
  * workload by default; with `--events PATH...` (or just PATH...) it replays recorded events as `analyze` reads
  * them and prints the same report.
+ *
+ * Untracked writes (source versions HeadObject shows no rule covers, published by the sweep as UntrackedWrites) are
+ * shown after the table, and on stderr as one `untracked writes: ...` line (not with --quiet), but are not a field
+ * of the JSON report:
+ * `local --events` and `analyze` print the same JSON for the same input, and `analyze` has no HeadObject, so it cannot
+ * know them; an `untracked` always empty in `analyze` would read as "none" where the truth is "unknown".
  */
-import { formatTable } from '../support/format';
+import { formatTable, table } from '../support/format';
 import { placeOf, readInputs } from '../support/inputs';
 import { parseArguments, UsageError } from '../support/options';
 import { RejectionLog } from '../support/rejections';
@@ -20,6 +26,8 @@ export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay
       that die before acknowledging, sweep runs that die half-way and run again); --metrics-out FILE writes every
       metric datum the monitor published (drain and sweep), one JSON object per line:
       {"metric","source","destination","unit","values","counts"}.
+      The untracked writes the sweep published (UntrackedWrites, per source bucket) follow the table, and are printed on stderr as
+      'untracked writes: SOURCE N, ...' (or 'none'); they are not in the JSON report, which analyze also prints.
 `;
 
 const OWN = {
@@ -35,6 +43,14 @@ const OWN = {
   chaos: { type: 'string' },
   'metrics-out': { type: 'string' },
 } as const;
+
+/** The table output's section on untracked writes (what the sweep published as UntrackedWrites in this run). */
+function untrackedSection(untracked: readonly { source: string; count: number }[]): string {
+  if (!untracked.length) return '\nUntracked writes (no replication rule covers them, per HeadObject): none\n';
+  const rows = untracked.map((u) => [u.source, String(u.count)]);
+  const title = 'Untracked writes (no replication rule covers them, per HeadObject):';
+  return ['', title, ...table(['SOURCE', 'UNTRACKED'], rows, new Set([1])), ''].join('\n');
+}
 
 /** Until SIGINT or SIGTERM: what `--serve` waits for before the emulators are stopped. */
 const stopSignal = () =>
@@ -104,7 +120,7 @@ export async function run(argv: string[]): Promise<number> {
         const workload = demoWorkload(options.pairs, { objects, failRate, delayRate, untrackedRate, seed, now });
         say(
           `workload: ${objects} objects over ${workload.pairs.length} pairs (${workload.rules.length} sources), fail-rate ${failRate}, ` +
-            `delay-rate ${delayRate}: ${workload.messages.length} events`,
+            `delay-rate ${delayRate}, untracked-rate ${untrackedRate}: ${workload.messages.length} events`,
         );
         return { pairs: workload.pairs, messages: workload.messages, rejected: 0, clock: now, objects: workload.objects };
       }
@@ -128,8 +144,11 @@ export async function run(argv: string[]): Promise<number> {
       rejections.finish();
       return { pairs: options.pairs, messages, rejected: rejections.count };
     },
-    async afterReport({ report, detail, emulators, tableName, region }) {
-      process.stdout.write(options.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report, detail));
+    async afterReport({ report, detail, emulators, tableName, region, untracked }) {
+      process.stdout.write(
+        options.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report, detail) + untrackedSection(untracked),
+      );
+      say(`untracked writes: ${untracked.length ? untracked.map((u) => `${u.source} ${u.count}`).join(', ') : 'none'}`);
       say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       if (extra.serve !== true) return;
       // Listening before the line is printed: whoever reads it may stop us at once.

@@ -15,7 +15,7 @@ export const printable = (text: string): string => text.replace(UNPRINTABLE, (c)
 
 const LIST_LIMIT = 20;
 
-function table(header: string[], cells: string[][], rightAligned: ReadonlySet<number>): string[] {
+export function table(header: string[], cells: string[][], rightAligned: ReadonlySet<number>): string[] {
   const rows = cells.map((row) => row.map(printable));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>

@@ -12,7 +12,7 @@ import { evaluateRecord, originOf, type PairIndex } from './evaluate';
 import { checkSlot, writeSlot } from './record';
 import type { PairState, VersionRecord } from './types';
 
-type OutcomeKind = 'completed' | 'failed' | 'latency' | 'untracked';
+export type OutcomeKind = 'completed' | 'failed' | 'latency' | 'untracked';
 
 export interface Outcome {
   readonly kind: OutcomeKind;

@@ -10,12 +10,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults';
-import { REPORTED_ATTRIBUTE } from '../../lambda/shared/contract';
-import { ENV } from '../../lambda/shared/contract';
+import { ENV, SWEEP_CURSOR, TABLE_KEY } from '../../lambda/shared/contract';
 import { HandlerFunction } from './handler-function';
 
 export interface ArchiveProps {
-  /** The table, with a NEW_IMAGE stream. */
+  /** The table, with a NEW_AND_OLD_IMAGES stream. */
   readonly table: dynamodb.ITable;
   /** An existing bucket (by name) that receives the archive. */
   readonly bucketName: string;
@@ -27,9 +26,10 @@ export interface ArchiveProps {
 }
 
 /**
- * The archived record: one JSON line per finished (source, destination, key, versionId), as the archive handler
- * writes it (ArchiveRow in lambda/archive/archive.ts; a test keeps the two in step). JSON keys are matched
- * case-insensitively. Times are ISO-8601 strings: query them with from_iso8601_timestamp().
+ * The archived record: one JSON line per pair outcome (completed, failed, or a latency correction), as the archive
+ * handler writes it (ArchiveRow in lambda/archive/archive.ts; a test keeps the two in step). A (key, versionId,
+ * source, destination) can have several rows: the one with the highest `revision`, then `sequence`, is its latest (README, Archive).
+ * JSON keys are matched case-insensitively. Times are ISO-8601 strings: query them with from_iso8601_timestamp().
  */
 export const ARCHIVE_COLUMNS: glue.CfnTable.ColumnProperty[] = [
   { name: 'source', type: 'string', comment: 'source bucket' },
@@ -37,8 +37,13 @@ export const ARCHIVE_COLUMNS: glue.CfnTable.ColumnProperty[] = [
   { name: 'key', type: 'string', comment: 'object key (plain, not URL-encoded)' },
   { name: 'versionid', type: 'string', comment: 'object version id (the same on source and replica)' },
   { name: 'state', type: 'string', comment: 'COMPLETED or FAILED' },
+  { name: 'outcome', type: 'string', comment: 'completed, failed, or latency (a correction: the latency of an earlier completed row)' },
+  { name: 'revision', type: 'int', comment: 'failed 1, completed 2, latency 3: the highest revision of a version and pair is its latest' },
+  { name: 'recordedat', type: 'bigint', comment: 'when the deciding write was committed (stream record time), epoch ms, whole seconds' },
+  { name: 'sequence', type: 'string', comment: 'stream sequence number, 40 digits zero-padded: orders rows of the same revision' },
   { name: 'sourcetime', type: 'string', comment: 'source write time, ISO-8601 UTC' },
   { name: 'sourceat', type: 'bigint', comment: 'source write time, epoch milliseconds' },
+  { name: 'withoutsource', type: 'boolean', comment: 'true if the source write was never seen: sourcetime is then the replica time' },
   { name: 'replicatime', type: 'string', comment: 'replica write time, ISO-8601 UTC (null if only HeadObject said COMPLETED)' },
   { name: 'latencyseconds', type: 'double', comment: 'replica write time - source write time, seconds' },
   { name: 'bytes', type: 'bigint', comment: 'object size' },
@@ -47,8 +52,8 @@ export const ARCHIVE_COLUMNS: glue.CfnTable.ColumnProperty[] = [
 ];
 
 /**
- * The optional archive: DynamoDB Streams (NEW_IMAGE, filtered to the sweep's settle updates, so neither drain
- * writes nor TTL deletions invoke it) → archive handler (one row per final pair) → Kinesis Data Firehose (PutRecordBatch) → the archive
+ * The optional archive: DynamoDB Streams (NEW_AND_OLD_IMAGES, TTL deletions filtered out) → archive handler (one row
+ * per pair outcome of each write, from the old and new images) → Kinesis Data Firehose (PutRecordBatch) → the archive
  * bucket, GZIP-compressed, under `crr-monitor/records/dt=YYYY-MM-DD/`; plus a Glue database and table with partition
  * projection so that Athena can query the history with no crawler and no hand-written DDL.
  */
@@ -162,16 +167,15 @@ export class Archive extends Construct {
         bisectBatchOnError: true,
         retryAttempts: 10,
         onFailure: sendOnlyDlq(props.deadLetterQueue),
-        // Only the sweep's settle makes a record archivable (it sets `reported` and removes the pending index
-        // attributes): filtering here spares an invocation per drain write. The handler checks the same again.
+        // What cannot be an outcome is dropped here: REMOVE (TTL expiry; nothing else deletes) and the sweep
+        // cursor's item. The rest cannot be filtered: whether a write decided an outcome depends on the old and the
+        // new image together (the core's merge of every slot), and a filter pattern sees each field alone. Writes
+        // that change nothing (duplicates fail their condition) produce no stream record at all, and the batch size
+        // and window (DEFAULTS.archive) keep one invocation per many writes.
         filters: [
           lambda.FilterCriteria.filter({
-            eventName: lambda.FilterRule.isEqual('MODIFY'),
-            dynamodb: {
-              NewImage: {
-                [REPORTED_ATTRIBUTE]: { S: lambda.FilterRule.exists() },
-              },
-            },
+            eventName: lambda.FilterRule.or('INSERT', 'MODIFY'),
+            dynamodb: { Keys: { [TABLE_KEY.partition]: { S: lambda.FilterRule.notEquals(SWEEP_CURSOR.pk) } } },
           }),
         ],
       }),

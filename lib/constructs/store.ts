@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { ATTENTION_INDEX, DUE_INDEX, TABLE_KEY, TTL_ATTRIBUTE } from '../../lambda/shared/contract';
 
 export interface ReplicationStoreProps {
-  /** Stream NEW_IMAGE changes (feeds the archive). */
+  /** Stream NEW_AND_OLD_IMAGES changes (feeds the archive: before and after each write give its outcomes). */
   readonly stream: boolean;
 }
 
@@ -29,7 +29,7 @@ export class ReplicationStore extends Construct {
       timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      stream: props.stream ? dynamodb.StreamViewType.NEW_IMAGE : undefined,
+      stream: props.stream ? dynamodb.StreamViewType.NEW_AND_OLD_IMAGES : undefined,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.table.addGlobalSecondaryIndex({

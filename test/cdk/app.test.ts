@@ -114,7 +114,7 @@ describe('contract with the handlers', () => {
   test('the Glue table has exactly the columns the archive handler writes', () => {
     const row = archiveRow({
       source: 's', destination: 'd', key: 'k', versionId: 'v', state: 'COMPLETED', sourceAt: 0, latencySeconds: 1, bytes: 2,
-    });
+    }, 'completed', 0, '');
     expect(ARCHIVE_COLUMNS.map((c) => c.name).sort()).toEqual(Object.keys(row).map((k) => k.toLowerCase()).sort());
   });
 

@@ -263,7 +263,7 @@ describe('MonitorStack: table', () => {
         { AttributeName: 'attnSince', AttributeType: 'N' },
       ]),
     };
-    t.hasResourceProperties('AWS::DynamoDB::Table', { ...expected, StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
+    t.hasResourceProperties('AWS::DynamoDB::Table', { ...expected, StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } });
     tm.hasResourceProperties('AWS::DynamoDB::Table', { ...expected, StreamSpecification: Match.absent() });
   });
 });
@@ -520,7 +520,7 @@ describe('MonitorStack: archive', () => {
     );
   });
 
-  test('archive handler: fed by the table stream (settled records only), sends with PutRecordBatch to that stream only', () => {
+  test('archive handler: fed by the table stream (no REMOVE, no sweep cursor), sends with PutRecordBatch to that stream only', () => {
     const archive = stack.archive!;
     const env = envOf(t, idOf(stack, archive.handler.fn));
     expect(env.ARCHIVE_STREAM_NAME).toEqual({ Ref: idOf(stack, archive.deliveryStream) });
@@ -531,11 +531,11 @@ describe('MonitorStack: archive', () => {
       BisectBatchOnFunctionError: true,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [idOf(stack, stack.intake.deadLetterQueue), 'Arn'] } } },
     });
-    // Only settled records (the sweep's MODIFY that sets `reported` and leaves the pending index) invoke it.
+    // TTL expiries (REMOVE) and the sweep cursor's item cannot be outcomes; every other write may be one.
     const mapping = Object.values(t.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: { Ref: idOf(stack, archive.handler.fn) } } }))[0];
     const patterns = mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
     expect(patterns).toEqual([
-      { eventName: ['MODIFY'], dynamodb: { NewImage: { reported: { S: [{ exists: true }] } } } },
+      { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { pk: { S: [{ 'anything-but': ['#crr-monitor'] }] } } } },
     ]);
     const role = (t.toJSON().Resources[idOf(stack, archive.handler.fn)].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = statementsOfRole(t, role);

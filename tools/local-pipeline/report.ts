@@ -1,5 +1,9 @@
-/** Step "report": reads the table back and reports on it with the core, as `analyze` reports on its replay. */
+/**
+ * Step "report": reads the table back and reports on it with the core, as `analyze` reports on its replay; and the
+ * untracked writes the run published, which only a run with HeadObject (the sweep) can know.
+ */
 import { reportOnRecords, type ReplicationPair, type VersionRecord } from '../../lambda/core';
+import type { Outcome } from '../../lambda/core/outcomes';
 import type { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 
 export async function reportFromTable(
@@ -13,4 +17,17 @@ export async function reportFromTable(
     { pairs: [...options.pairs], overdueMillis: options.overdueMinutes * 60_000, at: options.at, fallbackAt: Date.now() },
     { rejected: options.rejected, ignored: options.ignored },
   );
+}
+
+/** One source bucket's UntrackedWrites in this run. */
+export interface UntrackedCount {
+  readonly source: string;
+  readonly count: number;
+}
+
+/** UntrackedWrites per source bucket, as published (one datum per `untracked` outcome), sorted by source. */
+export function untrackedBySource(published: Iterable<Outcome>): UntrackedCount[] {
+  const counts = new Map<string, number>();
+  for (const o of published) if (o.kind === 'untracked') counts.set(o.source, (counts.get(o.source) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([source, count]) => ({ source, count }));
 }

@@ -14,7 +14,7 @@ import { startDrain } from './drain';
 import { startEmulators, type Emulators } from './emulators';
 import { provision } from './provision';
 import { MONITORED_REGIONS, publish } from './publish';
-import { reportFromTable } from './report';
+import { reportFromTable, untrackedBySource, type UntrackedCount } from './report';
 import { sweep } from './sweep';
 import type { WorkloadObject } from './workload';
 
@@ -46,6 +46,8 @@ export interface LocalRun {
   readonly region: string;
   readonly report: ReplicationReport;
   readonly detail: ReportDetail;
+  /** What the sweep published as UntrackedWrites in this run, per source bucket. */
+  readonly untracked: readonly UntrackedCount[];
 }
 
 export interface LocalRunOptions {
@@ -181,7 +183,8 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
         `(${drain.handler.counters.recovered} after a lost response), ${metrics.published.length} by the sweep`,
     );
     if (options.metricsOut) await options.metricsOut(outcomes.data());
-    await options.afterReport({ emulators, tableName: resources.tableName, region: LOCAL_REGION, report, detail });
+    const untracked = untrackedBySource(metrics.published);
+    await options.afterReport({ emulators, tableName: resources.tableName, region: LOCAL_REGION, report, detail, untracked });
   } finally {
     await emulators.stop();
   }
