@@ -5,7 +5,7 @@
  * does: on a ConditionalCheckFailedException it reads the item (consistent GetItem through `reader`, a client
  * without this middleware) and puts it in the error body as `Item`. Local harness and tests only.
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { Readable } from 'node:stream';
 
 type Raw = { response?: { statusCode?: number; body?: unknown } };

@@ -49,8 +49,7 @@ export interface ReplicationJobRequest {
 }
 
 /** Where the manifest and the completion report go in the report bucket. */
-const redrivePrefix = (source: string, destination: string, stamp: string) =>
-  `crr-monitor/redrive/${source}/${destination}/${stamp}`;
+const redrivePrefix = (source: string, destination: string, stamp: string) => `crr-monitor/redrive/${source}/${destination}/${stamp}`;
 
 /** The CreateJob request for a manifest uploaded as `manifestKey` with `etag`. */
 export function createJobInput(request: ReplicationJobRequest, manifestKey: string, etag: string, token: string): CreateJobCommandInput {

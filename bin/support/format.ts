@@ -19,7 +19,10 @@ export function table(header: string[], cells: string[][], rightAligned: Readonl
   const rows = cells.map((row) => row.map(printable));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
-    cells.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
@@ -60,20 +63,38 @@ export function formatTable(report: ReplicationReport, detail: ReportDetail): st
     for (const p of report.pairs) {
       const reasons = Object.entries(detail.failedByReason.get(`${p.source}>${p.destination}`) ?? {});
       if (reasons.length > 0) {
-        out.push('', `Failures ${printable(p.source)} → ${printable(p.destination)} by reason: ${reasons.sort().map(([r, n]) => `${printable(r)} ${n}`).join(', ')}`);
+        out.push(
+          '',
+          `Failures ${printable(p.source)} → ${printable(p.destination)} by reason: ${reasons
+            .sort()
+            .map(([r, n]) => `${printable(r)} ${n}`)
+            .join(', ')}`,
+        );
       }
     }
   }
   if (report.failures.length > 0) {
     out.push('', `Failed replications (${report.failures.length}):`);
     const shown = report.failures.slice(0, LIST_LIMIT);
-    out.push(...table(['SOURCE', 'DESTINATION', 'REASON', 'KEY', 'VERSION'], shown.map((f) => [f.source, f.destination, f.reason, f.key, f.versionId]), new Set()));
+    out.push(
+      ...table(
+        ['SOURCE', 'DESTINATION', 'REASON', 'KEY', 'VERSION'],
+        shown.map((f) => [f.source, f.destination, f.reason, f.key, f.versionId]),
+        new Set(),
+      ),
+    );
     if (report.failures.length > shown.length) out.push(`… and ${report.failures.length - shown.length} more (--format json lists all)`);
   }
   if (report.overdue.length > 0) {
     out.push('', `Overdue replications (${report.overdue.length}):`);
     const shown = report.overdue.slice(0, LIST_LIMIT);
-    out.push(...table(['SOURCE', 'DESTINATION', 'PENDING', 'KEY', 'VERSION'], shown.map((o) => [o.source, o.destination, seconds(o.pendingSeconds), o.key, o.versionId]), new Set([2])));
+    out.push(
+      ...table(
+        ['SOURCE', 'DESTINATION', 'PENDING', 'KEY', 'VERSION'],
+        shown.map((o) => [o.source, o.destination, seconds(o.pendingSeconds), o.key, o.versionId]),
+        new Set([2]),
+      ),
+    );
     if (report.overdue.length > shown.length) out.push(`… and ${report.overdue.length - shown.length} more (--format json lists all)`);
   }
   const replicaOnly = report.pairs.filter((p) => p.completedWithoutSource > 0);

@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityBatchCommand, SQSClient, SendMessageCommand, type MessageAttributeValue } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, type SQSClient, SendMessageCommand, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 
 /**
  * The dead-letter queue, and the message visibility the drain backs off with (lambda/drain/drain.ts).

@@ -1,4 +1,4 @@
-import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 
 export interface ArchiveSink {
   /** Delivers every line (each one JSON object, newline-terminated by the sink) or throws. */
@@ -37,7 +37,9 @@ export class FirehoseArchiveSink implements ArchiveSink {
     const attempts = this.options.attempts ?? 4;
     let remaining = records;
     for (let attempt = 1; ; attempt++) {
-      const result = await this.client.send(new PutRecordBatchCommand({ DeliveryStreamName: this.streamName, Records: remaining.map((Data) => ({ Data })) }));
+      const result = await this.client.send(
+        new PutRecordBatchCommand({ DeliveryStreamName: this.streamName, Records: remaining.map((Data) => ({ Data })) }),
+      );
       if (!result.FailedPutCount) return;
       const failed = remaining.filter((_, i) => result.RequestResponses?.[i]?.ErrorCode);
       if (attempt >= attempts) {

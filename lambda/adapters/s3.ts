@@ -26,7 +26,8 @@ const STATUSES: ReadonlySet<string> = new Set(['PENDING', 'COMPLETED', 'FAILED',
 /** CloudTrail times have one-second resolution, S3's Last-Modified too. */
 const SAME_WRITE_MILLIS = 2000;
 
-const httpStatus = (error: unknown): number | undefined => (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+const httpStatus = (error: unknown): number | undefined =>
+  (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 
 /** Hands out an S3 client per bucket: the monitor's own credentials, or the agent role of a remote account's bucket. */
 export class S3ClientsByBucket {
@@ -61,7 +62,9 @@ export function assumedRoleCredentials(sts: STSClient, roleArn: string, sessionN
     if (cached && (!cached.expiration || cached.expiration.getTime() - Date.now() > 5 * 60_000)) return cached;
     inflight ??= (async () => {
       try {
-        const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 3600 }));
+        const { Credentials: c } = await sts.send(
+          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 3600 }),
+        );
         if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
         cached = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
         return cached;

@@ -100,8 +100,18 @@ export function backoffSeconds(receiveCount: number): number {
  */
 export function createDrainHandler(deps: DrainDependencies): DrainHandler {
   const counters: DrainCounters = {
-    messages: 0, events: 0, applied: 0, unchanged: 0, recovered: 0, outcomes: 0,
-    deferred: 0, ignored: 0, rejected: 0, unresolved: 0, deadLettered: 0, failed: 0,
+    messages: 0,
+    events: 0,
+    applied: 0,
+    unchanged: 0,
+    recovered: 0,
+    outcomes: 0,
+    deferred: 0,
+    ignored: 0,
+    rejected: 0,
+    unresolved: 0,
+    deadLettered: 0,
+    failed: 0,
   };
   const { store, logger } = deps;
   const limit = deps.concurrency ?? 16;
@@ -120,7 +130,12 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
       const versionId = deps.inspector ? await deps.inspector.resolveVersion(event.bucket, event.key, event.at) : undefined;
       if (!versionId) {
         counters.unresolved++;
-        logger.warn('write without version ID could not be resolved', { messageId, bucket: event.bucket, key: event.key, at: new Date(event.at).toISOString() });
+        logger.warn('write without version ID could not be resolved', {
+          messageId,
+          bucket: event.bucket,
+          key: event.key,
+          at: new Date(event.at).toISOString(),
+        });
         return `${event.operation} s3://${event.bucket}/${event.key} at ${new Date(event.at).toISOString()} has no x-amz-version-id and HeadObject/ListObjectVersions found none`;
       }
       change = changeFor({ ...event, versionId });
@@ -151,7 +166,11 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
       logger.warn('message sent to the DLQ', { messageId: record.messageId, reason });
       return 'done';
     } catch (error) {
-      logger.error('could not send a message to the DLQ; it will be retried', { messageId: record.messageId, reason, ...errorFields(error) });
+      logger.error('could not send a message to the DLQ; it will be retried', {
+        messageId: record.messageId,
+        reason,
+        ...errorFields(error),
+      });
       return 'retry';
     }
   }
@@ -187,7 +206,10 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
         if (reason) unplaced.set(index, [...(unplaced.get(index) ?? []), reason]);
       } catch (error) {
         failed.add(index);
-        logger.error('could not store an event; its message will be retried', { messageId: records[index].messageId, ...errorFields(error) });
+        logger.error('could not store an event; its message will be retried', {
+          messageId: records[index].messageId,
+          ...errorFields(error),
+        });
       }
     });
     // Messages with rejected or unplaceable content: the good events (if any) are applied above; the message

@@ -138,7 +138,9 @@ export const handlerConfigSchema = z.strictObject({
 });
 
 /** The shape of CONFIG_JSON as lib/ writes it: every field given, pairs spelled out. */
-export type HandlerConfig = Required<Pick<z.output<typeof handlerConfigSchema>, 'pairs' | 'retentionHours' | 'overdueMinutes' | 'agentRoles'>>;
+export type HandlerConfig = Required<
+  Pick<z.output<typeof handlerConfigSchema>, 'pairs' | 'retentionHours' | 'overdueMinutes' | 'agentRoles'>
+>;
 
 export interface RuntimeConfig {
   readonly pairs: ReplicationPair[];
@@ -167,7 +169,10 @@ export function runtimeConfigFrom(raw: unknown): RuntimeConfig {
   const result = handlerConfigSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const where = issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '');
     throw new RuntimeConfigError(`CONFIG_JSON ${where || '(root)'}: ${issue.message}`);
   }
   const input = result.data;

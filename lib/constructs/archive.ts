@@ -1,5 +1,5 @@
-import { Aws, CfnElement, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Aws, type CfnElement, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults';
 import { ENV, SWEEP_CURSOR, TABLE_KEY } from '../../lambda/shared/contract';
@@ -182,7 +182,8 @@ export class Archive extends Construct {
     );
     Validations.of(this.handler.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'dynamodb:ListStreams (granted by the DynamoDB event source) has no resource-level permissions; every other action is scoped to the table stream, the DLQ or the delivery stream.',
+      reason:
+        'dynamodb:ListStreams (granted by the DynamoDB event source) has no resource-level permissions; every other action is scoped to the table stream, the DLQ or the delivery stream.',
     });
     this.handler.fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -229,6 +230,5 @@ export class Archive extends Construct {
       },
     });
     this.glueTable.addResourceDependency(this.database);
-
   }
 }

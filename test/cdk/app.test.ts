@@ -41,7 +41,13 @@ describe('config files in the repository', () => {
 describe('synth with the default config', () => {
   test('bin/app.ts synthesizes every stack with no credentials', () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'crr-out-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, CDK_OUTDIR: outdir, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      CDK_OUTDIR: outdir,
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_PROFILE: '',
+    };
     delete env.CRR_MONITOR_CONFIG;
     const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(ROOT, 'bin', 'app.ts')], {
       cwd: ROOT,
@@ -51,8 +57,15 @@ describe('synth with the default config', () => {
     });
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.status).toBe(0);
-    const templates = fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')).sort();
-    expect(templates).toEqual(['CrrForwarder-us-east-1.template.json', 'CrrForwarder-us-west-2.template.json', 'MonitorStack.template.json']);
+    const templates = fs
+      .readdirSync(outdir)
+      .filter((f) => f.endsWith('.template.json'))
+      .sort();
+    expect(templates).toEqual([
+      'CrrForwarder-us-east-1.template.json',
+      'CrrForwarder-us-west-2.template.json',
+      'MonitorStack.template.json',
+    ]);
   });
 });
 
@@ -84,7 +97,10 @@ describe('synth with a bad config', () => {
   });
 
   test('-c config=PATH selects the file (bad region named)', () => {
-    const file = tmpFile('region.jsonc', '{ "monitorRegion": "us-east-9", // no such region\n "replication": [{"source": "aaa", "destinations": ["bbb"]}] }');
+    const file = tmpFile(
+      'region.jsonc',
+      '{ "monitorRegion": "us-east-9", // no such region\n "replication": [{"source": "aaa", "destinations": ["bbb"]}] }',
+    );
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'crr-out-'));
     const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(ROOT, 'bin', 'app.ts')], {
       cwd: ROOT,
@@ -112,10 +128,26 @@ describe('contract with the handlers', () => {
   });
 
   test('the Glue table has exactly the columns the archive handler writes', () => {
-    const row = archiveRow({
-      source: 's', destination: 'd', key: 'k', versionId: 'v', state: 'COMPLETED', sourceAt: 0, latencySeconds: 1, bytes: 2,
-    }, 'completed', 0, '');
-    expect(ARCHIVE_COLUMNS.map((c) => c.name).sort()).toEqual(Object.keys(row).map((k) => k.toLowerCase()).sort());
+    const row = archiveRow(
+      {
+        source: 's',
+        destination: 'd',
+        key: 'k',
+        versionId: 'v',
+        state: 'COMPLETED',
+        sourceAt: 0,
+        latencySeconds: 1,
+        bytes: 2,
+      },
+      'completed',
+      0,
+      '',
+    );
+    expect(ARCHIVE_COLUMNS.map((c) => c.name).sort()).toEqual(
+      Object.keys(row)
+        .map((k) => k.toLowerCase())
+        .sort(),
+    );
   });
 
   test('every metric has a unit', () => {

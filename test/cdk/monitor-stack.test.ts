@@ -20,7 +20,9 @@ beforeAll(() => {
 
 const idOf = (s: Stack, c: { node: { defaultChild?: unknown } }) => s.getLogicalId(c.node.defaultChild as never);
 const resolveJoin = (value: unknown): string =>
-  JSON.stringify(value).replace(/\{"Ref":"AWS::Partition"\}/g, '"aws"').replace(/\{"Ref":"AWS::AccountId"\}/g, '"ACCOUNT"');
+  JSON.stringify(value)
+    .replace(/\{"Ref":"AWS::Partition"\}/g, '"aws"')
+    .replace(/\{"Ref":"AWS::AccountId"\}/g, '"ACCOUNT"');
 const envOf = (template: Template, functionLogicalId: string) =>
   template.toJSON().Resources[functionLogicalId].Properties.Environment.Variables as Record<string, unknown>;
 
@@ -56,7 +58,9 @@ describe('MonitorStack: CloudTrail trail', () => {
     // No management-event selector anywhere.
     expect(fields.some((f) => JSON.stringify(f).includes('Management'))).toBe(false);
     const arns = fields.find((f) => f.Field === 'resources.ARN')!.StartsWith as unknown[];
-    const rendered = arns.map((a) => JSON.parse(resolveJoin(a)) as { 'Fn::Join': [string, string[]] }).map((j) => j['Fn::Join'][1].join(''));
+    const rendered = arns
+      .map((a) => JSON.parse(resolveJoin(a)) as { 'Fn::Join': [string, string[]] })
+      .map((j) => j['Fn::Join'][1].join(''));
     // The remote account's source is logged by that account's agent trail, not here.
     expect(rendered).toEqual(
       ['media-east', 'media-west', 'orders-dst-a', 'orders-dst-b', 'orders-src', 'partner-dst'].map((b) => `arn:aws:s3:::${b}/`),
@@ -67,7 +71,12 @@ describe('MonitorStack: CloudTrail trail', () => {
     t.hasResource('AWS::S3::Bucket', {
       Properties: {
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 60, Status: 'Enabled' })]) },
       },
       DeletionPolicy: 'Retain',
@@ -150,7 +159,9 @@ describe('MonitorStack: intake queue', () => {
     t.resourceCountIs('AWS::Events::EventBusPolicy', 1);
     const policy = Object.values(t.findResources('AWS::Events::EventBusPolicy'))[0].Properties;
     expect(policy.EventBusName).toBe('default');
-    expect(resolveJoin(policy.Statement.Principal.AWS)).toBe(resolveJoin([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${REMOTE_ACCOUNT}:root`]] }]));
+    expect(resolveJoin(policy.Statement.Principal.AWS)).toBe(
+      resolveJoin([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${REMOTE_ACCOUNT}:root`]] }]),
+    );
     expect(policy.Statement.Action).toBe('events:PutEvents');
     t.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -189,7 +200,10 @@ describe('MonitorStack: intake queue', () => {
     const minimalDeny = queueStatements(tm, minimal).find((s) => s.Effect === 'Deny' && s.Action === 'sqs:SendMessage')!;
     expect((minimalDeny.Condition.ArnNotEquals['aws:SourceArn'] as unknown[]).map(resolveJoin)).toEqual([
       resolveJoin({
-        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:eu-central-1:', { Ref: 'AWS::AccountId' }, ':CrrForwarder-eu-central-1-Events']],
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':sns:eu-central-1:', { Ref: 'AWS::AccountId' }, ':CrrForwarder-eu-central-1-Events'],
+        ],
       }),
       resolveJoin({ 'Fn::GetAtt': [idOf(minimal, minimal.intake.deadLetterQueue), 'Arn'] }),
     ]);
@@ -340,12 +354,20 @@ describe('MonitorStack: sweep', () => {
   test('scheduled every minute, one at a time, no retries', () => {
     t.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [idOf(stack, stack.processing.sweep.fn), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [idOf(stack, stack.processing.sweep.fn), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        }),
+      ],
     });
     const fn = t.toJSON().Resources[idOf(stack, stack.processing.sweep.fn)].Properties;
     expect(fn.ReservedConcurrentExecutions).toBe(1);
     expect(fn.Timeout).toBeLessThan(60);
-    t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: idOf(stack, stack.processing.sweep.fn) }, MaximumRetryAttempts: 0 });
+    t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: idOf(stack, stack.processing.sweep.fn) },
+      MaximumRetryAttempts: 0,
+    });
     expect(envOf(t, idOf(stack, stack.processing.sweep.fn)).DUE_INDEX_NAME).toBe('due');
   });
 
@@ -355,12 +377,12 @@ describe('MonitorStack: sweep', () => {
     const query = statements.find((s) => actionsOf(s).includes('dynamodb:Query'))!;
     expect(JSON.stringify(query.Resource)).toContain('/index/due');
     expect(JSON.stringify(query.Resource)).toContain('/index/attention');
-    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
-      'dynamodb:BatchGetItem',
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:UpdateItem',
-    ]);
+    expect(
+      statements
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('dynamodb:'))
+        .sort(),
+    ).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     // Metrics go out as EMF log lines: no PutMetricData grant, and nothing on Resource '*'.
     expect(statements.flatMap(actionsOf)).not.toContain('cloudwatch:PutMetricData');
     expect(statements.filter((s) => s.Resource === '*')).toEqual([]);
@@ -498,7 +520,19 @@ describe('MonitorStack: alarms', () => {
 describe('MonitorStack: dashboard', () => {
   test('shows per-pair objects, bytes, latency p50/p99, failures, overdue, and queue depth and age', () => {
     const body = JSON.stringify(Object.values(t.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
-    for (const text of ['ReplicationObjects', 'ReplicationBytes', 'ReplicationLatency', '\\"p50\\"', '\\"p99\\"', 'FailedReplications', 'OverdueReplications', 'ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible', 'partner-dst', 'UntrackedWrites']) {
+    for (const text of [
+      'ReplicationObjects',
+      'ReplicationBytes',
+      'ReplicationLatency',
+      '\\"p50\\"',
+      '\\"p99\\"',
+      'FailedReplications',
+      'OverdueReplications',
+      'ApproximateAgeOfOldestMessage',
+      'ApproximateNumberOfMessagesVisible',
+      'partner-dst',
+      'UntrackedWrites',
+    ]) {
       expect(body).toContain(text);
     }
   });
@@ -515,9 +549,11 @@ describe('MonitorStack: archive', () => {
         BucketARN: Match.anyValue(),
       }),
     });
-    expect(resolveJoin(Object.values(t.findResources('AWS::KinesisFirehose::DeliveryStream'))[0].Properties.ExtendedS3DestinationConfiguration.BucketARN)).toContain(
-      ':s3:::replication-archive',
-    );
+    expect(
+      resolveJoin(
+        Object.values(t.findResources('AWS::KinesisFirehose::DeliveryStream'))[0].Properties.ExtendedS3DestinationConfiguration.BucketARN,
+      ),
+    ).toContain(':s3:::replication-archive');
   });
 
   test('archive handler: fed by the table stream (no REMOVE, no sweep cursor), sends with PutRecordBatch to that stream only', () => {
@@ -532,12 +568,16 @@ describe('MonitorStack: archive', () => {
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [idOf(stack, stack.intake.deadLetterQueue), 'Arn'] } } },
     });
     // TTL expiries (REMOVE) and the sweep cursor's item cannot be outcomes; every other write may be one.
-    const mapping = Object.values(t.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: { Ref: idOf(stack, archive.handler.fn) } } }))[0];
+    const mapping = Object.values(
+      t.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: { Ref: idOf(stack, archive.handler.fn) } } }),
+    )[0];
     const patterns = mapping.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
     expect(patterns).toEqual([
       { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { pk: { S: [{ 'anything-but': ['#crr-monitor'] }] } } } },
     ]);
-    const role = (t.toJSON().Resources[idOf(stack, archive.handler.fn)].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const role = (t.toJSON().Resources[idOf(stack, archive.handler.fn)].Properties.Role as { 'Fn::GetAtt': [string, string] })[
+      'Fn::GetAtt'
+    ][0];
     const statements = statementsOfRole(t, role);
     const firehose = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('firehose:')));
     expect(firehose.flatMap(actionsOf)).toEqual(['firehose:PutRecordBatch']);

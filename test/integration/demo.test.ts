@@ -20,7 +20,9 @@ async function both(argv: string[]) {
 }
 
 test('demo --events and analyze agree on the shared samples', async () => {
-  const files = readdirSync(SAMPLES).filter((f) => f.endsWith('.json')).map((f) => path.join(SAMPLES, f));
+  const files = readdirSync(SAMPLES)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => path.join(SAMPLES, f));
   const { local, analyze: offline } = await both(['--events', ...files]);
   expect(local).toEqual(offline);
   expect(local.pairs.length).toBeGreaterThan(0);
@@ -31,12 +33,38 @@ test('demo --events and analyze agree on a generated stream (duplicates, shuffle
   const file = path.join(dir, 'events.jsonl');
   const lines: string[] = [];
   generateWorkload(
-    { objects: 400, rules: [{ source: 'src-one', destinations: ['dst-one', 'dst-two'] }, { source: 'src-two', destinations: ['dst-three'] }], failRate: 0.05, delayRate: 0.05, seed: 7, spacingMillis: 5000 },
+    {
+      objects: 400,
+      rules: [
+        { source: 'src-one', destinations: ['dst-one', 'dst-two'] },
+        { source: 'src-two', destinations: ['dst-three'] },
+      ],
+      failRate: 0.05,
+      delayRate: 0.05,
+      seed: 7,
+      spacingMillis: 5000,
+    },
     (event) => lines.push(JSON.stringify(event)),
   );
-  lines.splice(10, 0, 'not json at all', '{"detail-type":"AWS API Call via CloudTrail","source":"aws.s3","detail":{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}}');
+  lines.splice(
+    10,
+    0,
+    'not json at all',
+    '{"detail-type":"AWS API Call via CloudTrail","source":"aws.s3","detail":{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}}',
+  );
   writeFileSync(file, lines.join('\n') + '\n');
-  const argv = ['--events', file, '--pair', 'src-one=dst-one', '--pair', 'src-one=dst-two', '--pair', 'src-two=dst-three', '--overdue-minutes', '5'];
+  const argv = [
+    '--events',
+    file,
+    '--pair',
+    'src-one=dst-one',
+    '--pair',
+    'src-one=dst-two',
+    '--pair',
+    'src-two=dst-three',
+    '--overdue-minutes',
+    '5',
+  ];
   const { local, analyze: offline } = await both(argv);
   rmSync(dir, { recursive: true, force: true });
   expect(local).toEqual(offline);
@@ -56,6 +84,10 @@ test('the generated demo exits 0 and reports every configured pair', async () =>
     'photos-use1>photos-apse2',
     'photos-use1>photos-euw2',
   ]);
-  const total = report.pairs.reduce((n: number, p: { completed: number; failed: number; pending: number; overdue: number }) => n + p.completed + p.failed + p.pending + p.overdue, 0);
+  const total = report.pairs.reduce(
+    (n: number, p: { completed: number; failed: number; pending: number; overdue: number }) =>
+      n + p.completed + p.failed + p.pending + p.overdue,
+    0,
+  );
   expect(total).toBe(400); // 300 objects, one rule in three has two destinations
 });

@@ -10,6 +10,8 @@ export class CallCounter {
   readonly calls = new Map<string, number>();
 
   /** Counts every command `client` sends (once per command, retries included as separate attempts are not). */
+  // The SDK's middleware types differ per client; any client's stack takes this initialize-step middleware.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   watch<C extends { middlewareStack: { add: (...args: any[]) => void } }>(client: C, service: string): C {
     client.middlewareStack.add(
       (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
@@ -40,9 +42,17 @@ export interface LocalClients {
 }
 
 /** Clients for the emulators; `maxAttempts` 1 for DynamoDB when a test wants failures to surface at once. */
-export function localClients(endpoints: { dynamodb: string; sqs: string; sns: string }, options: { dynamoMaxAttempts?: number } = {}): LocalClients {
+export function localClients(
+  endpoints: { dynamodb: string; sqs: string; sns: string },
+  options: { dynamoMaxAttempts?: number } = {},
+): LocalClients {
   return {
-    dynamodb: new DynamoDBClient({ region: LOCAL_REGION, endpoint: endpoints.dynamodb, credentials: CREDENTIALS, maxAttempts: options.dynamoMaxAttempts }),
+    dynamodb: new DynamoDBClient({
+      region: LOCAL_REGION,
+      endpoint: endpoints.dynamodb,
+      credentials: CREDENTIALS,
+      maxAttempts: options.dynamoMaxAttempts,
+    }),
     // fauxqs queue URLs name the host sqs.<region>.localhost: keep the endpoint instead of following them.
     sqs: new SQSClient({ region: LOCAL_REGION, endpoint: endpoints.sqs, credentials: CREDENTIALS, useQueueUrlAsEndpoint: false }),
     sns: new SNSClient({ region: LOCAL_REGION, endpoint: endpoints.sns, credentials: CREDENTIALS }),

@@ -50,7 +50,11 @@ function installExitHook(): void {
 function startChild(name: string, args: string[], timeoutMillis = 15_000): Promise<Emulator> {
   installExitHook();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     live.add(child);
     let output = '';
     let errors = '';

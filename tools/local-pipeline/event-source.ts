@@ -43,7 +43,11 @@ export function toSqsRecord(message: Message, queueArn: string): SQSRecord {
 }
 
 export class LocalEventSource {
-  constructor(private readonly sqs: SQSClient, private readonly handler: BatchHandler, private readonly options: EventSourceOptions) {}
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly handler: BatchHandler,
+    private readonly options: EventSourceOptions,
+  ) {}
 
   /** One receive → invoke → delete round. */
   async pollOnce(): Promise<PollResult> {
@@ -64,9 +68,13 @@ export class LocalEventSource {
     const done = records.filter((r) => !failed.has(r.messageId));
     if (done.length) {
       const result = await this.sqs.send(
-        new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+        }),
       );
-      if (result.Failed?.length) throw new Error(`DeleteMessageBatch failed for ${result.Failed.length} message(s): ${result.Failed[0].Message}`);
+      if (result.Failed?.length)
+        throw new Error(`DeleteMessageBatch failed for ${result.Failed.length} message(s): ${result.Failed[0].Message}`);
     }
     return { received: messages.length, failed: failed.size };
   }

@@ -32,11 +32,16 @@ export async function createTable(dynamodb: DynamoDBClient, tableName: string): 
   throw new Error(`table ${tableName} did not become ACTIVE`);
 }
 
-export async function provision(clients: { dynamodb: DynamoDBClient; sqs: SQSClient; sns: SNSClient }, options: ProvisionOptions = {}): Promise<Provisioned> {
+export async function provision(
+  clients: { dynamodb: DynamoDBClient; sqs: SQSClient; sns: SNSClient },
+  options: ProvisionOptions = {},
+): Promise<Provisioned> {
   const name = options.name ?? 'crr-monitor';
   const tableName = `${name}-replication`;
   await createTable(clients.dynamodb, tableName);
-  const dlq = await clients.sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq`, Attributes: { MessageRetentionPeriod: '1209600' } }));
+  const dlq = await clients.sqs.send(
+    new CreateQueueCommand({ QueueName: `${name}-dlq`, Attributes: { MessageRetentionPeriod: '1209600' } }),
+  );
   const dlqArn = await queueArn(clients.sqs, dlq.QueueUrl!);
   const queue = await clients.sqs.send(
     new CreateQueueCommand({

@@ -103,7 +103,7 @@ export async function sweep(table: { client: DynamoDBClient; tableName: string }
       swept = await handler();
     } catch (error) {
       if (!(error instanceof SweepDied)) throw error;
-      if (runs >= maxRuns) throw new Error(`the sweep died in each of ${runs} runs`);
+      if (runs >= maxRuns) throw new Error(`the sweep died in each of ${runs} runs`, { cause: error });
       continue;
     }
     if (!swept.complete) throw new Error(`the sweep at ${swept.asOf} stopped before the end of its window`);

@@ -63,7 +63,13 @@ export interface ExpectedPair {
 
 export const FAILURE_REASONS = ['DstPutObjectNotPermitted', 'DstKmsKeyNotFound', 'SrcGetObjectNotPermitted', 'DstBucketNotFound'] as const;
 
-const ODD_KEYS = ['reports/Q3 summary.pdf', 'a+b=c/plus+sign.txt', 'unicode/über ünïcødé 写真.jpg', '100% done/file%20name.bin', 'deep/nested/path/with spaces/x.csv'];
+const ODD_KEYS = [
+  'reports/Q3 summary.pdf',
+  'a+b=c/plus+sign.txt',
+  'unicode/über ünïcødé 写真.jpg',
+  '100% done/file%20name.bin',
+  'deep/nested/path/with spaces/x.csv',
+];
 
 /** Mulberry32: a small seeded PRNG, so a workload can be reproduced exactly. */
 export function seededRandom(seed: number): () => number {
@@ -111,7 +117,14 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
   const expected = new Map<string, ExpectedPair>();
   for (const rule of options.rules) {
     for (const destination of rule.destinations) {
-      expected.set(`${rule.source}>${destination}`, { source: rule.source, destination, completed: 0, failed: 0, unreplicated: 0, bytes: 0 });
+      expected.set(`${rule.source}>${destination}`, {
+        source: rule.source,
+        destination,
+        completed: 0,
+        failed: 0,
+        unreplicated: 0,
+        bytes: 0,
+      });
     }
   }
   let buffer: Record<string, unknown>[] = [];
@@ -139,11 +152,27 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
     at += Math.floor(random() * 2 * spacing);
     const roll = random();
     const operation = roll < multipartRate ? 'CompleteMultipartUpload' : roll < multipartRate + copyRate ? 'CopyObject' : 'PutObject';
-    const key = random() < 0.1 ? `${ODD_KEYS[n % ODD_KEYS.length].replace('.', `-${n}.`)}` : `data/${(n % 97).toString().padStart(2, '0')}/object-${n}.json`;
+    const key =
+      random() < 0.1
+        ? `${ODD_KEYS[n % ODD_KEYS.length].replace('.', `-${n}.`)}`
+        : `data/${(n % 97).toString().padStart(2, '0')}/object-${n}.json`;
     const bytes = operation === 'CompleteMultipartUpload' ? 0 : 1 + Math.floor(random() * 1_000_000);
     const version = versionId(random);
     const sourceRegion = bucketRegion(rule.source);
-    deliver(eventBridgeWrite({ bucket: rule.source, region: sourceRegion, key, versionId: version, at, operation, bytes: operation === 'PutObject' ? bytes : 0, byReplication: false, account, eventId: eventId() }));
+    deliver(
+      eventBridgeWrite({
+        bucket: rule.source,
+        region: sourceRegion,
+        key,
+        versionId: version,
+        at,
+        operation,
+        bytes: operation === 'PutObject' ? bytes : 0,
+        byReplication: false,
+        account,
+        eventId: eventId(),
+      }),
+    );
     const untracked = untrackedRate > 0 && random() < untrackedRate;
     const fates = { replicated: [] as string[], failed: [] as string[], unreplicated: [] as string[] };
     const object = { source: rule.source, key, versionId: version, untracked, ...fates };
@@ -158,7 +187,19 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
         fates.failed.push(destination);
         truth.failed++;
         const reason = FAILURE_REASONS[Math.floor(random() * FAILURE_REASONS.length)];
-        deliver(replicationNotification({ source: rule.source, destination, key, versionId: version, requestedAt: at, at: at + 30_000, bytes, reason, region: sourceRegion }));
+        deliver(
+          replicationNotification({
+            source: rule.source,
+            destination,
+            key,
+            versionId: version,
+            requestedAt: at,
+            at: at + 30_000,
+            bytes,
+            reason,
+            region: sourceRegion,
+          }),
+        );
       } else if (fate < failRate + delayRate) {
         fates.unreplicated.push(destination);
         truth.unreplicated++;
@@ -172,7 +213,15 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
         const replicaBytes = operation === 'PutObject' ? bytes : 0;
         deliver(
           eventBridgeWrite({
-            bucket: destination, region: bucketRegion(destination), key, versionId: version, at: at + latency, operation: replicaOperation, bytes: replicaBytes, byReplication: true, account,
+            bucket: destination,
+            region: bucketRegion(destination),
+            key,
+            versionId: version,
+            at: at + latency,
+            operation: replicaOperation,
+            bytes: replicaBytes,
+            byReplication: true,
+            account,
             eventId: eventId(),
           }),
         );
@@ -199,7 +248,9 @@ export function demoWorkload(
   pairs: readonly { source: string; destination: string }[],
   options: { objects: number; failRate: number; delayRate: number; seed: number; now: number; untrackedRate?: number },
 ): { pairs: { source: string; destination: string }[]; rules: WorkloadRule[]; messages: string[]; objects: WorkloadObject[] } {
-  const chosen = pairs.length ? [...pairs] : DEMO_RULES.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination })));
+  const chosen = pairs.length
+    ? [...pairs]
+    : DEMO_RULES.flatMap((r) => r.destinations.map((destination) => ({ source: r.source, destination })));
   const rules = chosen.reduce<WorkloadRule[]>((acc, p) => {
     const rule = acc.find((r) => r.source === p.source);
     if (rule) (rule.destinations as string[]).push(p.destination);

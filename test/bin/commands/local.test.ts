@@ -91,7 +91,10 @@ describe('local: untracked writes (issue 8 item 5)', () => {
     expect(result.code).toBe(0);
     const fromStderr = parseLine(UNTRACKED_LINE.exec(result.stderr)![1]);
     type Line = { metric: string; source: string; destination?: string; counts: number[] };
-    const published = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line)
+    const published = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line)
       .filter((l) => l.metric === 'UntrackedWrites')
       .map((l) => ({ source: l.source, count: l.counts.reduce((a, b) => a + b, 0), destination: l.destination }));
     expect(published.every((p) => p.destination === undefined)).toBe(true); // dimension SourceBucket only
