@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { evaluateRecord, indexPairs, type PairState, type ReplicationPair } from '../core';
-import { itemToStored } from '../adapters/dynamodb';
+import { fromAttributeValues, itemToStored } from '../adapters/dynamodb';
 import type { ArchiveSink } from '../adapters/firehose';
 import type { Logger } from '../shared/log';
 
@@ -61,7 +61,7 @@ export function createArchiveHandler(deps: ArchiveDependencies): (event: DynamoD
     for (const record of event.Records ?? []) {
       const image = record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined;
       if (!image || record.eventName === 'REMOVE') continue;
-      const stored = itemToStored(image);
+      const stored = itemToStored(fromAttributeValues(image));
       if (stored.reported === undefined) continue;
       for (const state of evaluateRecord(stored.record, pairs, { at: now(), overdueMillis: deps.overdueMillis })) {
         if (state.state === 'COMPLETED' || state.state === 'FAILED') lines.push(JSON.stringify(archiveRow(state)));

@@ -1,6 +1,6 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { changeFor, applyChange, type S3ChangeEvent, type VersionRecord } from '../../lambda/core';
-import { slotToAttribute } from '../../lambda/adapters/dynamodb';
+import { marshalledSlot } from '../support/attribute-values';
 import { createArchiveHandler } from '../../lambda/archive/archive';
 import { memoryLogger } from '../support/memory-logger';
 
@@ -9,7 +9,7 @@ const recordOf = (events: S3ChangeEvent[]): VersionRecord => events.reduce<Versi
 const image = (record: VersionRecord, extra: Record<string, unknown>) => ({
   pk: { S: record.key },
   sk: { S: record.versionId },
-  ...Object.fromEntries(Object.entries(record.slots).map(([k, v]) => [k, slotToAttribute(v)])),
+  ...Object.fromEntries(Object.entries(record.slots).map(([k, v]) => [k, marshalledSlot(v)])),
   ...extra,
 });
 

@@ -113,7 +113,7 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
     );
 
     // Step: report (its time is the sweep's time), then sweep.
-    const { report, detail } = await reportFromTable(store, {
+    const { report, detail } = await reportFromTable({ client: clients.dynamodb, tableName: resources.tableName }, {
       pairs,
       overdueMinutes: options.overdueMinutes,
       at: options.at,
