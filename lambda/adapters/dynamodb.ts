@@ -54,8 +54,6 @@ export type ApplyResult =
   | { readonly outcome: 'applied'; readonly before: VersionRecord | undefined; readonly after: VersionRecord; readonly recovered: boolean }
   | { readonly outcome: 'unchanged' };
 
-export type ApplyOutcome = ApplyResult['outcome'];
-
 /** The table of version records, behind the smallest interface the handlers need. */
 export interface RecordStore {
   /** One conditional UpdateItem: the slot takes the value iff it supersedes the stored one. */
