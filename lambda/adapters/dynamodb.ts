@@ -1,9 +1,10 @@
-import {
-  DynamoDBClient,
-  ScanCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+/**
+ * The drain's side of the replication table: one conditional UpdateItem per event (`apply`), and the conversions
+ * between a table item and the core's record that every reader of the table shares. Requests and items are plain
+ * values: `@aws-sdk/lib-dynamodb`'s DocumentClient translates them to and from DynamoDB JSON.
+ */
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand, type TranslateConfig, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { applyChange, parseSlotName, type SlotChange, type SlotValue, type VersionRecord } from '../core';
 import {
   ATTENTION_INDEX,
@@ -11,14 +12,14 @@ import {
   LAST_WRITE_ATTRIBUTE,
   PREVIOUS_SLOT_ATTRIBUTE,
   REPORTED_ATTRIBUTE,
-  SWEEP_CURSOR,
   TABLE_KEY,
   TTL_ATTRIBUTE,
   pendingShardOf,
   type AttentionState,
 } from '../shared/contract';
 
-type Item = Record<string, AttributeValue>;
+/** A table item with plain values, as the DocumentClient reads and writes it. */
+export type Item = Record<string, unknown>;
 
 /** A record as the table holds it, with its index attributes (`due`, `attention`). */
 export interface StoredRecord {
@@ -53,14 +54,10 @@ export type ApplyResult =
   | { readonly outcome: 'applied'; readonly before: VersionRecord | undefined; readonly after: VersionRecord; readonly recovered: boolean }
   | { readonly outcome: 'unchanged' };
 
-export type ApplyOutcome = ApplyResult['outcome'];
-
 /** The table of version records, behind the smallest interface the handlers need. */
 export interface RecordStore {
   /** One conditional UpdateItem: the slot takes the value iff it supersedes the stored one. */
   apply(change: SlotChange, options?: ApplyOptions): Promise<ApplyResult>;
-  /** Every record (the local demo reads the table back; never used by the handlers). */
-  scan(): AsyncIterable<StoredRecord>;
 }
 
 /** The buckets and threshold that decide which writes mark a version due. */
@@ -88,26 +85,93 @@ export function dueMarkFor(change: SlotChange, rules: DueRules, now: number): Du
   return { shard: pendingShardOf(change.key, change.versionId), dueAt: Math.max(at + rules.overdueMillis, now + DUE_MARGIN_MILLIS) };
 }
 
-/** `SlotValue` → DynamoDB Map. */
-export function slotToAttribute(value: SlotValue): AttributeValue {
-  const map: Item = { at: { N: String(value.at) }, tie: { S: value.tie }, what: { S: value.what } };
-  if (value.bytes !== undefined) map.bytes = { N: String(value.bytes) };
-  if (value.requestedAt !== undefined) map.requestedAt = { N: String(value.requestedAt) };
-  if (value.byReplication !== undefined) map.byReplication = { N: String(value.byReplication) };
-  return { M: map };
+/**
+ * Numbers come back as `Number(text)`, as the hand-written reader did: without this a value beyond 2^53 would be a
+ * BigInt (which the slot validation drops) or, written in exponent form, fail the whole read.
+ */
+const readNumber = (text: string): number => Number(text);
+
+/** How the DocumentClient translates: undefined members are left out, empty strings and sets stay what they are. */
+export const TRANSLATE_CONFIG: TranslateConfig = {
+  marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+  unmarshallOptions: { wrapNumbers: readNumber },
+};
+
+/** The DocumentClient over `client` (same configuration and middleware stack; plain values in and out). */
+export const documentClientOf = (client: DynamoDBClient): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(client, TRANSLATE_CONFIG);
+
+/**
+ * DynamoDB JSON → plain values, for the two places where the SDK hands over an item untranslated: a stream image
+ * (NEW_IMAGE of the archive's DynamoDB Streams event), and the item of a ConditionalCheckFailedException, which
+ * lib-dynamodb does not unmarshall (3.1162: its unmarshalling middleware sees only outputs, not errors; aws-sdk-js-v3
+ * issue 6723). It reads what the table holds (S, N, BOOL, NULL, M, L, string and number sets); binary values, which
+ * no writer of this table produces, are left out. With `@aws-sdk/util-dynamodb` declared, this is its `unmarshall`.
+ */
+export function fromAttributeValues(item: Readonly<Record<string, AttributeValue>>): Item {
+  const out: Item = {};
+  for (const [name, value] of Object.entries(item)) {
+    const plain = fromAttributeValue(value);
+    if (plain !== undefined) out[name] = plain;
+  }
+  return out;
 }
 
-function attributeToSlot(attribute: AttributeValue): SlotValue | undefined {
-  const m = attribute.M;
-  if (!m?.at?.N || m.tie?.S === undefined || m.what?.S === undefined) return undefined;
-  const value: { -readonly [K in keyof SlotValue]: SlotValue[K] } = { at: Number(m.at.N), tie: m.tie.S, what: m.what.S };
-  if (m.bytes?.N !== undefined) value.bytes = Number(m.bytes.N);
-  if (m.requestedAt?.N !== undefined) value.requestedAt = Number(m.requestedAt.N);
-  if (m.byReplication?.N !== undefined) value.byReplication = Number(m.byReplication.N) ? 1 : 0;
+function fromAttributeValue(value: AttributeValue | undefined): unknown {
+  if (!value || typeof value !== 'object') return undefined;
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return readNumber(value.N);
+  if (value.BOOL !== undefined) return value.BOOL;
+  if (value.NULL !== undefined) return null;
+  if (value.M !== undefined) return fromAttributeValues(value.M);
+  if (value.L !== undefined) return value.L.map(fromAttributeValue);
+  if (value.SS !== undefined) return new Set(value.SS);
+  if (value.NS !== undefined) return new Set(value.NS.map(readNumber));
+  return undefined;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The item a condition failure carries (ReturnValuesOnConditionCheckFailure ALL_OLD), as plain values: the
+ * DocumentClient leaves it in DynamoDB JSON today (see fromAttributeValues); a version that translates it gives
+ * plain values. The key attribute tells them apart: a string in a plain item, `{S: …}` in DynamoDB JSON. Anything
+ * else is no item this table wrote.
+ */
+export function conditionFailureItem(error: unknown): Item | undefined {
+  const item = (error as { Item?: unknown } | undefined)?.Item;
+  if (!isObject(item)) return undefined;
+  const key = item[TABLE_KEY.partition];
+  if (typeof key === 'string') return item;
+  if (isObject(key) && typeof key.S === 'string') return fromAttributeValues(item as Record<string, AttributeValue>);
+  return undefined;
+}
+
+/** `SlotValue` → the slot's Map, exactly the fields a slot has. */
+export function slotToAttribute(value: SlotValue): Item {
+  const map: Item = { at: value.at, tie: value.tie, what: value.what };
+  if (value.bytes !== undefined) map.bytes = value.bytes;
+  if (value.requestedAt !== undefined) map.requestedAt = value.requestedAt;
+  if (value.byReplication !== undefined) map.byReplication = value.byReplication;
+  return map;
+}
+
+/** A slot as read: a Map with numeric `at` and string `tie` and `what`, or it is ignored (undefined). */
+function attributeToSlot(attribute: unknown): SlotValue | undefined {
+  if (!isObject(attribute)) return undefined;
+  const { at, tie, what, bytes, requestedAt, byReplication } = attribute;
+  if (typeof at !== 'number' || typeof tie !== 'string' || typeof what !== 'string') return undefined;
+  const value: { -readonly [K in keyof SlotValue]: SlotValue[K] } = { at, tie, what };
+  if (typeof bytes === 'number') value.bytes = bytes;
+  if (typeof requestedAt === 'number') value.requestedAt = requestedAt;
+  if (typeof byReplication === 'number') value.byReplication = byReplication ? 1 : 0;
   return value;
 }
 
-/** A table item → the core's record (slots only) plus the index attributes. */
+const stringOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const numberOf = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+
+/** A table item (plain values) → the core's record (slots only) plus the index attributes. */
 export function itemToStored(item: Item): StoredRecord {
   const slots: Record<string, SlotValue> = {};
   for (const [name, attribute] of Object.entries(item)) {
@@ -115,20 +179,23 @@ export function itemToStored(item: Item): StoredRecord {
     const value = attributeToSlot(attribute);
     if (value) slots[name] = value;
   }
+  const reported = stringOf(item[REPORTED_ATTRIBUTE]);
+  const dueShard = stringOf(item[DUE_INDEX.partitionKey]);
+  const dueAt = numberOf(item[DUE_INDEX.sortKey]);
   return {
-    record: { key: item[TABLE_KEY.partition]?.S ?? '', versionId: item[TABLE_KEY.sort]?.S ?? '', slots },
-    ...(item[REPORTED_ATTRIBUTE]?.S !== undefined ? { reported: item[REPORTED_ATTRIBUTE].S } : {}),
-    ...(item[DUE_INDEX.partitionKey]?.S !== undefined ? { dueShard: item[DUE_INDEX.partitionKey].S } : {}),
-    ...(item[DUE_INDEX.sortKey]?.N !== undefined ? { dueAt: Number(item[DUE_INDEX.sortKey].N) } : {}),
+    record: { key: stringOf(item[TABLE_KEY.partition]) ?? '', versionId: stringOf(item[TABLE_KEY.sort]) ?? '', slots },
+    ...(reported !== undefined ? { reported } : {}),
+    ...(dueShard !== undefined ? { dueShard } : {}),
+    ...(dueAt !== undefined ? { dueAt } : {}),
     ...attentionOf(item),
   };
 }
 
 function attentionOf(item: Item): Pick<StoredRecord, 'attention'> {
-  const state = item[ATTENTION_INDEX.stateAttribute]?.S;
-  const since = item[ATTENTION_INDEX.sortKey]?.N;
+  const state = item[ATTENTION_INDEX.stateAttribute];
+  const since = numberOf(item[ATTENTION_INDEX.sortKey]);
   if ((state !== 'OVERDUE' && state !== 'FAILED') || since === undefined) return {};
-  return { attention: { state, since: Number(since) } };
+  return { attention: { state, since } };
 }
 
 /**
@@ -138,66 +205,73 @@ function attentionOf(item: Item): Pick<StoredRecord, 'attention'> {
  * It returns the item as it was, both when it writes and when the condition fails (ReturnValuesOnConditionCheckFailure).
  * `lp` is set before the slot in the expression; DynamoDB evaluates every operand against the item as it was.
  */
-export function updateFor(tableName: string, change: SlotChange, expiresAt: number, options: ApplyOptions = {}) {
+export function updateFor(tableName: string, change: SlotChange, expiresAt: number, options: ApplyOptions = {}): UpdateCommandInput {
   const cmp = change.keep === 'earliest' ? '>' : '<';
   const names: Record<string, string> = { '#slot': change.slot, '#at': 'at', '#tie': 'tie', '#ttl': TTL_ATTRIBUTE };
   const values: Item = {
     ':value': slotToAttribute(change.value),
-    ':at': { N: String(change.value.at) },
-    ':tie': { S: change.value.tie },
-    ':ttl': { N: String(expiresAt) },
+    ':at': change.value.at,
+    ':tie': change.value.tie,
+    ':ttl': expiresAt,
   };
   const set: string[] = [];
   if (options.token !== undefined) {
     names['#lw'] = LAST_WRITE_ATTRIBUTE;
     names['#lp'] = PREVIOUS_SLOT_ATTRIBUTE;
-    values[':token'] = { S: options.token };
-    values[':null'] = { NULL: true };
+    values[':token'] = options.token;
+    values[':null'] = null;
     set.push('#lp = if_not_exists(#slot, :null)', '#lw = :token');
   }
   set.push('#slot = :value', '#ttl = :ttl');
   if (options.due) {
     names['#dueShard'] = DUE_INDEX.partitionKey;
     names['#dueAt'] = DUE_INDEX.sortKey;
-    values[':dueShard'] = { S: options.due.shard };
-    values[':dueAt'] = { N: String(options.due.dueAt) };
+    values[':dueShard'] = options.due.shard;
+    values[':dueAt'] = options.due.dueAt;
     set.push('#dueShard = if_not_exists(#dueShard, :dueShard)', '#dueAt = if_not_exists(#dueAt, :dueAt)');
   }
   return {
     TableName: tableName,
-    Key: { [TABLE_KEY.partition]: { S: change.key }, [TABLE_KEY.sort]: { S: change.versionId } },
+    Key: { [TABLE_KEY.partition]: change.key, [TABLE_KEY.sort]: change.versionId },
     UpdateExpression: `SET ${set.join(', ')}`,
     ConditionExpression: `attribute_not_exists(#slot) OR #slot.#at ${cmp} :at OR (#slot.#at = :at AND #slot.#tie ${cmp} :tie)`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
-    ReturnValues: 'ALL_OLD' as const,
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    ReturnValues: 'ALL_OLD',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
 }
 
-/** Two slot Maps hold the same value (attribute order does not matter). */
-function sameSlot(a: AttributeValue | undefined, b: AttributeValue): boolean {
-  const x = a ? attributeToSlot(a) : undefined;
-  const y = attributeToSlot(b);
+/** The stored slot holds exactly `value` (attribute order does not matter). */
+function sameSlot(stored: unknown, value: SlotValue): boolean {
+  const x = attributeToSlot(stored);
+  const y = attributeToSlot(slotToAttribute(value));
   return x !== undefined && y !== undefined && JSON.stringify(Object.entries(x).sort()) === JSON.stringify(Object.entries(y).sort());
+}
+
+/**
+ * The record before a write whose first attempt committed and whose response was lost, if `item` (the item a
+ * retry's condition failure returned) shows this very write: its token in `lw` and its value in the slot. The slot
+ * is put back to `lp` (null: it was empty). False: not ours.
+ */
+export function recoveredBefore(item: Item | undefined, change: SlotChange, token: string): VersionRecord | false {
+  if (!item || item[LAST_WRITE_ATTRIBUTE] !== token || !sameSlot(item[change.slot], change.value)) return false;
+  const restored: Item = { ...item };
+  const previous = item[PREVIOUS_SLOT_ATTRIBUTE];
+  if (previous !== undefined && previous !== null) restored[change.slot] = previous;
+  else delete restored[change.slot];
+  return itemToStored(restored).record;
 }
 
 /**
  * Whether a condition failure is this very call's own committed write: the SDK retried (attempts > 1) after a
  * first attempt whose response was lost, and the item's last write carries our token with the slot at our value.
- * Then the record before our write is the item with the slot put back to `lp`.
  */
 function ownEarlierAttempt(error: unknown, change: SlotChange, options: ApplyOptions, resent: boolean): VersionRecord | false | undefined {
-  const item = (error as { Item?: Item }).Item;
   const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
-  if (options.token === undefined || !item || (attempts < 2 && !resent)) return false;
-  if (item[LAST_WRITE_ATTRIBUTE]?.S !== options.token || !sameSlot(item[change.slot], slotToAttribute(change.value))) return false;
-  const restored: Item = { ...item };
-  const previous = item[PREVIOUS_SLOT_ATTRIBUTE];
-  if (previous && !previous.NULL) restored[change.slot] = previous;
-  else delete restored[change.slot];
-  const before = itemToStored(restored).record;
-  return Object.keys(before.slots).length === 0 ? undefined : before;
+  if (options.token === undefined || (attempts < 2 && !resent)) return false;
+  const before = recoveredBefore(conditionFailureItem(error), change, options.token);
+  return before && Object.keys(before.slots).length === 0 ? undefined : before;
 }
 
 /** Resends of a write whose earlier attempt may have committed (about 1.5 s of back-off in all). */
@@ -213,13 +287,13 @@ export interface DynamoRecordStoreOptions {
 }
 
 export class DynamoRecordStore implements RecordStore {
-  private readonly client: DynamoDBClient;
+  private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly retentionSeconds: number;
   private readonly now: () => number;
 
   constructor(options: DynamoRecordStoreOptions) {
-    this.client = options.client;
+    this.client = documentClientOf(options.client);
     this.tableName = options.tableName;
     this.retentionSeconds = Math.round(options.retentionHours * 3600);
     this.now = options.now ?? Date.now;
@@ -236,7 +310,7 @@ export class DynamoRecordStore implements RecordStore {
     // never be published: so keep resending (bounded) until an answer says what happened.
     for (let resend = 0; ; resend++) {
       try {
-        const out = await this.client.send(new UpdateItemCommand(input));
+        const out = await this.client.send(new UpdateCommand(input));
         const before = out.Attributes ? itemToStored(out.Attributes).record : undefined;
         return { outcome: 'applied', before, after: applyChange(before, change), recovered: false };
       } catch (error) {
@@ -253,14 +327,5 @@ export class DynamoRecordStore implements RecordStore {
         await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** resend));
       }
     }
-  }
-
-  async *scan(): AsyncIterable<StoredRecord> {
-    let start: Item | undefined;
-    do {
-      const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start }));
-      for (const item of page.Items ?? []) if (item[TABLE_KEY.partition]?.S !== SWEEP_CURSOR.pk) yield itemToStored(item);
-      start = page.LastEvaluatedKey;
-    } while (start);
   }
 }

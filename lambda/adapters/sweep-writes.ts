@@ -8,8 +8,10 @@
  *   the committed first attempt is rebuilt from `lp` — the outcome is published once, not lost.
  * - `mark`: only the `attention` entry (set, or removed with `null`), on an existing item.
  * - `advanceCursor`: the sweep cursor, conditionally on the value this run read (a second sweep cannot move it twice).
+ * Plain values in and out, through lib-dynamodb's DocumentClient.
  */
-import { UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { SlotChange, VersionRecord } from '../core';
 import {
   ATTENTION_INDEX,
@@ -21,9 +23,15 @@ import {
   pendingShardOf,
   type AttentionState,
 } from '../shared/contract';
-import { isConditionFailure, itemToStored, slotToAttribute } from './dynamodb';
-
-type Item = Record<string, AttributeValue>;
+import {
+  conditionFailureItem,
+  documentClientOf,
+  isConditionFailure,
+  itemToStored,
+  recoveredBefore,
+  slotToAttribute,
+  type Item,
+} from './dynamodb';
 
 export interface Attention {
   readonly state: AttentionState;
@@ -52,7 +60,7 @@ export interface DynamoSweepWritesOptions {
   readonly now?: () => number;
 }
 
-const keyOf = (key: string, versionId: string) => ({ [TABLE_KEY.partition]: { S: key }, [TABLE_KEY.sort]: { S: versionId } });
+const keyOf = (key: string, versionId: string) => ({ [TABLE_KEY.partition]: key, [TABLE_KEY.sort]: versionId });
 
 /** `SET` / `REMOVE` clauses of the attention entry, added to `names`/`values`. */
 function attentionClauses(key: string, versionId: string, attention: Attention | null, names: Record<string, string>, values: Item) {
@@ -60,9 +68,9 @@ function attentionClauses(key: string, versionId: string, attention: Attention |
   names['#attnSince'] = ATTENTION_INDEX.sortKey;
   names['#attnState'] = ATTENTION_INDEX.stateAttribute;
   if (!attention) return { set: [] as string[], remove: ['#attnShard', '#attnSince', '#attnState'] };
-  values[':attnShard'] = { S: pendingShardOf(key, versionId) };
-  values[':attnSince'] = { N: String(attention.since) };
-  values[':attnState'] = { S: attention.state };
+  values[':attnShard'] = pendingShardOf(key, versionId);
+  values[':attnSince'] = attention.since;
+  values[':attnState'] = attention.state;
   return { set: ['#attnShard = :attnShard', '#attnSince = :attnSince', '#attnState = :attnState'], remove: [] as string[] };
 }
 
@@ -73,7 +81,7 @@ export function checkUpdate(
   token: string,
   attention: Attention | null,
   expiresAt: number,
-): UpdateItemCommandInput {
+): UpdateCommandInput {
   const cmp = change.keep === 'earliest' ? '>' : '<';
   const names: Record<string, string> = {
     '#slot': change.slot,
@@ -85,11 +93,11 @@ export function checkUpdate(
   };
   const values: Item = {
     ':value': slotToAttribute(change.value),
-    ':at': { N: String(change.value.at) },
-    ':tie': { S: change.value.tie },
-    ':ttl': { N: String(expiresAt) },
-    ':token': { S: token },
-    ':null': { NULL: true },
+    ':at': change.value.at,
+    ':tie': change.value.tie,
+    ':ttl': expiresAt,
+    ':token': token,
+    ':null': null,
   };
   const attn = attentionClauses(change.key, change.versionId, attention, names, values);
   const set = ['#lp = if_not_exists(#slot, :null)', '#slot = :value', '#ttl = :ttl', '#lw = :token', ...attn.set];
@@ -108,14 +116,13 @@ export function checkUpdate(
   };
 }
 
-const sameSlot = (a: AttributeValue | undefined, b: AttributeValue): boolean =>
-  a?.M?.at?.N === b.M?.at?.N && a?.M?.tie?.S === b.M?.tie?.S && a?.M?.what?.S === b.M?.what?.S;
-
 export class DynamoSweepWrites implements SweepWrites {
+  private readonly client: DynamoDBDocumentClient;
   private readonly retentionSeconds: number;
   private readonly now: () => number;
 
   constructor(private readonly options: DynamoSweepWritesOptions) {
+    this.client = documentClientOf(options.client);
     this.retentionSeconds = Math.round(options.retentionHours * 3600);
     this.now = options.now ?? Date.now;
   }
@@ -127,20 +134,13 @@ export class DynamoSweepWrites implements SweepWrites {
   async check(change: SlotChange, token: string, attention: Attention | null): Promise<CheckWriteResult> {
     const input = checkUpdate(this.options.tableName, change, token, attention, this.expiresAt());
     try {
-      const out = await this.options.client.send(new UpdateItemCommand(input));
+      const out = await this.client.send(new UpdateCommand(input));
       return { applied: true, ...(out.Attributes ? { before: itemToStored(out.Attributes).record } : {}) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const item = (error as { Item?: Item }).Item;
       // Our own committed first attempt (the SDK retried after losing its response): rebuild the state before it.
-      if (item && item[LAST_WRITE_ATTRIBUTE]?.S === token && sameSlot(item[change.slot], input.ExpressionAttributeValues![':value'])) {
-        const restored: Item = { ...item };
-        const previous = item[PREVIOUS_SLOT_ATTRIBUTE];
-        if (previous && !previous.NULL) restored[change.slot] = previous;
-        else delete restored[change.slot];
-        return { applied: true, before: itemToStored(restored).record };
-      }
-      return { applied: false };
+      const before = recoveredBefore(conditionFailureItem(error), change, token);
+      return before ? { applied: true, before } : { applied: false };
     }
   }
 
@@ -149,8 +149,8 @@ export class DynamoSweepWrites implements SweepWrites {
     const values: Item = {};
     const attn = attentionClauses(key, versionId, attention, names, values);
     try {
-      await this.options.client.send(
-        new UpdateItemCommand({
+      await this.client.send(
+        new UpdateCommand({
           TableName: this.options.tableName,
           Key: keyOf(key, versionId),
           UpdateExpression: attn.set.length ? `SET ${attn.set.join(', ')}` : `REMOVE ${attn.remove.join(', ')}`,
@@ -167,14 +167,14 @@ export class DynamoSweepWrites implements SweepWrites {
 
   async advanceCursor(from: number, to: number): Promise<boolean> {
     try {
-      await this.options.client.send(
-        new UpdateItemCommand({
+      await this.client.send(
+        new UpdateCommand({
           TableName: this.options.tableName,
           Key: keyOf(SWEEP_CURSOR.pk, SWEEP_CURSOR.sk),
           UpdateExpression: 'SET #through = :to',
           ConditionExpression: from === 0 ? 'attribute_not_exists(#through) OR #through = :from' : '#through = :from',
           ExpressionAttributeNames: { '#through': SWEEP_CURSOR.attribute },
-          ExpressionAttributeValues: { ':to': { N: String(to) }, ':from': { N: String(from) } },
+          ExpressionAttributeValues: { ':to': to, ':from': from },
         }),
       );
       return true;

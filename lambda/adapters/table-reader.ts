@@ -3,19 +3,18 @@
  * `attention` indexes (lambda/shared/table-schema.ts), batched reads of whole records, and the sweep's cursor.
  * Every read is paged and bounded: an index query yields page by page (never the whole shard in memory), a batch
  * read asks for at most 100 keys per call (BatchGetItem's limit) and retries what DynamoDB left unprocessed.
+ * Plain values in and out, through lib-dynamodb's DocumentClient.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetItemCommand,
-  GetItemCommand,
+  BatchGetCommand,
+  GetCommand,
   QueryCommand,
-  type AttributeValue,
-  type DynamoDBClient,
+  type DynamoDBDocumentClient,
   type QueryCommandInput,
-} from '@aws-sdk/client-dynamodb';
+} from '@aws-sdk/lib-dynamodb';
 import { ATTENTION_INDEX, DUE_INDEX, SWEEP_CURSOR, TABLE_KEY, type AttentionState } from '../shared/contract';
-import { itemToStored, type StoredRecord } from './dynamodb';
-
-type Item = Record<string, AttributeValue>;
+import { documentClientOf, itemToStored, type Item, type StoredRecord } from './dynamodb';
 
 export interface VersionKey {
   readonly key: string;
@@ -41,10 +40,11 @@ export const MAX_KEYS_PER_BATCH_GET = 100;
 const defaultSleep = (attempt: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2)));
 
-const keyOf = (item: Item): VersionKey => ({ key: item[TABLE_KEY.partition]?.S ?? '', versionId: item[TABLE_KEY.sort]?.S ?? '' });
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+const keyOf = (item: Item): VersionKey => ({ key: text(item[TABLE_KEY.partition]), versionId: text(item[TABLE_KEY.sort]) });
 
 export class TableReader {
-  private readonly client: DynamoDBClient;
+  private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly dueIndexName: string;
   private readonly attentionIndexName: string;
@@ -53,7 +53,7 @@ export class TableReader {
   private readonly pageSize?: number;
 
   constructor(options: TableReaderOptions) {
-    this.client = options.client;
+    this.client = documentClientOf(options.client);
     this.tableName = options.tableName;
     this.dueIndexName = options.dueIndexName ?? DUE_INDEX.name;
     this.attentionIndexName = options.attentionIndexName ?? ATTENTION_INDEX.name;
@@ -72,13 +72,13 @@ export class TableReader {
       KeyConditionExpression: '#shard = :shard AND #due BETWEEN :from AND :through',
       ExpressionAttributeNames: { '#shard': DUE_INDEX.partitionKey, '#due': DUE_INDEX.sortKey },
       ExpressionAttributeValues: {
-        ':shard': { S: shard },
-        ':from': { N: String(Math.floor(afterExclusive) + 1) },
-        ':through': { N: String(Math.floor(throughInclusive)) },
+        ':shard': shard,
+        ':from': Math.floor(afterExclusive) + 1,
+        ':through': Math.floor(throughInclusive),
       },
     };
     for await (const item of this.query(input)) {
-      yield { ...keyOf(item), dueAt: Number(item[DUE_INDEX.sortKey]?.N) };
+      yield { ...keyOf(item), dueAt: Number(item[DUE_INDEX.sortKey]) };
     }
   }
 
@@ -89,18 +89,18 @@ export class TableReader {
       IndexName: this.attentionIndexName,
       KeyConditionExpression: '#shard = :shard',
       ExpressionAttributeNames: { '#shard': ATTENTION_INDEX.partitionKey },
-      ExpressionAttributeValues: { ':shard': { S: shard } },
+      ExpressionAttributeValues: { ':shard': shard },
     };
     if (state) {
       // The index holds only problems: filtering one state out of it reads little that is not wanted.
       input.FilterExpression = '#state = :state';
       input.ExpressionAttributeNames!['#state'] = ATTENTION_INDEX.stateAttribute;
-      input.ExpressionAttributeValues![':state'] = { S: state };
+      input.ExpressionAttributeValues![':state'] = state;
     }
     for await (const item of this.query(input)) {
-      const found = item[ATTENTION_INDEX.stateAttribute]?.S;
+      const found = item[ATTENTION_INDEX.stateAttribute];
       if (found !== 'OVERDUE' && found !== 'FAILED') continue;
-      yield { ...keyOf(item), state: found, since: Number(item[ATTENTION_INDEX.sortKey]?.N) };
+      yield { ...keyOf(item), state: found, since: Number(item[ATTENTION_INDEX.sortKey]) };
     }
   }
 
@@ -116,8 +116,8 @@ export class TableReader {
     const out: StoredRecord[] = [];
     for (let i = 0; i < all.length; i += MAX_KEYS_PER_BATCH_GET) {
       let pending: Item[] = all.slice(i, i + MAX_KEYS_PER_BATCH_GET).map((k) => ({
-        [TABLE_KEY.partition]: { S: k.key },
-        [TABLE_KEY.sort]: { S: k.versionId },
+        [TABLE_KEY.partition]: k.key,
+        [TABLE_KEY.sort]: k.versionId,
       }));
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= this.maxBatchAttempts) {
@@ -125,7 +125,7 @@ export class TableReader {
         }
         if (attempt > 0) await this.sleep(attempt);
         const page = await this.client.send(
-          new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
         );
         for (const item of page.Responses?.[this.tableName] ?? []) out.push(itemToStored(item));
         pending = page.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
@@ -137,13 +137,13 @@ export class TableReader {
   /** The sweep cursor: every due entry with dueAt ≤ this has been evaluated (0 when the sweep never ran). */
   async cursor(): Promise<number> {
     const out = await this.client.send(
-      new GetItemCommand({
+      new GetCommand({
         TableName: this.tableName,
-        Key: { [TABLE_KEY.partition]: { S: SWEEP_CURSOR.pk }, [TABLE_KEY.sort]: { S: SWEEP_CURSOR.sk } },
+        Key: { [TABLE_KEY.partition]: SWEEP_CURSOR.pk, [TABLE_KEY.sort]: SWEEP_CURSOR.sk },
         ConsistentRead: true,
       }),
     );
-    const through = out.Item?.[SWEEP_CURSOR.attribute]?.N;
+    const through = out.Item?.[SWEEP_CURSOR.attribute];
     return through === undefined ? 0 : Number(through);
   }
 

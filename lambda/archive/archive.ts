@@ -22,7 +22,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { evaluateRecord, indexPairs, type PairIndex, type PairState, type ReplicationPair, type VersionRecord } from '../core';
 import { outcomesOf, type OutcomeKind } from '../core/outcomes';
-import { itemToStored } from '../adapters/dynamodb';
+import { fromAttributeValues, itemToStored } from '../adapters/dynamodb';
 import type { ArchiveSink } from '../adapters/firehose';
 import type { Logger } from '../shared/log';
 
@@ -126,8 +126,9 @@ function rowsOf(record: DynamoDBRecord, pairs: PairIndex, now: () => number): st
   if (record.eventName === 'MODIFY' && !oldImage) {
     return { problem: 'MODIFY record has no OldImage: the table stream must be NEW_AND_OLD_IMAGES' };
   }
-  const before: VersionRecord | undefined = oldImage ? itemToStored(oldImage).record : undefined;
-  const after = itemToStored(newImage).record;
+  // Stream images are DynamoDB JSON (AttributeValues), not the DocumentClient's plain values.
+  const before: VersionRecord | undefined = oldImage ? itemToStored(fromAttributeValues(oldImage)).record : undefined;
+  const after = itemToStored(fromAttributeValues(newImage)).record;
   const kinds = new Map(outcomesOf(before, after, pairs).flatMap((o) => (o.kind === 'untracked' ? [] : [[pairId(o), o.kind] as const])));
   const old = new Map((before ? evaluateRecord(before, pairs, FINAL_AT) : []).map((s) => [pairId(s), s]));
   const seconds = change?.ApproximateCreationDateTime;

@@ -7,11 +7,6 @@ export function decodeNotificationKey(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '));
 }
 
-/** The inverse, as S3 writes it, for building notifications in tests and the demo workload. */
-export function encodeNotificationKey(plain: string): string {
-  return encodeURIComponent(plain).replace(/%20/g, '+').replace(/%2F/g, '/');
-}
-
 /** `arn:aws:s3:::bucket` → `bucket`; a plain name is returned as it is. */
 export function bucketFromArn(value: string): string {
   return value.startsWith('arn:') ? value.slice(value.lastIndexOf(':') + 1) : value;

@@ -1,11 +1,25 @@
 /**
- * lambda/adapters/dynamodb.ts `apply`: the exact request (aws-sdk-client-mock), what the response and a condition
- * failure give back, and the same on dynalite (real protocol).
+ * lambda/adapters/dynamodb.ts `apply`: the exact request (aws-sdk-client-mock on the DocumentClient), what the
+ * response and a condition failure give back (its item in DynamoDB JSON, as lib-dynamodb leaves it, or plain), and
+ * the same on dynalite (real protocol); the conversions against lib-dynamodb's own reading of the same item.
  */
-import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
 import { changeFor, type SlotChange } from '../../lambda/core';
-import { DynamoRecordStore, dueMarkFor, slotToAttribute, updateFor, type DueRules } from '../../lambda/adapters/dynamodb';
+import {
+  DynamoRecordStore,
+  conditionFailureItem,
+  documentClientOf,
+  dueMarkFor,
+  fromAttributeValues,
+  itemToStored,
+  slotToAttribute,
+  updateFor,
+  type DueRules,
+} from '../../lambda/adapters/dynamodb';
+import { marshalledSlot } from '../support/attribute-values';
 import { storeFor, useEmulators } from '../support/pipeline';
 
 const T = Date.parse('2026-11-20T10:15:28Z');
@@ -63,7 +77,7 @@ describe('updateFor', () => {
     const input = updateFor('table', write, 1_800_000_000, { token: 'm-1#0@1', due: { shard: '3', dueAt: T + 900_000 } });
     expect(input).toEqual({
       TableName: 'table',
-      Key: { pk: { S: 'a b+ü' }, sk: { S: 'v1' } },
+      Key: { pk: 'a b+ü', sk: 'v1' },
       UpdateExpression:
         'SET #lp = if_not_exists(#slot, :null), #lw = :token, #slot = :value, #ttl = :ttl, ' +
         '#dueShard = if_not_exists(#dueShard, :dueShard), #dueAt = if_not_exists(#dueAt, :dueAt)',
@@ -79,16 +93,14 @@ describe('updateFor', () => {
         '#dueAt': 'dueAt',
       },
       ExpressionAttributeValues: {
-        ':value': {
-          M: { at: { N: String(T) }, tie: { S: '0|PutObject|7' }, what: { S: 'PutObject' }, bytes: { N: '7' }, byReplication: { N: '0' } },
-        },
-        ':at': { N: String(T) },
-        ':tie': { S: '0|PutObject|7' },
-        ':ttl': { N: '1800000000' },
-        ':token': { S: 'm-1#0@1' },
-        ':null': { NULL: true },
-        ':dueShard': { S: '3' },
-        ':dueAt': { N: String(T + 900_000) },
+        ':value': { at: T, tie: '0|PutObject|7', what: 'PutObject', bytes: 7, byReplication: 0 },
+        ':at': T,
+        ':tie': '0|PutObject|7',
+        ':ttl': 1_800_000_000,
+        ':token': 'm-1#0@1',
+        ':null': null,
+        ':dueShard': '3',
+        ':dueAt': T + 900_000,
       },
       ReturnValues: 'ALL_OLD',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -103,19 +115,22 @@ describe('updateFor', () => {
 });
 
 describe('apply (aws-sdk-client-mock): before from ALL_OLD, after from applyChange, and the lost-response retry', () => {
-  const ddb = mockClient(DynamoDBClient);
+  // The store sends through a DocumentClient of its own over the client it is given: mock that class.
+  const ddb = mockClient(DynamoDBDocumentClient);
   const store = new DynamoRecordStore({
     client: new DynamoDBClient({ region: 'us-east-1' }),
     tableName: 't',
     retentionHours: 2,
     now: () => 1_000_000_000_000,
   });
-  const itemWith = (extra: Record<string, AttributeValue>) => ({ pk: { S: write.key }, sk: { S: write.versionId }, ...extra });
+  const itemWith = (extra: Record<string, unknown>) => ({ pk: write.key, sk: write.versionId, ...extra });
+  /** The same item in DynamoDB JSON, as a ConditionalCheckFailedException carries it through lib-dynamodb 3.1162. */
+  const wireItemWith = (extra: Record<string, AttributeValue>) => ({ pk: { S: write.key }, sk: { S: write.versionId }, ...extra });
   afterEach(() => ddb.reset());
   afterAll(() => ddb.restore());
 
   test('a write returns the record before (ALL_OLD) and after; TTL from retentionHours', async () => {
-    ddb.on(UpdateItemCommand).resolves({ Attributes: itemWith({ [replica.slot]: slotToAttribute(replica.value) }) });
+    ddb.on(UpdateCommand).resolves({ Attributes: itemWith({ [replica.slot]: slotToAttribute(replica.value) }) });
     const result = await store.apply(write, { token: 'm#0@1' });
     expect(result).toEqual({
       outcome: 'applied',
@@ -123,13 +138,11 @@ describe('apply (aws-sdk-client-mock): before from ALL_OLD, after from applyChan
       before: { key: write.key, versionId: write.versionId, slots: { [replica.slot]: replica.value } },
       after: { key: write.key, versionId: write.versionId, slots: { [replica.slot]: replica.value, [write.slot]: write.value } },
     });
-    expect(ddb.commandCalls(UpdateItemCommand)[0].args[0].input.ExpressionAttributeValues![':ttl']).toEqual({
-      N: String(1_000_000_000 + 7200),
-    });
+    expect(ddb.commandCalls(UpdateCommand)[0].args[0].input.ExpressionAttributeValues![':ttl']).toBe(1_000_000_000 + 7200);
   });
 
   test('no item before: before is undefined', async () => {
-    ddb.on(UpdateItemCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
     expect(await store.apply(write)).toMatchObject({
       outcome: 'applied',
       before: undefined,
@@ -138,23 +151,36 @@ describe('apply (aws-sdk-client-mock): before from ALL_OLD, after from applyChan
   });
 
   test('a condition failure on the first attempt is unchanged, even when the item carries our token (an earlier delivery)', async () => {
-    const item = itemWith({ [write.slot]: slotToAttribute(write.value), lw: { S: 'm#0@1' }, lp: { NULL: true } });
+    const item = wireItemWith({ [write.slot]: marshalledSlot(write.value), lw: { S: 'm#0@1' }, lp: { NULL: true } });
     ddb
-      .on(UpdateItemCommand)
+      .on(UpdateCommand)
       .rejects(awsError('ConditionalCheckFailedException', 400, { Item: item, $metadata: { httpStatusCode: 400, attempts: 1 } }));
     expect(await store.apply(write, { token: 'm#0@1' })).toEqual({ outcome: 'unchanged' });
   });
 
-  test('after an SDK retry, our token and value in the item: the write was ours; before is rebuilt from lp', async () => {
-    const earlier = { ...write.value, at: T + 9000, tie: '0|PutObject|7' };
-    const item = itemWith({
-      [write.slot]: slotToAttribute(write.value),
-      lw: { S: 'm#0@2' },
-      lp: slotToAttribute(earlier),
-      [replica.slot]: slotToAttribute(replica.value),
-    });
+  const earlier = { ...write.value, at: T + 9000, tie: '0|PutObject|7' };
+  test.each([
+    [
+      'in DynamoDB JSON (lib-dynamodb 3.1162)',
+      wireItemWith({
+        [write.slot]: marshalledSlot(write.value),
+        lw: { S: 'm#0@2' },
+        lp: marshalledSlot(earlier),
+        [replica.slot]: marshalledSlot(replica.value),
+      }),
+    ],
+    [
+      'plain (a DocumentClient that translates errors)',
+      itemWith({
+        [write.slot]: slotToAttribute(write.value),
+        lw: 'm#0@2',
+        lp: slotToAttribute(earlier),
+        [replica.slot]: slotToAttribute(replica.value),
+      }),
+    ],
+  ])('after an SDK retry, our token and value in the item (%s): the write was ours; before is rebuilt from lp', async (_, item) => {
     ddb
-      .on(UpdateItemCommand)
+      .on(UpdateCommand)
       .rejects(awsError('ConditionalCheckFailedException', 400, { Item: item, $metadata: { httpStatusCode: 400, attempts: 2 } }));
     expect(await store.apply(write, { token: 'm#0@2' })).toEqual({
       outcome: 'applied',
@@ -165,10 +191,10 @@ describe('apply (aws-sdk-client-mock): before from ALL_OLD, after from applyChan
   });
 
   test('after a retry, lp NULL means the slot was empty; another token, or another value, is not ours', async () => {
-    const mine = itemWith({ [write.slot]: slotToAttribute(write.value), lw: { S: 'm#0@1' }, lp: { NULL: true } });
-    const otherValue = { ...mine, [write.slot]: slotToAttribute({ ...write.value, at: T - 1 }) };
+    const mine = wireItemWith({ [write.slot]: marshalledSlot(write.value), lw: { S: 'm#0@1' }, lp: { NULL: true } });
+    const otherValue = { ...mine, [write.slot]: marshalledSlot({ ...write.value, at: T - 1 }) };
     ddb
-      .on(UpdateItemCommand)
+      .on(UpdateCommand)
       .rejectsOnce(awsError('ConditionalCheckFailedException', 400, { Item: mine, $metadata: { attempts: 3 } }))
       .rejectsOnce(
         awsError('ConditionalCheckFailedException', 400, { Item: { ...mine, lw: { S: 'other#0@1' } }, $metadata: { attempts: 2 } }),
@@ -180,7 +206,7 @@ describe('apply (aws-sdk-client-mock): before from ALL_OLD, after from applyChan
   });
 
   test('throttling throws (the message is retried)', async () => {
-    ddb.on(UpdateItemCommand).rejects(awsError('ProvisionedThroughputExceededException', 400));
+    ddb.on(UpdateCommand).rejects(awsError('ProvisionedThroughputExceededException', 400));
     await expect(store.apply(write)).rejects.toThrow('ProvisionedThroughputExceededException');
   });
 });
@@ -209,11 +235,110 @@ describe('apply on dynalite', () => {
       after: { slots: { [write.slot]: write.value } },
     });
     const item = await raw(write);
-    expect(item.lp).toEqual(slotToAttribute(later.value));
+    expect(item.lp).toEqual(marshalledSlot(later.value));
     expect(item.lw).toEqual({ S: 'b#0@1' });
     // The first mark stays (if_not_exists).
     expect(item.dueAt).toEqual({ N: String(T + 900_000) });
     expect(await store.apply(write, { token: 'c#0@1' })).toEqual({ outcome: 'unchanged' });
     expect(await store.apply(later, { token: 'c#0@1' })).toEqual({ outcome: 'unchanged' });
+  });
+});
+
+describe('conversions', () => {
+  test('a slot is read only with a numeric at and string tie and what; other attributes are not slots', () => {
+    const stored = itemToStored({
+      pk: 'k',
+      sk: 'v',
+      'w:a': { at: 5, tie: 't', what: 'PutObject', bytes: 3, byReplication: 1 },
+      'w:b': { at: '5', tie: 't', what: 'PutObject' },
+      'w:c': { tie: 't', what: 'PutObject' },
+      'w:d': { at: 5, tie: 7, what: 'PutObject' },
+      'w:e': 'not a map',
+      'c:f': null,
+      'w:g': { at: 6, tie: 't', what: 'PutObject', bytes: '3', byReplication: 7 },
+      notASlot: { at: 1, tie: 't', what: 'x' },
+      dueShard: '3',
+      dueAt: 99,
+      attnState: 'OVERDUE',
+      attnSince: 4,
+      reported: 'x',
+    });
+    expect(stored).toEqual({
+      record: {
+        key: 'k',
+        versionId: 'v',
+        slots: {
+          'w:a': { at: 5, tie: 't', what: 'PutObject', bytes: 3, byReplication: 1 },
+          'w:g': { at: 6, tie: 't', what: 'PutObject', byReplication: 1 },
+        },
+      },
+      reported: 'x',
+      dueShard: '3',
+      dueAt: 99,
+      attention: { state: 'OVERDUE', since: 4 },
+    });
+    expect(itemToStored({ pk: 'k', sk: 'v', attnState: 'SOMETHING', attnSince: 4, dueAt: '9' })).toEqual({
+      record: { key: 'k', versionId: 'v', slots: {} },
+    });
+  });
+
+  test('slotToAttribute writes exactly the fields a slot has', () => {
+    const value = { at: 1, tie: 't', what: 'w', bytes: undefined, extra: 'no' } as unknown as Parameters<typeof slotToAttribute>[0];
+    expect(slotToAttribute(value)).toEqual({ at: 1, tie: 't', what: 'w' });
+  });
+
+  test("a condition failure's item: plain as it is, DynamoDB JSON translated, anything else is no item", () => {
+    const plain = { pk: 'k', sk: 'v', lw: 't', lp: null };
+    expect(conditionFailureItem({ Item: plain })).toBe(plain);
+    expect(conditionFailureItem({ Item: { pk: { S: 'k' }, sk: { S: 'v' }, lw: { S: 't' }, lp: { NULL: true } } })).toEqual(plain);
+    for (const Item of [undefined, null, 'x', [], { sk: 'v' }, { pk: 7 }, { pk: { N: '7' } }]) {
+      expect(conditionFailureItem({ Item })).toBeUndefined();
+    }
+    expect(conditionFailureItem(undefined)).toBeUndefined();
+  });
+});
+
+describe('conversions on dynalite, against lib-dynamodb reading the same item', () => {
+  const env = useEmulators();
+  const attribute: fc.Arbitrary<AttributeValue> = fc.letrec<{ value: AttributeValue }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.string().map((S) => ({ S })),
+      fc.integer({ min: -1e15, max: 1e15 }).map((n) => ({ N: String(n) })),
+      // Decimals within what DynamoDB stores (38 digits, magnitude ≥ 1e-130).
+      fc.tuple(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 6 })).map(([m, k]) => ({ N: String(m / 10 ** k) })),
+      fc.boolean().map((BOOL) => ({ BOOL })),
+      fc.constant({ NULL: true as const }),
+      fc.uniqueArray(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 3 }).map((SS) => ({ SS })),
+      fc.uniqueArray(fc.integer(), { minLength: 1, maxLength: 3 }).map((ns) => ({ NS: ns.map(String) })),
+      fc.array(tie('value'), { maxLength: 3 }).map((L) => ({ L })),
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 4 }), tie('value'), { maxKeys: 3 }).map((M) => ({ M })),
+    ),
+  })).value;
+  const slot = fc.record(
+    { at: fc.nat(), tie: fc.string(), what: fc.string(), bytes: fc.nat(), requestedAt: fc.nat(), byReplication: fc.constantFrom(0, 1) as fc.Arbitrary<0 | 1> },
+    { requiredKeys: ['at', 'tie', 'what'] },
+  );
+
+  test('fromAttributeValues reads an item as the DocumentClient does; slots read back as they were written', async () => {
+    const doc = documentClientOf(env.h.clients.dynamodb);
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }).filter((k) => k !== 'pk' && k !== 'sk'), attribute, { maxKeys: 4 }),
+        slot,
+        async (extra, value) => {
+          const Key = { pk: { S: `conv-${++n}` }, sk: { S: 'v' } };
+          const Item = { ...extra, ...Key, 'w:src': marshalledSlot(value) };
+          await env.h.clients.dynamodb.send(new PutItemCommand({ TableName: env.table, Item }));
+          const wire = (await env.h.clients.dynamodb.send(new GetItemCommand({ TableName: env.table, Key }))).Item!;
+          const plain = (await doc.send(new GetCommand({ TableName: env.table, Key: { pk: Key.pk.S, sk: 'v' } }))).Item!;
+          expect(fromAttributeValues(wire)).toEqual(plain);
+          expect(itemToStored(plain).record.slots['w:src']).toEqual(value);
+          expect(plain['w:src']).toEqual(slotToAttribute(value));
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

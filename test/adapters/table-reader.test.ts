@@ -1,16 +1,12 @@
 /**
  * TableReader on dynalite (the table as tableDefinition creates it, both indexes): window bounds of `due`, paging,
  * the `attention` state filter, BatchGetItem in chunks of 100 with absent and repeated keys, and the cursor. The
- * UnprocessedKeys retry is driven with aws-sdk-client-mock (dynalite never leaves keys unprocessed).
+ * UnprocessedKeys retry is driven with aws-sdk-client-mock on the DocumentClient the reader sends through (dynalite
+ * never leaves keys unprocessed).
  */
-import {
-  BatchGetItemCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  PutItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DeleteTableCommand, DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { TableReader } from '../../lambda/adapters/table-reader';
 import { pendingShardOf, SWEEP_CURSOR } from '../../lambda/shared/contract';
 import { createTable } from '../../tools/local-pipeline/provision';
@@ -104,14 +100,19 @@ test('cursor: 0 before the first sweep, then the stored `through`', async () => 
 });
 
 describe('get retries UnprocessedKeys (mocked: dynalite never throttles a batch)', () => {
-  const item = (k: string) => ({ pk: { S: k }, sk: { S: 'v' }, 'w:src': slot(1) });
-  const keyOf = (k: string) => ({ pk: { S: k }, sk: { S: 'v' } });
+  const item = (k: string) => ({ pk: k, sk: 'v', 'w:src': { at: 1, tie: '0|PutObject|', what: 'PutObject' } });
+  const keyOf = (k: string) => ({ pk: k, sk: 'v' });
+  // Every DocumentClient is mocked only inside this block: the tests above read dynalite through theirs.
+  let mock: AwsClientStub<DynamoDBDocumentClient>;
+  beforeEach(() => {
+    mock = mockClient(DynamoDBDocumentClient);
+  });
+  afterEach(() => mock.restore());
 
   test('what DynamoDB left unprocessed is asked for again, with backoff, until it is read', async () => {
     const client = new DynamoDBClient({ region: 'us-east-1' });
-    const mock = mockClient(client);
     mock
-      .on(BatchGetItemCommand)
+      .on(BatchGetCommand)
       .resolvesOnce({ Responses: { t: [item('a')] }, UnprocessedKeys: { t: { Keys: [keyOf('b'), keyOf('c')] } } })
       .resolvesOnce({ Responses: { t: [item('b')] }, UnprocessedKeys: { t: { Keys: [keyOf('c')] } } })
       .resolvesOnce({ Responses: { t: [item('c')] } });
@@ -119,15 +120,15 @@ describe('get retries UnprocessedKeys (mocked: dynalite never throttles a batch)
     const reader = new TableReader({ client, tableName: 't', sleep: async (n) => void sleeps.push(n) });
     const got = await reader.get(['a', 'b', 'c'].map((key) => ({ key, versionId: 'v' })));
     expect(got.map((s) => s.record.key).sort()).toEqual(['a', 'b', 'c']);
-    const calls = mock.commandCalls(BatchGetItemCommand).map((c) => c.args[0].input.RequestItems!.t.Keys!.map((k) => k.pk.S));
+    const calls = mock.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems!.t.Keys!.map((k) => k.pk));
     expect(calls).toEqual([['a', 'b', 'c'], ['b', 'c'], ['c']]);
     expect(sleeps).toEqual([1, 2]);
   });
 
   test('keys still unprocessed after the last attempt are an error naming how many, not a silent gap', async () => {
     const client = new DynamoDBClient({ region: 'us-east-1' });
-    mockClient(client)
-      .on(BatchGetItemCommand)
+    mock
+      .on(BatchGetCommand)
       .resolves({ Responses: { t: [] }, UnprocessedKeys: { t: { Keys: [keyOf('a')] } } });
     const reader = new TableReader({ client, tableName: 't', maxBatchAttempts: 3, sleep: async () => {} });
     await expect(reader.get([{ key: 'a', versionId: 'v' }])).rejects.toThrow(

@@ -164,6 +164,20 @@ describe.each(Object.keys(ENTRIES) as Handler[])('%s: its role grants exactly wh
   });
 });
 
+test('the handlers send DynamoDB requests through the DocumentClient only, and no handler bundles a Scan', () => {
+  const dynamo = (h: Handler) =>
+    [...new Set(analyses.get(ENTRIES[h])!.reachable.filter((c) => c.pkg.includes('dynamodb')).map((c) => `${c.pkg}:${c.command}`))].sort();
+  expect(dynamo('drain')).toEqual(['@aws-sdk/lib-dynamodb:UpdateCommand']);
+  expect(dynamo('sweep')).toEqual([
+    '@aws-sdk/lib-dynamodb:BatchGetCommand',
+    '@aws-sdk/lib-dynamodb:GetCommand',
+    '@aws-sdk/lib-dynamodb:QueryCommand',
+    '@aws-sdk/lib-dynamodb:UpdateCommand',
+  ]);
+  const scans = Object.values(ENTRIES).flatMap((e) => analyses.get(e)!.bundled.filter((c) => /^(paginate)?Scan/.test(c.command)));
+  expect(scans).toEqual([]);
+});
+
 test("the agent's read role grants exactly the S3 actions the drain and sweep send through it (remote sources)", () => {
   const s3Calls = ['drain', 'sweep']
     .flatMap((h) => analyses.get(ENTRIES[h as Handler])!.reachable)
@@ -205,6 +219,7 @@ describe('the analysis itself (fixture handler in test/fixtures/sdk-calls)', () 
       'client-dynamodb:QueryCommand',
       'client-s3:HeadObjectCommand',
       'lib-dynamodb:PutCommand',
+      'lib-dynamodb:QueryCommand',
     ]);
   });
 
@@ -214,6 +229,7 @@ describe('the analysis itself (fixture handler in test/fixtures/sdk-calls)', () 
       'client-dynamodb:GetItemCommand',
       'client-dynamodb:QueryCommand',
       'lib-dynamodb:PutCommand',
+      'lib-dynamodb:QueryCommand',
     ]);
   });
 

@@ -115,11 +115,11 @@ test('dynalite stopped mid-drain and restarted: every event in the table, nothin
   dynalite = await startDynalite(dir, port);
   try {
     const deadline = Date.now() + 40_000;
-    while ((await readAll(store)).size < total && Date.now() < deadline) {
+    while ((await readAll({ client, tableName: 'outage' })).size < total && Date.now() < deadline) {
       await source.pollOnce();
       await sleep(200);
     }
-    expect((await readAll(store)).size).toBe(total);
+    expect((await readAll({ client, tableName: 'outage' })).size).toBe(total);
     expect(await receiveDeadLetters(h)).toHaveLength(0);
   } finally {
     await dynalite.stop();

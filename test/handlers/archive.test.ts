@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { applyChange, changeFor, evaluateRecord, indexPairs, type S3ChangeEvent, type VersionRecord } from '../../lambda/core';
-import { slotToAttribute } from '../../lambda/adapters/dynamodb';
+import { marshalledSlot } from '../support/attribute-values';
 import { createArchiveHandler, type ArchiveRow } from '../../lambda/archive/archive';
 import { memoryLogger } from '../support/memory-logger';
 
@@ -24,7 +24,7 @@ const STREAM_ARN = 'arn:aws:dynamodb:eu-west-1:111122223333:table/MonitorStack-S
 const image = (record: VersionRecord, extra: Record<string, unknown> = {}) => ({
   pk: { S: record.key },
   sk: { S: record.versionId },
-  ...Object.fromEntries(Object.entries(record.slots).map(([k, v]) => [k, slotToAttribute(v)])),
+  ...Object.fromEntries(Object.entries(record.slots).map(([k, v]) => [k, marshalledSlot(v)])),
   expiresAt: { N: String(Math.floor(T / 1000) + 86_400) },
   ...extra,
 });

@@ -15,6 +15,7 @@ import {
   receiveDeadLetters,
   sleep,
   storeFor,
+  tableOf,
   useEmulators,
 } from '../support/pipeline';
 
@@ -25,8 +26,8 @@ const T0 = Date.parse('2026-11-20T10:15:28Z');
 
 const env = useEmulators();
 
-const recordOf = async (store: RecordStore, key: string, versionId: string): Promise<VersionRecord | undefined> =>
-  (await readAll(store)).get(`${key}\u0000${versionId}`)?.record;
+const recordOf = async (key: string, versionId: string): Promise<VersionRecord | undefined> =>
+  (await readAll(tableOf(env.h, env.table))).get(`${key}\u0000${versionId}`)?.record;
 
 const changesOf = (docs: unknown[]) => docs.flatMap((d) => parseDocument(d).events.map((e) => changeFor(e)!).filter(Boolean));
 
@@ -43,7 +44,7 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     }
     await eventSourceFor(env.h, drain).run();
     expect(drain.counters).toMatchObject({ messages: 5, events: 5, applied: 2, unchanged: 3, failed: 0, deadLettered: 0 });
-    const stored = (await readAll(store)).get(`${key}\u0000v1`)!;
+    const stored = (await readAll(tableOf(env.h, env.table))).get(`${key}\u0000v1`)!;
     expect(stored.record).toEqual(foldChanges(changesOf([source, replica])).get(`${key}\u0000v1`));
     // A write to a configured source puts the version in the due index (never before now + 60 s); TTL is written.
     expect(stored.dueShard).toMatch(/^\d+$/);
@@ -69,8 +70,8 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     // With the harness's 1 s visibility timeout a loaded machine can see a message again (at-least-once): more is fine.
     expect(drain.counters.events).toBeGreaterThanOrEqual(36);
     expect(drain.counters.failed).toBe(0);
-    expect(await recordOf(store, key, 'hv')).toEqual(foldChanges(changesOf(docs)).get(`${key}\u0000hv`));
-    const states = evaluateRecord((await recordOf(store, key, 'hv'))!, indexPairs([{ source: SRC, destination: DST }, { source: SRC, destination: DST2 }]), {
+    expect(await recordOf(key, 'hv')).toEqual(foldChanges(changesOf(docs)).get(`${key}\u0000hv`));
+    const states = evaluateRecord((await recordOf(key, 'hv'))!, indexPairs([{ source: SRC, destination: DST }, { source: SRC, destination: DST2 }]), {
       at: T0 + 10_000,
       overdueMillis: 900_000,
     });
@@ -91,7 +92,7 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'copied/report.pdf', versionId: 'cp', at: T0, operation: 'CopyObject', bytes: 2048 }));
     await publish(env.h, eventBridgeWrite({ bucket: DST, key: 'copied/report.pdf', versionId: 'cp', at: T0 + 5000, operation: 'PutObject', byReplication: true, bytes: 2048 }));
     await eventSourceFor(env.h, drain).run();
-    const all = await readAll(store);
+    const all = await readAll(tableOf(env.h, env.table));
     const opts = { at: T0 + 120_000, overdueMillis: 900_000 };
     const big = evaluateRecord(all.get('big/video.mp4\u0000mp')!.record, pairs, opts);
     expect(big.map((s) => [s.destination, s.state, s.failureReason ?? s.latencySeconds])).toEqual([
@@ -113,7 +114,7 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
       await publish(env.h, replicationNotification({ source: SRC, destination: DST, key, versionId: `v-${keys.indexOf(key)}`, at: T0 + 1000 }));
     }
     await eventSourceFor(env.h, drain).run();
-    const all = await readAll(store);
+    const all = await readAll(tableOf(env.h, env.table));
     expect([...all.values()].map((s) => s.record.key).sort()).toEqual([...keys].sort());
     for (const stored of all.values()) expect(Object.keys(stored.record.slots).sort()).toEqual([`f:${SRC}>${DST}`, `w:${SRC}`]);
   });
@@ -128,7 +129,7 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'good/3', versionId: 'g3', at: T0 }));
     const result = await eventSourceFor(env.h, drain).run();
     expect(result).toEqual({ received: 5, failed: 0 });
-    expect([...(await readAll(store)).keys()].map((id) => id.split('\u0000')[0]).sort()).toEqual(['good/1', 'good/2', 'good/3']);
+    expect([...(await readAll(tableOf(env.h, env.table))).keys()].map((id) => id.split('\u0000')[0]).sort()).toEqual(['good/1', 'good/2', 'good/3']);
     const dead = await receiveDeadLetters(env.h);
     expect(dead).toHaveLength(2);
     const reasons = dead.map((m) => m.MessageAttributes?.reason?.StringValue ?? '').sort();
@@ -158,7 +159,7 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'normal', versionId: 'v1', at: T0 }));
     expect(await eventSourceFor(env.h, drain).run()).toEqual({ received: 3, failed: 0 });
     expect(resolved.sort()).toEqual([`${SRC}/findable`, `${SRC}/overwritten since`]);
-    expect([...(await readAll(store)).keys()].sort()).toEqual(['findable\u0000v-found', 'normal\u0000v1']);
+    expect([...(await readAll(tableOf(env.h, env.table))).keys()].sort()).toEqual(['findable\u0000v-found', 'normal\u0000v1']);
     const dead = await receiveDeadLetters(env.h);
     expect(dead).toHaveLength(1);
     expect(dead[0].MessageAttributes?.reason?.StringValue).toMatch(/^PutObject s3:\/\/photos-use1\/overwritten since at .* has no x-amz-version-id/);
@@ -176,21 +177,20 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
         }
         return real.apply(change, pending);
       },
-      scan: () => real.scan(),
     };
     const drain = drainFor(env.h, flaky, [SRC]);
     const source = eventSourceFor(env.h, drain);
     for (const key of ['steady/1', 'flaky/object', 'steady/2']) await publish(env.h, eventBridgeWrite({ bucket: SRC, key, versionId: 'x', at: T0 }));
     const first = await source.pollOnce();
     expect(first).toEqual({ received: 3, failed: 1 });
-    expect([...(await readAll(real)).keys()].map((id) => id.split('\u0000')[0]).sort()).toEqual(['steady/1', 'steady/2']);
+    expect([...(await readAll(tableOf(env.h, env.table))).keys()].map((id) => id.split('\u0000')[0]).sort()).toEqual(['steady/1', 'steady/2']);
     // The failed message is invisible for the queue's 1 s visibility timeout, then fails once more, then succeeds.
     const deadline = Date.now() + 10_000;
-    while (!(await readAll(real)).has('flaky/object\u0000x') && Date.now() < deadline) {
+    while (!(await readAll(tableOf(env.h, env.table))).has('flaky/object\u0000x') && Date.now() < deadline) {
       await source.pollOnce();
       await sleep(100);
     }
-    expect((await readAll(real)).has('flaky/object\u0000x')).toBe(true);
+    expect((await readAll(tableOf(env.h, env.table))).has('flaky/object\u0000x')).toBe(true);
     expect(failuresLeft).toBe(0);
     expect(drain.counters.failed).toBe(2);
     expect(await receiveDeadLetters(env.h)).toHaveLength(0);

@@ -6,7 +6,7 @@
 import { ENV } from '../../lambda/shared/contract';
 import { toSqsRecord } from '../../tools/local-pipeline/event-source';
 import { eventBridgeWrite } from '../../tools/local-pipeline/events';
-import { readAll, receiveDeadLetters, startHarness, storeFor, type Harness } from '../support/pipeline';
+import { readAll, receiveDeadLetters, startHarness, tableOf, type Harness } from '../support/pipeline';
 
 let h: Harness;
 const saved = { ...process.env };
@@ -36,7 +36,7 @@ test('drain handler from env honours AWS_ENDPOINT_URL_<SERVICE>', async () => {
   const bad = toSqsRecord({ MessageId: 'm2', ReceiptHandle: 'r2', Body: '{"hello":' }, h.resources.queueArn);
   const before = Math.floor(Date.now() / 1000);
   await expect(handler({ Records: [good, bad] })).resolves.toEqual({ batchItemFailures: [] });
-  const stored = (await readAll(storeFor(h, h.resources.tableName))).get('e/1\u0000v');
+  const stored = (await readAll(tableOf(h, h.resources.tableName))).get('e/1\u0000v');
   expect(stored?.dueShard).toBeDefined();
   const dead = await receiveDeadLetters(h);
   expect(dead.map((m) => m.MessageAttributes?.originalMessageId?.StringValue)).toEqual(['m2']);

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { changeFor, type S3ChangeEvent, type SlotChange } from '../../lambda/core';
-import { dropTable, foldChanges, freshTable, readAll, startHarness, storeFor, type Harness } from '../support/pipeline';
+import { dropTable, foldChanges, freshTable, readAll, startHarness, storeFor, tableOf, type Harness } from '../support/pipeline';
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 let h: Harness;
@@ -79,7 +79,7 @@ test('DynamoDB conditional writes == core applyChange, for shuffled and duplicat
         for (let i = 0; i < stream.length; i += parallelism) {
           await Promise.all(stream.slice(i, i + parallelism).map((c) => store.apply(c)));
         }
-        const stored = new Map([...(await readAll(store))].filter(([id]) => id.startsWith(prefix)).map(([id, s]) => [id, s.record]));
+        const stored = new Map([...(await readAll(tableOf(h, table)))].filter(([id]) => id.startsWith(prefix)).map(([id, s]) => [id, s.record]));
         expect(stored).toEqual(foldChanges(changes));
       },
     ),

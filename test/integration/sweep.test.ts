@@ -5,9 +5,10 @@
  *
  * Times are relative to the real clock: the interim drain sets dueAt = max(source + overdue, now + 60 s).
  */
-import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { slotToAttribute } from '../../lambda/adapters/dynamodb';
+import { marshalledSlot } from '../support/attribute-values';
 import type { SlotChange } from '../../lambda/core';
 import type { HeadResult, ObjectInspector } from '../../lambda/adapters/s3';
 import { DynamoSweepWrites, type SweepWrites } from '../../lambda/adapters/sweep-writes';
@@ -16,7 +17,7 @@ import { memoryLogger } from '../support/memory-logger';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
 import { eventBridgeWrite } from '../../tools/local-pipeline/events';
 import { RecordingSweepMetrics } from '../../tools/local-pipeline/sweep';
-import { drainFor, eventSourceFor, publish, readAll, storeFor, useEmulators } from '../support/pipeline';
+import { drainFor, eventSourceFor, publish, readAll, storeFor, tableOf, useEmulators } from '../support/pipeline';
 
 const SRC = 'logs-use1';
 const DST = 'logs-euw1';
@@ -97,7 +98,7 @@ test('a two-destination version whose second replica event is never delivered en
     expect.objectContaining({ kind: 'completed', source: SRC, destination: DST2, latencySeconds: null, bytes: 1000 }),
   ]);
   expect(gauge(metrics, DST2)).toBe(0);
-  const stored = (await readAll(storeFor(env.h, env.table))).get('two\u0000v')!;
+  const stored = (await readAll(tableOf(env.h, env.table))).get('two\u0000v')!;
   expect(stored.attention).toBeUndefined();
   expect(stored.record.slots[`c:${DST2}`]).toMatchObject({ what: 'REPLICA' });
   // The next run reads nothing (the window moved on, the version needs no attention) and publishes nothing.
@@ -115,7 +116,7 @@ test('a missing replica in one destination with a FAILED aggregate fails only th
   const { handler, metrics } = sweepFor(s3);
   expect(await handler()).toMatchObject({ completed: 1, failed: 1, overdue: 0 });
   expect(metrics.published.map((o) => `${o.kind}:${o.destination}`).sort()).toEqual([`completed:${DST}`, `failed:${DST2}`]);
-  const stored = (await readAll(storeFor(env.h, env.table))).get('half\u0000v')!;
+  const stored = (await readAll(tableOf(env.h, env.table))).get('half\u0000v')!;
   expect(stored.attention).toEqual({ state: 'FAILED', since: T0 });
 });
 
@@ -144,7 +145,7 @@ test('overdue: 403/404/throttled stay in the attention set, re-checked at most e
   expect(metrics.published).toEqual([expect.objectContaining({ kind: 'untracked', source: OTHER, key: 'norule' })]);
   expect(gauge(metrics, OTHER_DST)).toBe(4);
   expect(gauge(metrics, DST)).toBe(0);
-  const all = await readAll(storeFor(env.h, env.table));
+  const all = await readAll(tableOf(env.h, env.table));
   for (const key of ['denied', 'gone', 'throttled', 'odd'])
     expect(all.get(`${key}\u0000v`)!.attention).toEqual({ state: 'OVERDUE', since: T0 });
   expect(all.get('norule\u0000v')!.attention).toBeUndefined();
@@ -211,9 +212,10 @@ test('a run short of time stops, keeps the cursor at the last finished slice, pu
 
 test('check write retried after a lost response: the committed first attempt is recognised, before rebuilt from lp', async () => {
   // dynalite does not return the item on a condition failure (ReturnValuesOnConditionCheckFailure): DynamoDB's
-  // answer is mocked, from the item the first (real-shaped) attempt left.
+  // answer is mocked (on the DocumentClient the writes send through), from the item the first (real-shaped) attempt
+  // left, in DynamoDB JSON as lib-dynamodb passes a condition failure's item on.
   const client = new DynamoDBClient({ region: 'us-east-1' });
-  const mock = mockClient(client);
+  const mock = mockClient(DynamoDBDocumentClient);
   const writes = new DynamoSweepWrites({ client, tableName: 't', retentionHours: 24 });
   const change: SlotChange = {
     key: 'r',
@@ -228,13 +230,13 @@ test('check write retried after a lost response: the committed first attempt is 
     pk: { S: 'r' },
     sk: { S: 'v' },
     [`w:${OTHER}`]: source,
-    [`c:${OTHER}`]: slotToAttribute(change.value),
+    [`c:${OTHER}`]: marshalledSlot(change.value),
     lw: { S: 'sweep:1' },
     lp: previous,
   };
   const failure = (item: Record<string, unknown>) =>
     Object.assign(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }), { Item: item });
-  mock.on(UpdateItemCommand).rejects(failure(committed));
+  mock.on(UpdateCommand).rejects(failure(committed));
   const retry = await writes.check(change, 'sweep:1', null);
   expect(retry.applied).toBe(true);
   expect(retry.before!.slots[`c:${OTHER}`]).toMatchObject({ what: 'PENDING', at: 5 });
@@ -242,11 +244,18 @@ test('check write retried after a lost response: the committed first attempt is 
   // The same value written under another token (another run, a duplicate) is no transition of ours: nothing to publish.
   expect(await writes.check(change, 'sweep:2', null)).toEqual({ applied: false });
   // A later value in the slot (someone superseded it) neither.
-  mock.on(UpdateItemCommand).rejects(failure({ ...committed, [`c:${OTHER}`]: slotToAttribute({ ...change.value, at: SWEEP_AT + 1 }) }));
+  mock.on(UpdateCommand).rejects(failure({ ...committed, [`c:${OTHER}`]: marshalledSlot({ ...change.value, at: SWEEP_AT + 1 }) }));
   expect(await writes.check(change, 'sweep:1', null)).toEqual({ applied: false });
-  const sent = mock.commandCalls(UpdateItemCommand)[0].args[0].input;
+  // The same item with plain values (a DocumentClient that translates errors) is recognised the same way.
+  const plain = { pk: 'r', sk: 'v', [`w:${OTHER}`]: { at: T0, tie: '0|PutObject|', what: 'PutObject' }, [`c:${OTHER}`]: change.value };
+  mock.on(UpdateCommand).rejects(failure({ ...plain, lw: 'sweep:1', lp: { at: 5, tie: 'PENDING', what: 'PENDING' } }));
+  expect((await writes.check(change, 'sweep:1', null)).before!.slots[`c:${OTHER}`]).toMatchObject({ what: 'PENDING', at: 5 });
+  expect(await writes.check(change, 'sweep:2', null)).toEqual({ applied: false });
+  const sent = mock.commandCalls(UpdateCommand)[0].args[0].input;
   expect(sent).toMatchObject({ ReturnValues: 'ALL_OLD', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
   expect(sent.UpdateExpression).toContain('#lp = if_not_exists(#slot, :null)');
+  expect(sent.ExpressionAttributeValues).toMatchObject({ ':value': change.value, ':token': 'sweep:1', ':null': null });
+  mock.restore();
 });
 
 test('a replica-only version in a destination fed by two sources: HeadObject on the candidates finds its source', async () => {

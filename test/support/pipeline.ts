@@ -6,6 +6,7 @@ import { applyChange, changeFor, type ReplicationPair, type SlotChange, type Ver
 import type { OutcomeSink } from '../../lambda/adapters/outcomes';
 import { RecordingOutcomeSink } from '../../tools/recording-outcomes';
 import { DynamoRecordStore, type RecordStore, type StoredRecord } from '../../lambda/adapters/dynamodb';
+import { scanRecords, type TableRef } from '../../tools/local-pipeline/table-scan';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { createDrainHandler, type DrainHandler } from '../../lambda/drain/drain';
 import { memoryLogger } from './memory-logger';
@@ -110,9 +111,13 @@ export async function publish(h: Harness, doc: unknown, region = 'us-east-1'): P
   );
 }
 
-export async function readAll(store: RecordStore): Promise<Map<string, StoredRecord>> {
+/** The harness's table `tableName`, for reading it back. */
+export const tableOf = (h: Harness, tableName: string): TableRef => ({ client: h.clients.dynamodb, tableName });
+
+/** Every record of the table, by `key\u0000versionId`. */
+export async function readAll(table: TableRef): Promise<Map<string, StoredRecord>> {
   const out = new Map<string, StoredRecord>();
-  for await (const stored of store.scan()) out.set(`${stored.record.key}\u0000${stored.record.versionId}`, stored);
+  for await (const stored of scanRecords(table)) out.set(`${stored.record.key}\u0000${stored.record.versionId}`, stored);
   return out;
 }
 

@@ -1,4 +1,3 @@
-import { encodeNotificationKey } from '../../lambda/core/keys';
 import type { ReplicationNoticeKind } from '../../lambda/core';
 
 /**
@@ -7,6 +6,11 @@ import type { ReplicationNoticeKind } from '../../lambda/core';
  * ~1.5 KB like real ones — and native S3 replication notifications (`s3:Replication:*`, URL-encoded keys).
  * Deterministic: event IDs come from a counter unless given.
  */
+/** A key as S3 event notifications write it (URL-encoded, `+` for spaces): the inverse of core's decodeNotificationKey. */
+export function encodeNotificationKey(plain: string): string {
+  return encodeURIComponent(plain).replace(/%20/g, '+').replace(/%2F/g, '/');
+}
+
 export interface WriteSpec {
   readonly bucket: string;
   readonly key: string;

@@ -4,14 +4,14 @@
  */
 import { reportOnRecords, type ReplicationPair, type VersionRecord } from '../../lambda/core';
 import type { Outcome } from '../../lambda/core/outcomes';
-import type { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
+import { scanRecords, type TableRef } from './table-scan';
 
 export async function reportFromTable(
-  store: DynamoRecordStore,
+  table: TableRef,
   options: { pairs: readonly ReplicationPair[]; overdueMinutes: number; at?: number; rejected: number; ignored: number },
 ) {
   const records: VersionRecord[] = [];
-  for await (const stored of store.scan()) records.push(stored.record);
+  for await (const stored of scanRecords(table)) records.push(stored.record);
   return reportOnRecords(
     () => records,
     { pairs: [...options.pairs], overdueMillis: options.overdueMinutes * 60_000, at: options.at, fallbackAt: Date.now() },

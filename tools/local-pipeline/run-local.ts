@@ -125,7 +125,7 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
     // report at that time (it shows what the sweep's checks found). Otherwise (a replay) the report's time, the
     // latest event's or --at, is the sweep's, and the report (needed for inferred pairs) comes first.
     const reportAt = async (at: number | undefined) =>
-      reportFromTable(store, {
+      reportFromTable({ client: clients.dynamodb, tableName: resources.tableName }, {
         pairs,
         overdueMinutes: options.overdueMinutes,
         at,

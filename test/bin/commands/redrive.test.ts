@@ -12,7 +12,7 @@ import { CreateJobCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { run } from '../../../bin/commands/redrive';
-import { slotToAttribute } from '../../../lambda/adapters/dynamodb';
+import { marshalledSlot } from '../../support/attribute-values';
 import { ATTENTION_INDEX, pendingShardOf, tableDefinition } from '../../../lambda/shared/contract';
 import type { SlotValue } from '../../../lambda/core';
 import { runCli } from '../../support/run-cli';
@@ -40,7 +40,7 @@ async function putVersion(
   since: number,
 ) {
   const item: Record<string, AttributeValue> = { pk: { S: key }, sk: { S: versionId } };
-  for (const [name, value] of Object.entries(slots)) item[name] = slotToAttribute(value);
+  for (const [name, value] of Object.entries(slots)) item[name] = marshalledSlot(value);
   item[ATTENTION_INDEX.partitionKey] = { S: pendingShardOf(key, versionId) };
   item[ATTENTION_INDEX.sortKey] = { N: String(since) };
   item[ATTENTION_INDEX.stateAttribute] = { S: attention };

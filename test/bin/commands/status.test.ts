@@ -8,7 +8,7 @@ import { CreateTableCommand, DynamoDBClient, PutItemCommand, type AttributeValue
 import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { run } from '../../../bin/commands/status';
-import { slotToAttribute } from '../../../lambda/adapters/dynamodb';
+import { marshalledSlot } from '../../support/attribute-values';
 import { ATTENTION_INDEX, DUE_INDEX, pendingShardOf, tableDefinition } from '../../../lambda/shared/contract';
 import type { SlotValue } from '../../../lambda/core';
 import { runCli } from '../../support/run-cli';
@@ -36,7 +36,7 @@ async function putVersion(
   attention?: 'FAILED' | 'OVERDUE',
 ) {
   const item: Record<string, AttributeValue> = { pk: { S: key }, sk: { S: `v-${key}` } };
-  for (const [name, value] of Object.entries(slots)) item[name] = slotToAttribute(value);
+  for (const [name, value] of Object.entries(slots)) item[name] = marshalledSlot(value);
   const shard = pendingShardOf(key, `v-${key}`);
   item[DUE_INDEX.partitionKey] = { S: shard };
   item[DUE_INDEX.sortKey] = { N: String(sourceAt + OVERDUE) };

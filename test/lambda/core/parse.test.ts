@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import {
-  decodeNotificationKey,
-  encodeNotificationKey,
-  MAX_OBJECT_BYTES,
-  parseDocument,
-  parseText,
-  type ObjectWrite,
-  type ReplicationNotice,
-} from '../../../lambda/core';
+import { decodeNotificationKey, MAX_OBJECT_BYTES, parseDocument, parseText, type ObjectWrite, type ReplicationNotice } from '../../../lambda/core';
+import { encodeNotificationKey } from '../../../tools/local-pipeline/events';
 
 const sample = (name: string) => readFileSync(path.join(__dirname, '../../fixtures/events', name), 'utf8');
 const KEY = '2026/11/pug toast+crumbs ü.jpg';
