@@ -98,8 +98,7 @@ export const TRANSLATE_CONFIG: TranslateConfig = {
 };
 
 /** The DocumentClient over `client` (same configuration and middleware stack; plain values in and out). */
-export const documentClientOf = (client: DynamoDBClient): DynamoDBDocumentClient =>
-  DynamoDBDocumentClient.from(client, TRANSLATE_CONFIG);
+export const documentClientOf = (client: DynamoDBClient): DynamoDBDocumentClient => DynamoDBDocumentClient.from(client, TRANSLATE_CONFIG);
 
 /**
  * DynamoDB JSON → plain values, for the two places where the SDK hands over an item untranslated: a stream image
@@ -277,6 +276,28 @@ function ownEarlierAttempt(error: unknown, change: SlotChange, options: ApplyOpt
 /** Resends of a write whose earlier attempt may have committed (about 1.5 s of back-off in all). */
 const MAX_RESENDS = 5;
 
+/**
+ * Sends a conditional write until DynamoDB answers it: its output, or its condition failure (`resent`: after a resend).
+ * Once the SDK has retried, an earlier attempt may have committed with its response lost. Giving up then would hand the
+ * event to a later invocation (another token) that can no longer tell the write was its own, and the outcome that write
+ * decided would never be published: so a tokened write is resent (bounded) until an answer says what happened.
+ */
+export async function sendUntilAnswered<T>(
+  send: () => Promise<T>,
+  tokened: boolean,
+): Promise<{ output: T } | { conditionFailure: unknown; resent: boolean }> {
+  for (let resend = 0; ; resend++) {
+    try {
+      return { output: await send() };
+    } catch (error) {
+      if (isConditionFailure(error)) return { conditionFailure: error, resent: resend > 0 };
+      const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+      if (!tokened || !(resend > 0 || attempts > 1) || resend >= MAX_RESENDS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** resend));
+    }
+  }
+}
+
 export const isConditionFailure = (error: unknown): boolean => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 export interface DynamoRecordStoreOptions {
@@ -305,27 +326,15 @@ export class DynamoRecordStore implements RecordStore {
 
   async apply(change: SlotChange, options: ApplyOptions = {}): Promise<ApplyResult> {
     const input = updateFor(this.tableName, change, this.expiresAt(), options);
-    // Once the SDK has retried, an earlier attempt may have committed with its response lost. Giving up then would hand
-    // the message to a later delivery (another token) that can no longer tell the write was ours, and its outcome would
-    // never be published: so keep resending (bounded) until an answer says what happened.
-    for (let resend = 0; ; resend++) {
-      try {
-        const out = await this.client.send(new UpdateCommand(input));
-        const before = out.Attributes ? itemToStored(out.Attributes).record : undefined;
-        return { outcome: 'applied', before, after: applyChange(before, change), recovered: false };
-      } catch (error) {
-        if (isConditionFailure(error)) {
-          // Our own earlier attempt committed and its response was lost: the write is ours, its outcome still to publish.
-          const own = ownEarlierAttempt(error, change, options, resend > 0);
-          if (own !== false) return { outcome: 'applied', before: own, after: applyChange(own, change), recovered: true };
-          // Already applied (redelivery, duplicate), or superseded by a better observation: the event is in, idempotently.
-          return { outcome: 'unchanged' };
-        }
-        const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
-        const mayHaveCommitted = resend > 0 || attempts > 1;
-        if (options.token === undefined || !mayHaveCommitted || resend >= MAX_RESENDS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** resend));
-      }
+    const answer = await sendUntilAnswered(() => this.client.send(new UpdateCommand(input)), options.token !== undefined);
+    if ('output' in answer) {
+      const before = answer.output.Attributes ? itemToStored(answer.output.Attributes).record : undefined;
+      return { outcome: 'applied', before, after: applyChange(before, change), recovered: false };
     }
+    // Our own earlier attempt committed and its response was lost: the write is ours, its outcome still to publish.
+    const own = ownEarlierAttempt(answer.conditionFailure, change, options, answer.resent);
+    if (own !== false) return { outcome: 'applied', before: own, after: applyChange(own, change), recovered: true };
+    // Already applied (redelivery, duplicate), or superseded by a better observation: the event is in, idempotently.
+    return { outcome: 'unchanged' };
   }
 }

@@ -27,6 +27,7 @@ import {
   conditionFailureItem,
   documentClientOf,
   isConditionFailure,
+  sendUntilAnswered,
   itemToStored,
   recoveredBefore,
   slotToAttribute,
@@ -133,15 +134,13 @@ export class DynamoSweepWrites implements SweepWrites {
 
   async check(change: SlotChange, token: string, attention: Attention | null): Promise<CheckWriteResult> {
     const input = checkUpdate(this.options.tableName, change, token, attention, this.expiresAt());
-    try {
-      const out = await this.client.send(new UpdateCommand(input));
-      return { applied: true, ...(out.Attributes ? { before: itemToStored(out.Attributes).record } : {}) };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      // Our own committed first attempt (the SDK retried after losing its response): rebuild the state before it.
-      const before = recoveredBefore(conditionFailureItem(error), change, token);
-      return before ? { applied: true, before } : { applied: false };
+    const answer = await sendUntilAnswered(() => this.client.send(new UpdateCommand(input)), true);
+    if ('output' in answer) {
+      return { applied: true, ...(answer.output.Attributes ? { before: itemToStored(answer.output.Attributes).record } : {}) };
     }
+    // Our own committed earlier attempt (its response was lost): rebuild the state before it.
+    const before = recoveredBefore(conditionFailureItem(answer.conditionFailure), change, token);
+    return before ? { applied: true, before } : { applied: false };
   }
 
   async mark(key: string, versionId: string, attention: Attention | null): Promise<void> {

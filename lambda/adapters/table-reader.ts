@@ -6,13 +6,7 @@
  * Plain values in and out, through lib-dynamodb's DocumentClient.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  GetCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ATTENTION_INDEX, DUE_INDEX, SWEEP_CURSOR, TABLE_KEY, type AttentionState } from '../shared/contract';
 import { documentClientOf, itemToStored, type Item, type StoredRecord } from './dynamodb';
 
