@@ -192,24 +192,35 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
     const failed = new Set<number>();
     const deferredIndexes = new Set<number>();
     const unplaced = new Map<number, string[]>();
-    await mapLimit(work, limit, async ({ index, position, event: e }) => {
-      if (failed.has(index)) return; // the message comes back anyway
-      if (context && context.getRemainingTimeInMillis() < reserve) {
-        // Too close to the timeout: a write cut off in flight could commit unpublished. Leave it to the next delivery.
-        counters.deferred++;
-        failed.add(index);
-        deferredIndexes.add(index);
-        return;
-      }
-      try {
-        const reason = await applyEvent(e, records[index].messageId, writeToken(records[index], position));
-        if (reason) unplaced.set(index, [...(unplaced.get(index) ?? []), reason]);
-      } catch (error) {
-        failed.add(index);
-        logger.error('could not store an event; its message will be retried', {
-          messageId: records[index].messageId,
-          ...errorFields(error),
-        });
+    // The events of one version are written one after another (versions in parallel): two writes to one item in flight
+    // at once could, after a lost response, leave the first unable to recognise its own committed write.
+    const byVersion = new Map<string, typeof work>();
+    for (const item of work) {
+      const id = item.event.versionId === undefined ? `#${byVersion.size}` : `${item.event.key}\u0000${item.event.versionId}`;
+      const group = byVersion.get(id);
+      if (group) group.push(item);
+      else byVersion.set(id, [item]);
+    }
+    await mapLimit([...byVersion.values()], limit, async (group) => {
+      for (const { index, position, event: e } of group) {
+        if (failed.has(index)) continue; // the message comes back anyway
+        if (context && context.getRemainingTimeInMillis() < reserve) {
+          // Too close to the timeout: a write cut off in flight could commit unpublished. Leave it to the next delivery.
+          counters.deferred++;
+          failed.add(index);
+          deferredIndexes.add(index);
+          continue;
+        }
+        try {
+          const reason = await applyEvent(e, records[index].messageId, writeToken(records[index], position));
+          if (reason) unplaced.set(index, [...(unplaced.get(index) ?? []), reason]);
+        } catch (error) {
+          failed.add(index);
+          logger.error('could not store an event; its message will be retried', {
+            messageId: records[index].messageId,
+            ...errorFields(error),
+          });
+        }
       }
     });
     // Messages with rejected or unplaceable content: the good events (if any) are applied above; the message

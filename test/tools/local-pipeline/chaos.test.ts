@@ -30,9 +30,26 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// One drain worker: a lost response followed by another worker's write to the same version before the resend can still
+// leave an outcome unpublished (README, "The drain: outcomes, outages, dead letters"). With concurrent workers that
+// race shows up about one run in three at --chaos 0.05; it is a known gap, not something this test may hide by chance.
 const local = async (name: string, extra: string[]) => {
   const out = path.join(dir, `${name}.jsonl`);
-  const argv = ['local', '--objects', '250', '--seed', '11', '--untracked-rate', '0.02', '--format', 'json', '--metrics-out', out];
+  const argv = [
+    'local',
+    '--objects',
+    '250',
+    '--seed',
+    '11',
+    '--workers',
+    '1',
+    '--untracked-rate',
+    '0.02',
+    '--format',
+    'json',
+    '--metrics-out',
+    out,
+  ];
   const result = await runCli([...argv, ...extra]);
   expect(result.code).toBe(0);
   const { asOf, ...report } = JSON.parse(result.stdout);
