@@ -28,7 +28,7 @@ export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
 /** Room kept for the dead letter's attributes: the main queue's MaximumMessageSize is this much smaller. */
 export const DEAD_LETTER_RESERVE_BYTES = 8_192;
 /** A reason is never longer than this, whatever room there is (it is read by people, in a console). */
-export const MAX_REASON_BYTES = 4_096;
+const MAX_REASON_BYTES = 4_096;
 
 const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
 

@@ -68,7 +68,7 @@ export interface DueRules {
 }
 
 /** Margin after `now` for a due time: a source event arriving late (its due time already past) is still swept. */
-export const DUE_MARGIN_MILLIS = 60_000;
+const DUE_MARGIN_MILLIS = 60_000;
 
 /**
  * The `due` mark of a change, or undefined when it sets none. A write to a configured source (`w:src`) or a
@@ -92,7 +92,7 @@ export function dueMarkFor(change: SlotChange, rules: DueRules, now: number): Du
 const readNumber = (text: string): number => Number(text);
 
 /** How the DocumentClient translates: undefined members are left out, empty strings and sets stay what they are. */
-export const TRANSLATE_CONFIG: TranslateConfig = {
+const TRANSLATE_CONFIG: TranslateConfig = {
   marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   unmarshallOptions: { wrapNumbers: readNumber },
 };

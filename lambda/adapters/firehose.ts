@@ -6,7 +6,7 @@ export interface ArchiveSink {
 }
 
 /** PutRecordBatch: at most 500 records and 4 MiB per call. */
-export const MAX_RECORDS_PER_BATCH = 500;
+const MAX_RECORDS_PER_BATCH = 500;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 export class FirehoseArchiveSink implements ArchiveSink {

@@ -55,7 +55,7 @@ export class S3ClientsByBucket {
 }
 
 /** A credential provider that assumes `roleArn` and reuses the credentials until 5 minutes before they expire. */
-export function assumedRoleCredentials(sts: STSClient, roleArn: string, sessionName = 'crr-monitor-sweep') {
+function assumedRoleCredentials(sts: STSClient, roleArn: string, sessionName = 'crr-monitor-sweep') {
   let cached: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date } | undefined;
   let inflight: Promise<NonNullable<typeof cached>> | undefined;
   return async () => {

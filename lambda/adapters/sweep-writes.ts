@@ -76,7 +76,7 @@ function attentionClauses(key: string, versionId: string, attention: Attention |
 }
 
 /** The UpdateItem of one check write (exported for the request-shape tests). */
-export function checkUpdate(
+function checkUpdate(
   tableName: string,
   change: SlotChange,
   token: string,

@@ -35,7 +35,7 @@ export type ArchivedOutcome = Exclude<OutcomeKind, 'untracked'>;
  * FAILED, and a latency is added once), so the highest revision is the latest outcome even when two rows carry the
  * same `recordedAt` second. Rows of the same revision (corrections) are ordered by `sequence`.
  */
-export const REVISION: Record<ArchivedOutcome, number> = { failed: 1, completed: 2, latency: 3 };
+const REVISION: Record<ArchivedOutcome, number> = { failed: 1, completed: 2, latency: 3 };
 
 /** One archived line: the columns of the Glue table (lib/constructs/archive.ts, ARCHIVE_COLUMNS; a test keeps them in step). */
 export interface ArchiveRow {

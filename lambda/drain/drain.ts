@@ -33,7 +33,7 @@ export interface DrainDependencies {
 }
 
 /** Running totals, for the demo and the benchmark. */
-export interface DrainCounters {
+interface DrainCounters {
   messages: number;
   events: number;
   applied: number;
@@ -59,19 +59,19 @@ export type DrainHandler = ((event: SQSEvent, context?: Pick<Context, 'getRemain
 type Outcome = 'done' | 'retry';
 
 /** The write token of one event of one delivery: see `lw` in lambda/shared/table-schema.ts. */
-export function writeToken(record: Pick<SQSRecord, 'messageId' | 'attributes'>, index: number): string {
+function writeToken(record: Pick<SQSRecord, 'messageId' | 'attributes'>, index: number): string {
   return `${record.messageId}#${index}@${record.attributes?.ApproximateReceiveCount ?? '1'}`;
 }
 
 /** The time left before the invocation must end, past which no write is started. */
-export const DEFAULT_RESERVE_MILLIS = 5_000;
+const DEFAULT_RESERVE_MILLIS = 5_000;
 
 /**
  * How long a message that could not be stored stays invisible before its next delivery, by its receive count:
  * 60 s doubling to at most 15 minutes. With the queue's maxReceiveCount (lib/defaults.ts, 12) a message survives
  * 60+120+240+480 s + 8 × 900 s ≈ 2 h 15 min of DynamoDB outage before SQS would move it to the DLQ.
  */
-export const BACKOFF = { firstSeconds: 60, maxSeconds: 900 } as const;
+const BACKOFF = { firstSeconds: 60, maxSeconds: 900 } as const;
 export function backoffSeconds(receiveCount: number): number {
   const n = Math.max(1, Math.floor(receiveCount) || 1);
   return Math.min(BACKOFF.maxSeconds, BACKOFF.firstSeconds * 2 ** Math.min(n - 1, 20));

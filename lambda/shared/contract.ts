@@ -128,7 +128,7 @@ const pairSchema = z.strictObject({ source: z.string().min(1), destination: z.st
 const ruleSchema = z.object({ source: z.string().min(1), destinations: z.array(z.string().min(1)) });
 const positive = z.number().positive();
 
-export const handlerConfigSchema = z.strictObject({
+const handlerConfigSchema = z.strictObject({
   pairs: z.array(pairSchema).optional(),
   replication: z.array(ruleSchema).optional(),
   retentionHours: positive.default(CONFIG_DEFAULTS.retentionHours),
@@ -152,7 +152,7 @@ export interface RuntimeConfig {
   readonly agentRoles: Readonly<Record<string, string>>;
 }
 
-export class RuntimeConfigError extends Error {}
+class RuntimeConfigError extends Error {}
 
 export function parseRuntimeConfig(text: string | undefined): RuntimeConfig {
   if (!text) throw new RuntimeConfigError('CONFIG_JSON is not set');

@@ -39,7 +39,7 @@ import { errorFields, type Logger } from '../shared/log';
 import { SHARDS } from '../shared/contract';
 
 /** What the sweep reads (lambda/adapters/table-reader.ts). */
-export interface SweepReader {
+interface SweepReader {
   due(shard: string, afterExclusive: number, throughInclusive: number): AsyncIterable<VersionKey & { dueAt: number }>;
   attention(shard: string): AsyncIterable<VersionKey>;
   get(keys: readonly VersionKey[]): Promise<StoredRecord[]>;

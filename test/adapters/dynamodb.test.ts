@@ -316,7 +316,14 @@ describe('conversions on dynalite, against lib-dynamodb reading the same item', 
     ),
   })).value;
   const slot = fc.record(
-    { at: fc.nat(), tie: fc.string(), what: fc.string(), bytes: fc.nat(), requestedAt: fc.nat(), byReplication: fc.constantFrom(0, 1) as fc.Arbitrary<0 | 1> },
+    {
+      at: fc.nat(),
+      tie: fc.string(),
+      what: fc.string(),
+      bytes: fc.nat(),
+      requestedAt: fc.nat(),
+      byReplication: fc.constantFrom(0, 1) as fc.Arbitrary<0 | 1>,
+    },
     { requiredKeys: ['at', 'tie', 'what'] },
   );
 
@@ -325,7 +332,11 @@ describe('conversions on dynalite, against lib-dynamodb reading the same item', 
     let n = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }).filter((k) => k !== 'pk' && k !== 'sk'), attribute, { maxKeys: 4 }),
+        fc.dictionary(
+          fc.string({ minLength: 1, maxLength: 6 }).filter((k) => k !== 'pk' && k !== 'sk'),
+          attribute,
+          { maxKeys: 4 },
+        ),
         slot,
         async (extra, value) => {
           const Key = { pk: { S: `conv-${++n}` }, sk: { S: 'v' } };

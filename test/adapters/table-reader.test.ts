@@ -127,9 +127,7 @@ describe('get retries UnprocessedKeys (mocked: dynalite never throttles a batch)
 
   test('keys still unprocessed after the last attempt are an error naming how many, not a silent gap', async () => {
     const client = new DynamoDBClient({ region: 'us-east-1' });
-    mock
-      .on(BatchGetCommand)
-      .resolves({ Responses: { t: [] }, UnprocessedKeys: { t: { Keys: [keyOf('a')] } } });
+    mock.on(BatchGetCommand).resolves({ Responses: { t: [] }, UnprocessedKeys: { t: { Keys: [keyOf('a')] } } });
     const reader = new TableReader({ client, tableName: 't', maxBatchAttempts: 3, sleep: async () => {} });
     await expect(reader.get([{ key: 'a', versionId: 'v' }])).rejects.toThrow(
       'BatchGetItem on t: 1 keys still unprocessed after 3 attempts',

@@ -166,7 +166,14 @@ describe.each(Object.keys(ENTRIES) as Handler[])('%s: its role grants exactly wh
 
 test('the handlers send DynamoDB requests through the DocumentClient only, and no handler bundles a Scan', () => {
   const dynamo = (h: Handler) =>
-    [...new Set(analyses.get(ENTRIES[h])!.reachable.filter((c) => c.pkg.includes('dynamodb')).map((c) => `${c.pkg}:${c.command}`))].sort();
+    [
+      ...new Set(
+        analyses
+          .get(ENTRIES[h])!
+          .reachable.filter((c) => c.pkg.includes('dynamodb'))
+          .map((c) => `${c.pkg}:${c.command}`),
+      ),
+    ].sort();
   expect(dynamo('drain')).toEqual(['@aws-sdk/lib-dynamodb:UpdateCommand']);
   expect(dynamo('sweep')).toEqual([
     '@aws-sdk/lib-dynamodb:BatchGetCommand',

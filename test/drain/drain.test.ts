@@ -65,10 +65,7 @@ function dynamo(maxAttempts = 3): DynamoDBClient {
   });
 }
 
-function drainOn(
-  client: DynamoDBClient,
-  outcomes = new RecordingOutcomeSink(),
-): { drain: DrainHandler; outcomes: RecordingOutcomeSink } {
+function drainOn(client: DynamoDBClient, outcomes = new RecordingOutcomeSink()): { drain: DrainHandler; outcomes: RecordingOutcomeSink } {
   const store = new DynamoRecordStore({ client, tableName: env.table, retentionHours: 24 });
   const drain = createDrainHandler({
     store,

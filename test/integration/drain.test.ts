@@ -29,7 +29,12 @@ const env = useEmulators();
 const recordOf = async (key: string, versionId: string): Promise<VersionRecord | undefined> =>
   (await readAll(tableOf(env.h, env.table))).get(`${key}\u0000${versionId}`)?.record;
 
-const changesOf = (docs: unknown[]) => docs.flatMap((d) => parseDocument(d).events.map((e) => changeFor(e)!).filter(Boolean));
+const changesOf = (docs: unknown[]) =>
+  docs.flatMap((d) =>
+    parseDocument(d)
+      .events.map((e) => changeFor(e)!)
+      .filter(Boolean),
+  );
 
 describe('drain on emulated SNS → SQS → DynamoDB', () => {
   test('replica first, everything duplicated: the record is the same as in order, and evaluates COMPLETED', async () => {
@@ -38,8 +43,22 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     const drain = drainFor(env.h, store, [SRC]);
     const key = '2026/11/pug toast+crumbs ü.jpg';
     const source = eventBridgeWrite({ bucket: SRC, key, versionId: 'v1', at: T0, bytes: 48213 });
-    const replica = eventBridgeWrite({ bucket: DST, key, versionId: 'v1', at: T0 + 7000, bytes: 48213, byReplication: true, region: 'eu-west-2' });
-    for (const [doc, region] of [[replica, 'eu-west-2'], [replica, 'eu-west-2'], [source, 'us-east-1'], [replica, 'eu-west-2'], [source, 'us-east-1']] as const) {
+    const replica = eventBridgeWrite({
+      bucket: DST,
+      key,
+      versionId: 'v1',
+      at: T0 + 7000,
+      bytes: 48213,
+      byReplication: true,
+      region: 'eu-west-2',
+    });
+    for (const [doc, region] of [
+      [replica, 'eu-west-2'],
+      [replica, 'eu-west-2'],
+      [source, 'us-east-1'],
+      [replica, 'eu-west-2'],
+      [source, 'us-east-1'],
+    ] as const) {
       await publish(env.h, doc, region);
     }
     await eventSourceFor(env.h, drain).run();
@@ -49,7 +68,10 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     // A write to a configured source puts the version in the due index (never before now + 60 s); TTL is written.
     expect(stored.dueShard).toMatch(/^\d+$/);
     expect(stored.dueAt).toBeGreaterThanOrEqual(Math.max(T0 + 900_000, started + 60_000));
-    const [state] = evaluateRecord(stored.record, indexPairs([{ source: SRC, destination: DST }]), { at: T0 + 60_000, overdueMillis: 900_000 });
+    const [state] = evaluateRecord(stored.record, indexPairs([{ source: SRC, destination: DST }]), {
+      at: T0 + 60_000,
+      overdueMillis: 900_000,
+    });
     expect(state).toMatchObject({ state: 'COMPLETED', latencySeconds: 7, bytes: 48213 });
   });
 
@@ -71,10 +93,17 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     expect(drain.counters.events).toBeGreaterThanOrEqual(36);
     expect(drain.counters.failed).toBe(0);
     expect(await recordOf(key, 'hv')).toEqual(foldChanges(changesOf(docs)).get(`${key}\u0000hv`));
-    const states = evaluateRecord((await recordOf(key, 'hv'))!, indexPairs([{ source: SRC, destination: DST }, { source: SRC, destination: DST2 }]), {
-      at: T0 + 10_000,
-      overdueMillis: 900_000,
-    });
+    const states = evaluateRecord(
+      (await recordOf(key, 'hv'))!,
+      indexPairs([
+        { source: SRC, destination: DST },
+        { source: SRC, destination: DST2 },
+      ]),
+      {
+        at: T0 + 10_000,
+        overdueMillis: 900_000,
+      },
+    );
     // The replica settles DST2 even after failure notices (S3 retried and succeeded).
     expect(states.map((s) => [s.destination, s.state, s.latencySeconds])).toEqual([
       [DST2, 'COMPLETED', 4],
@@ -85,12 +114,55 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
   test('multipart and copy writes are tracked; multi-destination with a failure notice', async () => {
     const store = storeFor(env.h, env.table);
     const drain = drainFor(env.h, store, [SRC]);
-    const pairs = indexPairs([{ source: SRC, destination: DST }, { source: SRC, destination: DST2 }]);
-    await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'big/video.mp4', versionId: 'mp', at: T0, operation: 'CompleteMultipartUpload' }));
-    await publish(env.h, eventBridgeWrite({ bucket: DST, key: 'big/video.mp4', versionId: 'mp', at: T0 + 90_000, operation: 'CompleteMultipartUpload', byReplication: true }), 'eu-west-2');
-    await publish(env.h, replicationNotification({ source: SRC, destination: DST2, key: 'big/video.mp4', versionId: 'mp', at: T0 + 30_000, requestedAt: T0, reason: 'DstKmsKeyNotFound', bytes: 5e9 }));
-    await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'copied/report.pdf', versionId: 'cp', at: T0, operation: 'CopyObject', bytes: 2048 }));
-    await publish(env.h, eventBridgeWrite({ bucket: DST, key: 'copied/report.pdf', versionId: 'cp', at: T0 + 5000, operation: 'PutObject', byReplication: true, bytes: 2048 }));
+    const pairs = indexPairs([
+      { source: SRC, destination: DST },
+      { source: SRC, destination: DST2 },
+    ]);
+    await publish(
+      env.h,
+      eventBridgeWrite({ bucket: SRC, key: 'big/video.mp4', versionId: 'mp', at: T0, operation: 'CompleteMultipartUpload' }),
+    );
+    await publish(
+      env.h,
+      eventBridgeWrite({
+        bucket: DST,
+        key: 'big/video.mp4',
+        versionId: 'mp',
+        at: T0 + 90_000,
+        operation: 'CompleteMultipartUpload',
+        byReplication: true,
+      }),
+      'eu-west-2',
+    );
+    await publish(
+      env.h,
+      replicationNotification({
+        source: SRC,
+        destination: DST2,
+        key: 'big/video.mp4',
+        versionId: 'mp',
+        at: T0 + 30_000,
+        requestedAt: T0,
+        reason: 'DstKmsKeyNotFound',
+        bytes: 5e9,
+      }),
+    );
+    await publish(
+      env.h,
+      eventBridgeWrite({ bucket: SRC, key: 'copied/report.pdf', versionId: 'cp', at: T0, operation: 'CopyObject', bytes: 2048 }),
+    );
+    await publish(
+      env.h,
+      eventBridgeWrite({
+        bucket: DST,
+        key: 'copied/report.pdf',
+        versionId: 'cp',
+        at: T0 + 5000,
+        operation: 'PutObject',
+        byReplication: true,
+        bytes: 2048,
+      }),
+    );
     await eventSourceFor(env.h, drain).run();
     const all = await readAll(tableOf(env.h, env.table));
     const opts = { at: T0 + 120_000, overdueMillis: 900_000 };
@@ -111,7 +183,10 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     const keys = ['a b/c+d.txt', 'ünïcødé/日本語 ファイル.png', '100% +plus+ %2B.csv', 'trailing space '];
     for (const key of keys) {
       await publish(env.h, eventBridgeWrite({ bucket: SRC, key, versionId: `v-${keys.indexOf(key)}`, at: T0, bytes: 1 }));
-      await publish(env.h, replicationNotification({ source: SRC, destination: DST, key, versionId: `v-${keys.indexOf(key)}`, at: T0 + 1000 }));
+      await publish(
+        env.h,
+        replicationNotification({ source: SRC, destination: DST, key, versionId: `v-${keys.indexOf(key)}`, at: T0 + 1000 }),
+      );
     }
     await eventSourceFor(env.h, drain).run();
     const all = await readAll(tableOf(env.h, env.table));
@@ -125,16 +200,31 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'good/1', versionId: 'g1', at: T0 }));
     await publish(env.h, 'this is not JSON {');
     await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'good/2', versionId: 'g2', at: T0 }));
-    await publish(env.h, { Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', eventTime: 'yesterday', s3: { bucket: { name: SRC }, object: { key: 'k' } } }] });
+    await publish(env.h, {
+      Records: [
+        {
+          eventSource: 'aws:s3',
+          eventName: 'ObjectCreated:Put',
+          eventTime: 'yesterday',
+          s3: { bucket: { name: SRC }, object: { key: 'k' } },
+        },
+      ],
+    });
     await publish(env.h, eventBridgeWrite({ bucket: SRC, key: 'good/3', versionId: 'g3', at: T0 }));
     const result = await eventSourceFor(env.h, drain).run();
     expect(result).toEqual({ received: 5, failed: 0 });
-    expect([...(await readAll(tableOf(env.h, env.table))).keys()].map((id) => id.split('\u0000')[0]).sort()).toEqual(['good/1', 'good/2', 'good/3']);
+    expect([...(await readAll(tableOf(env.h, env.table))).keys()].map((id) => id.split('\u0000')[0]).sort()).toEqual([
+      'good/1',
+      'good/2',
+      'good/3',
+    ]);
     const dead = await receiveDeadLetters(env.h);
     expect(dead).toHaveLength(2);
     const reasons = dead.map((m) => m.MessageAttributes?.reason?.StringValue ?? '').sort();
     expect(reasons).toEqual([
-      expect.stringMatching(/^Message\.Records\[0\]\.eventTime: eventTime "yesterday" is not an ISO-8601 time with a zone \(e\.g\. 2026-11-20T10:00:00Z\)$/),
+      expect.stringMatching(
+        /^Message\.Records\[0\]\.eventTime: eventTime "yesterday" is not an ISO-8601 time with a zone \(e\.g\. 2026-11-20T10:00:00Z\)$/,
+      ),
       expect.stringMatching(/^Message: not valid JSON/),
     ]);
     expect(dead.every((m) => m.MessageAttributes?.originalMessageId?.StringValue)).toBe(true);
@@ -162,7 +252,9 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
     expect([...(await readAll(tableOf(env.h, env.table))).keys()].sort()).toEqual(['findable\u0000v-found', 'normal\u0000v1']);
     const dead = await receiveDeadLetters(env.h);
     expect(dead).toHaveLength(1);
-    expect(dead[0].MessageAttributes?.reason?.StringValue).toMatch(/^PutObject s3:\/\/photos-use1\/overwritten since at .* has no x-amz-version-id/);
+    expect(dead[0].MessageAttributes?.reason?.StringValue).toMatch(
+      /^PutObject s3:\/\/photos-use1\/overwritten since at .* has no x-amz-version-id/,
+    );
     expect(drain.counters.unresolved).toBe(1);
   });
 
@@ -173,17 +265,23 @@ describe('drain on emulated SNS → SQS → DynamoDB', () => {
       apply: async (change, pending) => {
         if (change.key === 'flaky/object' && failuresLeft > 0) {
           failuresLeft--;
-          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException' });
+          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+            name: 'ProvisionedThroughputExceededException',
+          });
         }
         return real.apply(change, pending);
       },
     };
     const drain = drainFor(env.h, flaky, [SRC]);
     const source = eventSourceFor(env.h, drain);
-    for (const key of ['steady/1', 'flaky/object', 'steady/2']) await publish(env.h, eventBridgeWrite({ bucket: SRC, key, versionId: 'x', at: T0 }));
+    for (const key of ['steady/1', 'flaky/object', 'steady/2'])
+      await publish(env.h, eventBridgeWrite({ bucket: SRC, key, versionId: 'x', at: T0 }));
     const first = await source.pollOnce();
     expect(first).toEqual({ received: 3, failed: 1 });
-    expect([...(await readAll(tableOf(env.h, env.table))).keys()].map((id) => id.split('\u0000')[0]).sort()).toEqual(['steady/1', 'steady/2']);
+    expect([...(await readAll(tableOf(env.h, env.table))).keys()].map((id) => id.split('\u0000')[0]).sort()).toEqual([
+      'steady/1',
+      'steady/2',
+    ]);
     // The failed message is invisible for the queue's 1 s visibility timeout, then fails once more, then succeeds.
     const deadline = Date.now() + 10_000;
     while (!(await readAll(tableOf(env.h, env.table))).has('flaky/object\u0000x') && Date.now() < deadline) {

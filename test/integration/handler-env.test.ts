@@ -28,11 +28,23 @@ test('drain handler from env honours AWS_ENDPOINT_URL_<SERVICE>', async () => {
     [ENV.tableName]: h.resources.tableName,
     [ENV.dlqUrl]: h.resources.dlqUrl,
     [ENV.queueUrl]: h.resources.queueUrl,
-    [ENV.config]: JSON.stringify({ replication: [{ source: 'env-src', destinations: ['env-dst'] }], retentionHours: 48, overdueMinutes: 15, agentRoles: {} }),
+    [ENV.config]: JSON.stringify({
+      replication: [{ source: 'env-src', destinations: ['env-dst'] }],
+      retentionHours: 48,
+      overdueMinutes: 15,
+      agentRoles: {},
+    }),
     LOG_LEVEL: 'silent',
   });
   const { handler } = await import('../../lambda/drain/index');
-  const good = toSqsRecord({ MessageId: 'm1', ReceiptHandle: 'r1', Body: JSON.stringify(eventBridgeWrite({ bucket: 'env-src', key: 'e/1', versionId: 'v', at: Date.parse('2026-11-20T10:00:00Z') })) }, h.resources.queueArn);
+  const good = toSqsRecord(
+    {
+      MessageId: 'm1',
+      ReceiptHandle: 'r1',
+      Body: JSON.stringify(eventBridgeWrite({ bucket: 'env-src', key: 'e/1', versionId: 'v', at: Date.parse('2026-11-20T10:00:00Z') })),
+    },
+    h.resources.queueArn,
+  );
   const bad = toSqsRecord({ MessageId: 'm2', ReceiptHandle: 'r2', Body: '{"hello":' }, h.resources.queueArn);
   const before = Math.floor(Date.now() / 1000);
   await expect(handler({ Records: [good, bad] })).resolves.toEqual({ batchItemFailures: [] });
@@ -42,7 +54,9 @@ test('drain handler from env honours AWS_ENDPOINT_URL_<SERVICE>', async () => {
   expect(dead.map((m) => m.MessageAttributes?.originalMessageId?.StringValue)).toEqual(['m2']);
   // TTL: retentionHours 48 from CONFIG_JSON.
   const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
-  const item = await h.clients.dynamodb.send(new GetItemCommand({ TableName: h.resources.tableName, Key: { pk: { S: 'e/1' }, sk: { S: 'v' } } }));
+  const item = await h.clients.dynamodb.send(
+    new GetItemCommand({ TableName: h.resources.tableName, Key: { pk: { S: 'e/1' }, sk: { S: 'v' } } }),
+  );
   const ttl = Number(item.Item!.expiresAt.N);
   expect(ttl).toBeGreaterThanOrEqual(before + 48 * 3600);
   expect(ttl).toBeLessThanOrEqual(before + 48 * 3600 + 60);

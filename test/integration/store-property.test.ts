@@ -26,20 +26,26 @@ const versionId = fc.constantFrom('v1', 'v2');
 // Few distinct times, so that equal `at` with different `tie` is common.
 const at = fc.integer({ min: 0, max: 3 }).map((s) => T0 + s * 1000);
 
-const write: fc.Arbitrary<S3ChangeEvent> = fc.record({
-  type: fc.constant('write' as const),
-  bucket,
-  key,
-  versionId,
-  at,
-  operation: fc.constantFrom('PutObject' as const, 'CopyObject' as const, 'CompleteMultipartUpload' as const),
-  bytes: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
-  byReplication: fc.boolean(),
-}).map(({ bytes, ...rest }) => (bytes === undefined ? rest : { ...rest, bytes }));
+const write: fc.Arbitrary<S3ChangeEvent> = fc
+  .record({
+    type: fc.constant('write' as const),
+    bucket,
+    key,
+    versionId,
+    at,
+    operation: fc.constantFrom('PutObject' as const, 'CopyObject' as const, 'CompleteMultipartUpload' as const),
+    bytes: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
+    byReplication: fc.boolean(),
+  })
+  .map(({ bytes, ...rest }) => (bytes === undefined ? rest : { ...rest, bytes }));
 
 const notice: fc.Arbitrary<S3ChangeEvent> = fc.record({
   type: fc.constant('replication' as const),
-  notice: fc.constantFrom('OperationFailedReplication' as const, 'OperationMissedThreshold' as const, 'OperationReplicatedAfterThreshold' as const),
+  notice: fc.constantFrom(
+    'OperationFailedReplication' as const,
+    'OperationMissedThreshold' as const,
+    'OperationReplicatedAfterThreshold' as const,
+  ),
   bucket: fc.constant('src-a'),
   key,
   versionId,
@@ -66,9 +72,7 @@ test('DynamoDB conditional writes == core applyChange, for shuffled and duplicat
       async (events, duplicates, parallelism) => {
         // Each run writes its own keys, so runs share one table without seeing each other.
         const prefix = `run${++run}/`;
-        const changes = events
-          .map((e) => changeFor({ ...e, key: prefix + e.key }))
-          .filter((c): c is SlotChange => c !== undefined);
+        const changes = events.map((e) => changeFor({ ...e, key: prefix + e.key })).filter((c): c is SlotChange => c !== undefined);
         // Duplicate some changes, then shuffle deterministically from the generated numbers.
         const stream = [...changes, ...duplicates.filter(() => changes.length > 0).map((n) => changes[n % changes.length])];
         for (let i = stream.length - 1; i > 0; i--) {
@@ -79,7 +83,9 @@ test('DynamoDB conditional writes == core applyChange, for shuffled and duplicat
         for (let i = 0; i < stream.length; i += parallelism) {
           await Promise.all(stream.slice(i, i + parallelism).map((c) => store.apply(c)));
         }
-        const stored = new Map([...(await readAll(tableOf(h, table)))].filter(([id]) => id.startsWith(prefix)).map(([id, s]) => [id, s.record]));
+        const stored = new Map(
+          [...(await readAll(tableOf(h, table)))].filter(([id]) => id.startsWith(prefix)).map(([id, s]) => [id, s.record]),
+        );
         expect(stored).toEqual(foldChanges(changes));
       },
     ),

@@ -48,7 +48,7 @@ const isFunctionLike = (n: ts.Node): n is ts.FunctionLikeDeclaration =>
   ts.isFunctionExpression(n);
 
 /** Source files bundled from `entry` (relative to `root`), as esbuild resolves them. */
-export function bundledSourceFiles(entry: string, root: string): string[] {
+function bundledSourceFiles(entry: string, root: string): string[] {
   const result = buildSync({
     entryPoints: [path.join(root, entry)],
     absWorkingDir: root,

@@ -6,7 +6,7 @@ import * as path from 'node:path';
  * and fauxqs (SNS + SQS; ESM-only, so it cannot be required from CommonJS/jest anyway). A child process
  * also keeps their work off the pipeline's event loop. Each prints `{"port": N}` when it listens.
  */
-export interface Emulator {
+interface Emulator {
   readonly name: string;
   readonly endpoint: string;
   readonly port: number;

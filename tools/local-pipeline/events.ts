@@ -63,7 +63,15 @@ export function cloudTrailWrite(spec: WriteSpec): Record<string, unknown> {
         principalId: 'AROAREPLROLEID:s3-replication',
         arn: `arn:aws:sts::${account}:assumed-role/s3-replication-role/s3-replication`,
         accountId: account,
-        sessionContext: { sessionIssuer: { type: 'Role', principalId: 'AROAREPLROLEID', arn: `arn:aws:iam::${account}:role/s3-replication-role`, accountId: account, userName: 's3-replication-role' } },
+        sessionContext: {
+          sessionIssuer: {
+            type: 'Role',
+            principalId: 'AROAREPLROLEID',
+            arn: `arn:aws:iam::${account}:role/s3-replication-role`,
+            accountId: account,
+            userName: 's3-replication-role',
+          },
+        },
         invokedBy: 's3.amazonaws.com',
       }
     : {
@@ -73,7 +81,13 @@ export function cloudTrailWrite(spec: WriteSpec): Record<string, unknown> {
         accountId: account,
         accessKeyId: 'ASIAEXAMPLEKEY',
         sessionContext: {
-          sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLEID', arn: `arn:aws:iam::${account}:role/uploader`, accountId: account, userName: 'uploader' },
+          sessionIssuer: {
+            type: 'Role',
+            principalId: 'AROAEXAMPLEID',
+            arn: `arn:aws:iam::${account}:role/uploader`,
+            accountId: account,
+            userName: 'uploader',
+          },
           attributes: { creationDate: iso(spec.at - 3_600_000), mfaAuthenticated: 'false' },
         },
       };
@@ -97,7 +111,7 @@ export function cloudTrailWrite(spec: WriteSpec): Record<string, unknown> {
     additionalEventData: {
       SignatureVersion: 'SigV4',
       CipherSuite: 'TLS_AES_128_GCM_SHA256',
-      bytesTransferredIn: operation === 'CompleteMultipartUpload' ? 0 : spec.bytes ?? 0,
+      bytesTransferredIn: operation === 'CompleteMultipartUpload' ? 0 : (spec.bytes ?? 0),
       AuthenticationMethod: 'AuthHeader',
       'x-amz-id-2': 'Kq3nT0yZfExampleId2Value/abcdefghijklmnop=',
       bytesTransferredOut: 0,
@@ -156,7 +170,10 @@ export function replicationNotification(spec: NoticeSpec): Record<string, unknow
         eventName: `Replication:${notice}`,
         userIdentity: { principalId: 's3.amazonaws.com' },
         requestParameters: { sourceIPAddress: 's3.amazonaws.com' },
-        responseElements: { 'x-amz-request-id': 'D82B88E5F771F645', 'x-amz-id-2': 'vlR7PnpV2Ce81l0PRw6jlUpck7Jo5ZsQjryTjKlc5aLWGVHPZLj5NeC6qMa0emYBDXOo6QBU0Wo=' },
+        responseElements: {
+          'x-amz-request-id': 'D82B88E5F771F645',
+          'x-amz-id-2': 'vlR7PnpV2Ce81l0PRw6jlUpck7Jo5ZsQjryTjKlc5aLWGVHPZLj5NeC6qMa0emYBDXOo6QBU0Wo=',
+        },
         s3: {
           s3SchemaVersion: '1.0',
           configurationId: 'crr-monitor-replication-failures',

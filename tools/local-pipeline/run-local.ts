@@ -24,10 +24,10 @@ import type { WorkloadObject } from './workload';
  * this margin, so every due entry has crossed and each overdue version is really re-checked (HeadObject, simulated).
  * The report is made at that same time, after the sweep. Nothing depends on how long the run took.
  */
-export const SWEEP_MARGIN_MILLIS = 2 * 60_000;
+const SWEEP_MARGIN_MILLIS = 2 * 60_000;
 
 /** What to publish, produced once the emulators are up. */
-export interface LocalInputs {
+interface LocalInputs {
   /** The pairs to report on; empty means infer them from the records. */
   readonly pairs: readonly ReplicationPair[];
   readonly messages: readonly string[];
@@ -40,7 +40,7 @@ export interface LocalInputs {
 }
 
 /** What the run leaves up for `afterReport` (e.g. `--serve`). */
-export interface LocalRun {
+interface LocalRun {
   readonly emulators: Emulators;
   readonly tableName: string;
   readonly region: string;
@@ -125,13 +125,16 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
     // report at that time (it shows what the sweep's checks found). Otherwise (a replay) the report's time, the
     // latest event's or --at, is the sweep's, and the report (needed for inferred pairs) comes first.
     const reportAt = async (at: number | undefined) =>
-      reportFromTable({ client: clients.dynamodb, tableName: resources.tableName }, {
-        pairs,
-        overdueMinutes: options.overdueMinutes,
-        at,
-        rejected: rejected + c.rejected + c.unresolved,
-        ignored: c.ignored,
-      });
+      reportFromTable(
+        { client: clients.dynamodb, tableName: resources.tableName },
+        {
+          pairs,
+          overdueMinutes: options.overdueMinutes,
+          at,
+          rejected: rejected + c.rejected + c.unresolved,
+          ignored: c.ignored,
+        },
+      );
     const harnessAt =
       clock !== undefined && pairs.length ? (options.at ?? clock + options.overdueMinutes * 60_000 + SWEEP_MARGIN_MILLIS) : undefined;
     let reported = harnessAt === undefined ? await reportAt(options.at) : undefined;
@@ -141,23 +144,26 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
       ? chaosDynamo(localClients(emulators.endpoints).dynamodb, rate, seededRandom((options.seed ?? 1) * 7919 + 2), chaos.counts)
       : undefined;
     if (sweepDynamo) calls.watch(sweepDynamo, 'dynamodb');
-    const { swept, metrics, runs } = await sweep({ client: clients.dynamodb, tableName: resources.tableName }, {
-      pairs: sweepPairs,
-      overdueMinutes: options.overdueMinutes,
-      at: harnessAt ?? Date.parse(reported!.report.asOf),
-      ...(options.replay ? {} : { objects: objects ?? [] }),
-      recorder: outcomes,
-      ...(chaos && sweepDynamo
-        ? {
-            chaos: {
-              client: returnItemOnConditionFailure(sweepDynamo, clients.dynamodb),
-              rate,
-              random: seededRandom((options.seed ?? 1) * 7919 + 3),
-              counts: chaos.counts,
-            },
-          }
-        : {}),
-    });
+    const { swept, metrics, runs } = await sweep(
+      { client: clients.dynamodb, tableName: resources.tableName },
+      {
+        pairs: sweepPairs,
+        overdueMinutes: options.overdueMinutes,
+        at: harnessAt ?? Date.parse(reported!.report.asOf),
+        ...(options.replay ? {} : { objects: objects ?? [] }),
+        recorder: outcomes,
+        ...(chaos && sweepDynamo
+          ? {
+              chaos: {
+                client: returnItemOnConditionFailure(sweepDynamo, clients.dynamodb),
+                rate,
+                random: seededRandom((options.seed ?? 1) * 7919 + 3),
+                counts: chaos.counts,
+              },
+            }
+          : {}),
+      },
+    );
     reported ??= await reportAt(harnessAt);
     const { report, detail } = reported;
     say(

@@ -26,7 +26,7 @@ import { chaosSweepWrites, SweepDied, type ChaosCounts } from './chaos';
  * PENDING while a replica is still on its way (S3 keeps the aggregate PENDING until every destination is done),
  * then FAILED if any failed, else COMPLETED; on a destination, REPLICA where the replica was written, else 404.
  */
-export class SimulatedS3 implements Pick<ObjectInspector, 'head'> {
+class SimulatedS3 implements Pick<ObjectInspector, 'head'> {
   private readonly objects = new Map<string, WorkloadObject>();
 
   constructor(objects: readonly WorkloadObject[]) {

@@ -61,7 +61,7 @@ export interface ExpectedPair {
   bytes: number;
 }
 
-export const FAILURE_REASONS = ['DstPutObjectNotPermitted', 'DstKmsKeyNotFound', 'SrcGetObjectNotPermitted', 'DstBucketNotFound'] as const;
+const FAILURE_REASONS = ['DstPutObjectNotPermitted', 'DstKmsKeyNotFound', 'SrcGetObjectNotPermitted', 'DstBucketNotFound'] as const;
 
 const ODD_KEYS = [
   'reports/Q3 summary.pdf',
@@ -72,7 +72,7 @@ const ODD_KEYS = [
 ];
 
 /** Mulberry32: a small seeded PRNG, so a workload can be reproduced exactly. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { decodeNotificationKey, MAX_OBJECT_BYTES, parseDocument, parseText, type ObjectWrite, type ReplicationNotice } from '../../../lambda/core';
+import {
+  decodeNotificationKey,
+  MAX_OBJECT_BYTES,
+  parseDocument,
+  parseText,
+  type ObjectWrite,
+  type ReplicationNotice,
+} from '../../../lambda/core';
 import { encodeNotificationKey } from '../../../tools/local-pipeline/events';
 
 const sample = (name: string) => readFileSync(path.join(__dirname, '../../fixtures/events', name), 'utf8');
