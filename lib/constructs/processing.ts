@@ -34,7 +34,7 @@ export interface ProcessingProps {
  *   config) → one conditional UpdateItem per event; HeadObject only as the version-id fallback.
  * - sweep: every minute, Query the `due` and `attention` indexes, GetItem (cursor) / BatchGetItem / UpdateItem, re-check
  *   overdue versions with HeadObject; metrics go out as EMF log lines (no cloudwatch:PutMetricData grant).
- * test/cdk/permissions.test.ts derives what each handler's code can send from its bundle and checks these grants
+ * test/lib/permissions.test.ts derives what each handler's code can send from its bundle and checks these grants
  * against it, both ways.
  */
 export class Processing extends Construct {

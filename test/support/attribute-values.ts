@@ -1,7 +1,7 @@
 /**
  * Slots in DynamoDB JSON, the wire form: what a DynamoDB Streams image and a ConditionalCheckFailedException's `Item`
  * carry, and what tests put with client-dynamodb's PutItem to set up a table as the drain would have left it.
- * test/adapters/dynamodb.test.ts checks on dynalite that lib-dynamodb reads these back as `slotToAttribute` writes.
+ * test/lambda/adapters/dynamodb.test.ts checks on dynalite that lib-dynamodb reads these back as `slotToAttribute` writes.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { SlotValue } from '../../lambda/core';

@@ -1,6 +1,6 @@
 /**
  * Which AWS SDK commands a Lambda handler's code can send, found from the code itself so that the permission test
- * (test/cdk/permissions.test.ts) follows every change without anyone keeping a list.
+ * (test/lib/permissions.test.ts) follows every change without anyone keeping a list.
  *
  * 1. esbuild bundles the entry (node_modules left external) and its metafile names every source file the bundle
  *    holds — exactly what CDK's NodejsFunction ships.

@@ -4,9 +4,9 @@ import { HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
-import { FirehoseArchiveSink } from '../../lambda/adapters/firehose';
-import { S3ClientsByBucket, S3ObjectInspector } from '../../lambda/adapters/s3';
+import { SqsDeadLetters } from '../../../lambda/adapters/dead-letters';
+import { FirehoseArchiveSink } from '../../../lambda/adapters/firehose';
+import { S3ClientsByBucket, S3ObjectInspector } from '../../../lambda/adapters/s3';
 
 const T = Date.parse('2026-11-20T10:15:28Z');
 const awsError = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { applyChange, changeFor, evaluateRecord, indexPairs, type S3ChangeEvent, type VersionRecord } from '../../lambda/core';
-import { marshalledSlot } from '../support/attribute-values';
-import { createArchiveHandler, type ArchiveRow } from '../../lambda/archive/archive';
-import { memoryLogger } from '../support/memory-logger';
+import { applyChange, changeFor, evaluateRecord, indexPairs, type S3ChangeEvent, type VersionRecord } from '../../../lambda/core';
+import { marshalledSlot } from '../../support/attribute-values';
+import { createArchiveHandler, type ArchiveRow } from '../../../lambda/archive/archive';
+import { memoryLogger } from '../../support/memory-logger';
 
 /**
  * The archive handler on stream records shaped as DynamoDB Streams delivers them to Lambda with the

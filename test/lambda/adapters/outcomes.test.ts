@@ -1,6 +1,6 @@
 /** lambda/adapters/outcomes.ts: the metric data of each outcome kind, and the EMF documents Powertools writes. */
-import type { Outcome } from '../../lambda/core/outcomes';
-import { EmfOutcomeSink, datumsOf } from '../../lambda/adapters/outcomes';
+import type { Outcome } from '../../../lambda/core/outcomes';
+import { EmfOutcomeSink, datumsOf } from '../../../lambda/adapters/outcomes';
 
 const base = { source: 'src', destination: 'dst', key: 'k', versionId: 'v', bytes: 5000 };
 const completed: Outcome = { kind: 'completed', ...base, latencySeconds: 4 };

@@ -6,15 +6,15 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { evaluateRecord, indexPairs } from '../../lambda/core';
-import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
-import type { DeadLetters } from '../../lambda/adapters/dead-letters';
-import { createDrainHandler, type DrainHandler } from '../../lambda/drain/drain';
-import { memoryLogger } from '../support/memory-logger';
-import { eventBridgeWrite, replicationNotification } from '../../tools/local-pipeline/events';
-import { RecordingOutcomeSink } from '../../tools/recording-outcomes';
-import { returnItemOnConditionFailure } from '../../tools/dynalite-fidelity';
-import { readAll, useEmulators } from '../support/pipeline';
+import { evaluateRecord, indexPairs } from '../../../lambda/core';
+import { DynamoRecordStore } from '../../../lambda/adapters/dynamodb';
+import type { DeadLetters } from '../../../lambda/adapters/dead-letters';
+import { createDrainHandler, type DrainHandler } from '../../../lambda/drain/drain';
+import { memoryLogger } from '../../support/memory-logger';
+import { eventBridgeWrite, replicationNotification } from '../../../tools/local-pipeline/events';
+import { RecordingOutcomeSink } from '../../../tools/recording-outcomes';
+import { returnItemOnConditionFailure } from '../../../tools/dynalite-fidelity';
+import { readAll, useEmulators } from '../../support/pipeline';
 
 const SRC = 'photos-use1';
 const DST = 'photos-euw2';

@@ -96,7 +96,7 @@ function neededActions(calls: readonly SdkCall[]): { actions: Map<string, string
     const mapped = ACTIONS[call.pkg]?.[call.command];
     if (!mapped) {
       unknown.push(
-        `${call.command} (${call.pkg}) at ${call.at}: add it to ACTIONS in test/cdk/permissions.test.ts with the IAM action(s) it needs`,
+        `${call.command} (${call.pkg}) at ${call.at}: add it to ACTIONS in test/lib/permissions.test.ts with the IAM action(s) it needs`,
       );
       continue;
     }
@@ -248,7 +248,7 @@ describe('the analysis itself (fixture handler in test/fixtures/sdk-calls)', () 
     const { unknown } = neededActions([{ pkg: '@aws-sdk/client-s3', command: 'RestoreObjectCommand', at: 'x.ts:1' }]);
     expect(unknown).toEqual([
       'RestoreObjectCommand (@aws-sdk/client-s3) at x.ts:1: ' +
-        'add it to ACTIONS in test/cdk/permissions.test.ts with the IAM action(s) it needs',
+        'add it to ACTIONS in test/lib/permissions.test.ts with the IAM action(s) it needs',
     ]);
   });
 

@@ -2,7 +2,7 @@
  * The sweep's EMF output (Powertools Metrics): metric names, units and dimensions as lambda/core/metric-names.ts
  * says; UntrackedWrites carries SourceBucket only; the overdue gauge publishes zeros too.
  */
-import { EmfSweepMetrics } from '../../lambda/sweep/emf-metrics';
+import { EmfSweepMetrics } from '../../../lambda/sweep/emf-metrics';
 
 function captured(run: () => void): Record<string, any>[] {
   const lines: string[] = [];

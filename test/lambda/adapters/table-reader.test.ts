@@ -7,10 +7,10 @@
 import { DeleteTableCommand, DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { TableReader } from '../../lambda/adapters/table-reader';
-import { pendingShardOf, SWEEP_CURSOR } from '../../lambda/shared/contract';
-import { createTable } from '../../tools/local-pipeline/provision';
-import { useEmulators } from '../support/pipeline';
+import { TableReader } from '../../../lambda/adapters/table-reader';
+import { pendingShardOf, SWEEP_CURSOR } from '../../../lambda/shared/contract';
+import { createTable } from '../../../tools/local-pipeline/provision';
+import { useEmulators } from '../../support/pipeline';
 
 const emulators = useEmulators();
 /** Each test's own table, created from the schema's one definition (both indexes). */

@@ -8,8 +8,8 @@ import {
   SqsDeadLetters,
   SqsMessageVisibility,
   fitReason,
-} from '../../lambda/adapters/dead-letters';
-import { backoffSeconds } from '../../lambda/drain/drain';
+} from '../../../lambda/adapters/dead-letters';
+import { backoffSeconds } from '../../../lambda/drain/drain';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 

@@ -7,7 +7,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand, type AttributeValue } f
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { changeFor, type SlotChange } from '../../lambda/core';
+import { changeFor, type SlotChange } from '../../../lambda/core';
 import {
   DynamoRecordStore,
   conditionFailureItem,
@@ -18,9 +18,9 @@ import {
   slotToAttribute,
   updateFor,
   type DueRules,
-} from '../../lambda/adapters/dynamodb';
-import { marshalledSlot } from '../support/attribute-values';
-import { storeFor, useEmulators } from '../support/pipeline';
+} from '../../../lambda/adapters/dynamodb';
+import { marshalledSlot } from '../../support/attribute-values';
+import { storeFor, useEmulators } from '../../support/pipeline';
 
 const T = Date.parse('2026-11-20T10:15:28Z');
 const awsError = (name: string, status: number, extra: object = {}) =>

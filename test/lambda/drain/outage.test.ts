@@ -10,15 +10,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
-import { SqsDeadLetters, SqsMessageVisibility } from '../../lambda/adapters/dead-letters';
-import { createDrainHandler } from '../../lambda/drain/drain';
-import { memoryLogger } from '../support/memory-logger';
-import { eventBridgeWrite } from '../../tools/local-pipeline/events';
-import { LocalEventSource } from '../../tools/local-pipeline/event-source';
-import { createTable } from '../../tools/local-pipeline/provision';
-import { RecordingOutcomeSink } from '../../tools/recording-outcomes';
-import { publish, purgeQueues, readAll, receiveDeadLetters, sleep, startHarness, type Harness } from '../support/pipeline';
+import { DynamoRecordStore } from '../../../lambda/adapters/dynamodb';
+import { SqsDeadLetters, SqsMessageVisibility } from '../../../lambda/adapters/dead-letters';
+import { createDrainHandler } from '../../../lambda/drain/drain';
+import { memoryLogger } from '../../support/memory-logger';
+import { eventBridgeWrite } from '../../../tools/local-pipeline/events';
+import { LocalEventSource } from '../../../tools/local-pipeline/event-source';
+import { createTable } from '../../../tools/local-pipeline/provision';
+import { RecordingOutcomeSink } from '../../../tools/recording-outcomes';
+import { publish, purgeQueues, readAll, receiveDeadLetters, sleep, startHarness, type Harness } from '../../support/pipeline';
 
 jest.setTimeout(90_000);
 
@@ -32,7 +32,7 @@ server.listen(Number(process.argv[2]), '127.0.0.1', () => console.log(JSON.strin
 function startDynalite(dir: string, port: number): Promise<{ port: number; stop: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, ['-e', SCRIPT, dir, String(port)], {
-      cwd: path.resolve(__dirname, '..', '..'),
+      cwd: path.resolve(__dirname, '..', '..', '..'),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
