@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, replicationPairs, type MonitorConfig } from '../../lambda/shared/config';
 import type { ReplicationPair } from '../../lambda/core';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../lib/config-loader';
-import { UsageError } from './options';
+import { parsePair, UsageError } from './options';
 import { environmentRegion } from './operator-clients';
 
 export { UsageError };
@@ -52,18 +52,6 @@ export function timeOption(name: string, value: unknown): number | undefined {
   return at;
 }
 
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-function pairOption(value: string): ReplicationPair {
-  const [source, destination, ...rest] = value.split('=');
-  if (rest.length > 0 || !source || !destination) throw new UsageError(`--pair ${value}: expected SOURCE=DESTINATION bucket names`);
-  for (const bucket of [source, destination]) {
-    if (!BUCKET.test(bucket)) throw new UsageError(`--pair ${value}: '${bucket}' is not a valid S3 bucket name`);
-  }
-  if (source === destination) throw new UsageError(`--pair ${value}: a bucket cannot replicate to itself`);
-  return { source, destination };
-}
-
 /** The CDK app's config, read by the same loader as `analyze --config`; its problems are usage errors naming the field. */
 export function configOption(file: string | undefined): MonitorConfig {
   try {
@@ -76,7 +64,7 @@ export function configOption(file: string | undefined): MonitorConfig {
 
 /** `--pair`s plus the config's pairs, each once. */
 export function pairsFrom(pairs: readonly string[] | undefined, config: MonitorConfig | undefined): ReplicationPair[] {
-  const all = [...(pairs ?? []).map(pairOption), ...(config ? replicationPairs(config) : [])];
+  const all = [...(pairs ?? []).map(parsePair), ...(config ? replicationPairs(config) : [])];
   return [...new Map(all.map((p) => [`${p.source}>${p.destination}`, p])).values()];
 }
 

@@ -4,7 +4,7 @@
  * `UsageError` naming the option, printed with the command's usage, exit code 2.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, replicationPairs } from '../../lambda/shared/config';
+import { bucketNameProblem, ConfigError, replicationPairs } from '../../lambda/shared/config';
 import { loadConfig } from '../../lib/config-loader';
 import { parseIsoTime, type ReplicationPair } from '../../lambda/core';
 import { DEFAULT_LIMITS, type InputLimits } from './inputs';
@@ -24,7 +24,6 @@ export interface ReportOptions {
 }
 
 const DEFAULT_OVERDUE_MINUTES = 15;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** A command's own options, in `parseArgs`' terms. */
 export type OwnOptions = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
@@ -119,11 +118,13 @@ export function parseArguments(argv: readonly string[], own: OwnOptions = {}): P
   };
 }
 
-function parsePair(value: string): ReplicationPair {
+/** `--pair SRC=DST`, both checked by the config's one bucket-name rule. */
+export function parsePair(value: string): ReplicationPair {
   const [source, destination, ...rest] = value.split('=');
   if (rest.length > 0 || !source || !destination) throw new UsageError(`--pair ${value}: expected SOURCE=DESTINATION bucket names`);
   for (const bucket of [source, destination]) {
-    if (!BUCKET.test(bucket)) throw new UsageError(`--pair ${value}: '${bucket}' is not a valid S3 bucket name`);
+    const problem = bucketNameProblem(bucket);
+    if (problem) throw new UsageError(`--pair ${value}: '${bucket}' is not a valid S3 bucket name (${problem})`);
   }
   if (source === destination) throw new UsageError(`--pair ${value}: a bucket cannot replicate to itself`);
   return { source, destination };

@@ -8,7 +8,7 @@ import type { ReplicationPair, ReplicationReport, ReportDetail } from '../../lam
 import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { RecordingOutcomeSink, type MetricLine } from '../recording-outcomes';
 import { returnItemOnConditionFailure } from '../dynalite-fidelity';
-import { chaosDynamo, noChaos, seededRandom } from './chaos';
+import { chaosDynamo, noChaos } from './chaos';
 import { CallCounter, localClients, LOCAL_REGION } from './clients';
 import { startDrain } from './drain';
 import { startEmulators, type Emulators } from './emulators';
@@ -16,7 +16,7 @@ import { provision } from './provision';
 import { MONITORED_REGIONS, publish } from './publish';
 import { reportFromTable, untrackedBySource, type UntrackedCount } from './report';
 import { sweep } from './sweep';
-import type { WorkloadObject } from './workload';
+import { seededRandom, type WorkloadObject } from './workload';
 
 /**
  * The harness clock, for a generated workload: the drain's clock is the workload's (`LocalInputs.clock`, when its

@@ -71,8 +71,8 @@ const ODD_KEYS = [
   'deep/nested/path/with spaces/x.csv',
 ];
 
-/** Mulberry32: a small seeded PRNG, so a workload can be reproduced exactly. */
-function seededRandom(seed: number): () => number {
+/** Mulberry32: a small seeded PRNG, so a workload (and the faults `--chaos` places) can be reproduced exactly. */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
