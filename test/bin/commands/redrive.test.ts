@@ -6,15 +6,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetBucketLocationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateJobCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { run } from '../../../bin/commands/redrive';
 import { marshalledSlot } from '../../support/attribute-values';
-import { ATTENTION_INDEX, pendingShardOf, tableDefinition } from '../../../lambda/shared/contract';
+import { ATTENTION_INDEX, pendingShardOf } from '../../../lambda/shared/contract';
 import type { SlotValue } from '../../../lambda/core';
+import { createTable } from '../../../tools/local-pipeline/provision';
 import { runCli } from '../../support/run-cli';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -52,7 +53,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${server.address().port}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-  await client.send(new CreateTableCommand(tableDefinition(TABLE)));
+  // The harness's createTable waits for ACTIVE: dynalite creates asynchronously.
+  await createTable(client, TABLE);
   // Failed to dst-bucket: a failure notice with S3's reason.
   await putVersion(
     client,

@@ -11,6 +11,7 @@ import { run } from '../../../bin/commands/status';
 import { marshalledSlot } from '../../support/attribute-values';
 import { ATTENTION_INDEX, DUE_INDEX, pendingShardOf, tableDefinition } from '../../../lambda/shared/contract';
 import type { SlotValue } from '../../../lambda/core';
+import { createTable } from '../../../tools/local-pipeline/provision';
 import { runCli } from '../../support/run-cli';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -53,7 +54,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${server.address().port}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-  await client.send(new CreateTableCommand(tableDefinition(TABLE)));
+  // The harness's createTable waits for ACTIVE: dynalite creates asynchronously.
+  await createTable(client, TABLE);
   const src = 'w:src-bucket';
   await putVersion(client, 'done-1', AT - 60 * MIN, {
     [src]: write(AT - 60 * MIN, 100),
