@@ -1,4 +1,5 @@
-import { ANY_DESTINATION, checkSlot, failureSlot, parseSlotName, SLOT_PREFIX, writeSlot } from './record';
+import { failureClassOf } from './failures';
+import { ANY_DESTINATION, checkSlot, failureSlot, metadataFailureSlot, parseSlotName, SLOT_PREFIX, writeSlot } from './record';
 import type { EpochMillis, PairState, ReplicationPair, SlotValue, VersionRecord } from './types';
 
 /** Destinations by source bucket, built once from the configured (or inferred) pairs. */
@@ -54,6 +55,13 @@ interface Candidate {
 const SOURCE_STATUSES: ReadonlySet<string> = new Set(['PENDING', 'COMPLETED', 'FAILED']);
 
 /**
+ * HeadObject answers that mean S3 answered 200 for the version: it exists in that bucket. In a destination that is the
+ * proof of the replica whatever `x-amz-replication-status` says: with replica modification sync (bi-directional
+ * pairs) a replica reports PENDING, COMPLETED or FAILED for its own metadata going back (issue 15).
+ */
+const PRESENT_STATUSES: ReadonlySet<string> = new Set(['REPLICA', 'PENDING', 'COMPLETED', 'COMPLETE', 'FAILED', 'NONE', 'UNKNOWN']);
+
+/**
  * Buckets that could be the origin of the version, each with the time it first appeared there. A write made
  * by replication into a configured destination is left out: it is a replica, never the origin, even when its
  * source write was never seen (bi-directional pairs included).
@@ -69,11 +77,19 @@ function candidates(record: VersionRecord, sources: ReadonlyMap<string, readonly
       offer(found, bucket, value.at, value.byReplication ?? 0, false);
     }
     // A failure notice proves the source version exists even when its write event never arrived.
-    else if (name.startsWith(SLOT_PREFIX.failure)) offer(found, name.slice(2, name.indexOf('>')), value.requestedAt ?? value.at, 0, false);
-    // So does a HeadObject status of a source version (how the monitor attributes a replica-only version).
-    else if (name.startsWith(SLOT_PREFIX.check) && SOURCE_STATUSES.has(value.what)) offer(found, name.slice(2), value.at, 0, true);
+    else if (name.startsWith(SLOT_PREFIX.failure) || name.startsWith(SLOT_PREFIX.metadataFailure))
+      offer(found, name.slice(2, name.indexOf('>')), value.requestedAt ?? value.at, 0, false);
+    // So does a HeadObject status of a source version (how the monitor attributes a replica-only version), but not in
+    // a bucket the version was replicated into: with replica modification sync a replica answers PENDING/COMPLETED/FAILED.
+    else if (name.startsWith(SLOT_PREFIX.check) && SOURCE_STATUSES.has(value.what) && !holdsReplica(record, name.slice(2), sources))
+      offer(found, name.slice(2), value.at, 0, true);
   }
   return found;
+}
+
+/** Whether S3 replication wrote the version into `bucket`, a configured destination: it is a replica there. */
+function holdsReplica(record: VersionRecord, bucket: string, sources: ReadonlyMap<string, readonly string[]>): boolean {
+  return record.slots[writeSlot(bucket)]?.byReplication === 1 && sources.has(bucket);
 }
 
 function offer(found: Candidate[], bucket: string, at: EpochMillis, byReplication: number, fromCheck: boolean): void {
@@ -195,6 +211,7 @@ function replicaOnly(record: VersionRecord, sources: ReadonlyMap<string, readonl
       latencySeconds: null,
       bytes: record.slots[writeSlot(replica.destination)].bytes ?? 0,
       failureReason: undefined,
+      failureClass: undefined,
       pendingSeconds: undefined,
       withoutSource: true,
     });
@@ -202,42 +219,104 @@ function replicaOnly(record: VersionRecord, sources: ReadonlyMap<string, readonl
   return { states, unattributed: unattributed ?? NONE_UNATTRIBUTED };
 }
 
+/** What the failure notices about any destination say about the source version itself. */
+interface SourceFacts {
+  /** A delete-marker notice: the version is a delete marker, not an object version. */
+  readonly marker: boolean;
+  /** A source-deleted notice: the source version is gone, so no destination can still receive it. */
+  readonly deleted?: SlotValue;
+}
+
+const NO_FACTS: SourceFacts = { marker: false };
+
+function sourceFacts(record: VersionRecord, source: string): SourceFacts {
+  let marker = false;
+  let deleted: SlotValue | undefined;
+  // Hot path (every record of a report): prefix tests without building the prefix string.
+  for (const name in record.slots) {
+    if (!name.startsWith(SLOT_PREFIX.failure) || !name.startsWith(source, 2) || name.charCodeAt(2 + source.length) !== 62 /* > */) continue;
+    const value = record.slots[name];
+    const cls = failureClassOf(value.what);
+    if (cls === 'deleteMarker') marker = true;
+    // The latest such notice, so that the answer does not depend on the order the slots were stored in.
+    else if (cls === 'sourceDeleted' && (!deleted || value.at > deleted.at || (value.at === deleted.at && value.tie > deleted.tie)))
+      deleted = value;
+  }
+  return marker || deleted ? { marker, deleted } : NO_FACTS;
+}
+
+/**
+ * The state of each pair of a version with a known origin. In order, for one destination:
+ * 1. the version is a delete marker (a DstDelObjNotPermitted notice): DELETE_MARKER_FAILED for each pair with such a
+ *    notice; other pairs have no state (a marker is not an object version to expect anywhere);
+ * 2. the replica is proven (its write, HeadObject 200 of the version in the destination, or the source's aggregate
+ *    status COMPLETED): COMPLETED — a failure notice never takes a proven replica back (so a completion is never
+ *    published twice), and a metadata failure notice marks it (`failureClass` metadata);
+ * 3. the pair's own notice: data → FAILED, sourceDeleted → SOURCE_DELETED;
+ * 4. the pair's own metadata notice: FAILED (its replica is not proven);
+ * 5. a source-deleted notice about another destination: SOURCE_DELETED (the source is gone);
+ * 6. the source's status FAILED (one destination, or this one shown lacking the version): FAILED;
+ * 7. otherwise PENDING, or OVERDUE past the threshold.
+ */
 function statesFrom(origin: Candidate, record: VersionRecord, pairs: PairIndex, options: EvaluationOptions): PairState[] {
   const destinations = pairs.get(origin.bucket);
   if (!destinations) return [];
   const slots = record.slots;
   const sourceWrite = slots[writeSlot(origin.bucket)];
   const anyFailure = slots[failureSlot(origin.bucket)];
+  const anyMetadata = slots[metadataFailureSlot(origin.bucket)];
   const check = slots[checkSlot(origin.bucket)];
   // HeadObject found no replication status: no rule replicates this version, so it is not tracked.
   if (check?.what === 'NONE') return [];
+  const facts = sourceFacts(record, origin.bucket);
+  const sourceCompleted = check?.what === 'COMPLETED' || check?.what === 'COMPLETE';
   const states: PairState[] = [];
   for (const destination of destinations) {
     const replica = slots[writeSlot(destination)];
     const failure = slots[failureSlot(origin.bucket, destination)] ?? anyFailure;
+    const failureClass = failure ? failureClassOf(failure.what) : undefined;
+    // A metadata reason in an `f:` slot (written before `m:` slots existed) is a metadata notice all the same.
+    const metadata =
+      slots[metadataFailureSlot(origin.bucket, destination)] ?? anyMetadata ?? (failureClass === 'metadata' ? failure : undefined);
+    if (facts.marker && failureClass !== 'deleteMarker') continue;
     // One object literal of one shape per state: spreads here dominated the cost of a whole report.
     let state: PairState['state'];
     let latencySeconds: number | null = null;
     let failureReason: string | undefined;
+    let failureCls: PairState['failureClass'];
     let pendingSeconds: number | undefined;
     // HeadObject of the version in the destination (the sweep): the only proof per destination (issue 8.3).
     const held = slots[checkSlot(destination)]?.what;
-    if (replica) {
-      // A replica settles it, even after a failure notice (S3 retried and succeeded).
+    if (facts.marker) {
+      state = 'DELETE_MARKER_FAILED';
+      failureReason = failure!.what;
+      failureCls = 'deleteMarker';
+    } else if (replica || (held !== undefined && PRESENT_STATUSES.has(held)) || sourceCompleted) {
+      // A replica settles it, even after a failure notice (S3 retried and succeeded). Proved by HeadObject in D or on
+      // the source (the replica's event may never come): completed, without a latency.
       state = 'COMPLETED';
-      latencySeconds = origin.fromCheck ? null : Math.max(0, replica.at - origin.at) / 1000;
-    } else if (held === 'REPLICA') {
-      // Proved by HeadObject in D (its event may never come): completed, without a latency.
-      state = 'COMPLETED';
-    } else if (failure) {
-      state = 'FAILED';
+      if (replica) latencySeconds = origin.fromCheck ? null : Math.max(0, replica.at - origin.at) / 1000;
+      if (metadata) {
+        failureReason = metadata.what;
+        failureCls = 'metadata';
+      }
+    } else if (failure && failureClass !== 'metadata') {
+      state = failureClass === 'sourceDeleted' ? 'SOURCE_DELETED' : 'FAILED';
       failureReason = failure.what;
+      failureCls = failureClass;
+    } else if (metadata) {
+      state = 'FAILED';
+      failureReason = metadata.what;
+      failureCls = 'metadata';
+    } else if (facts.deleted) {
+      state = 'SOURCE_DELETED';
+      failureReason = facts.deleted.what;
+      failureCls = 'sourceDeleted';
     } else if (check?.what === 'FAILED' && (destinations.length === 1 || held === 'NOT_FOUND')) {
       // The source's status is one aggregate over all destinations: with several, it fails only the ones shown lacking it.
       state = 'FAILED';
       failureReason = 'ReplicationStatusFailed';
-    } else if (check?.what === 'COMPLETED' || check?.what === 'COMPLETE') {
-      state = 'COMPLETED';
+      failureCls = 'data';
     } else {
       const pendingMillis = Math.max(0, options.at - origin.at);
       state = pendingMillis > options.overdueMillis ? 'OVERDUE' : 'PENDING';
@@ -251,8 +330,9 @@ function statesFrom(origin: Candidate, record: VersionRecord, pairs: PairIndex, 
       state,
       sourceAt: origin.at,
       latencySeconds,
-      bytes: sizeOf(sourceWrite, replica, failure),
+      bytes: sizeOf(sourceWrite, replica, failure ?? metadata),
       failureReason,
+      failureClass: failureCls,
       pendingSeconds,
       withoutSource: origin.fromCheck,
     });

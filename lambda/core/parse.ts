@@ -1,3 +1,4 @@
+import { isKnownS3Operation } from './failures';
 import { bucketFromArn, decodeNotificationKey } from './keys';
 import { parseIsoTime } from './time';
 import {
@@ -20,6 +21,11 @@ export interface ParseResult {
   /** Well-formed inputs that are not object writes or replication notices (GetObject, UploadPart, failed calls...). */
   ignored: number;
   readonly rejected: Rejection[];
+  /**
+   * `replicationEventData.s3Operation` values of the notices parsed that this monitor has not seen (anything but
+   * OBJECT_PUT), one entry per notice, verbatim; absent when there are none. The core does no I/O: callers log them.
+   */
+  unseenOperations?: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -224,7 +230,10 @@ function fromNotificationRecord(record: Json, where: string, out: ParseResult): 
     ...(requestedAt !== undefined ? { requestedAt } : {}),
     ...(typeof data.failureReason === 'string' && data.failureReason !== '' ? { failureReason: data.failureReason } : {}),
     ...(bytes !== undefined ? { bytes } : {}),
+    ...(typeof data.s3Operation === 'string' && data.s3Operation !== '' ? { s3Operation: data.s3Operation } : {}),
   };
+  // A notice about another operation than the object's own replication is not a data failure (lambda/core/failures.ts).
+  if (result.s3Operation !== undefined && !isKnownS3Operation(result.s3Operation)) (out.unseenOperations ??= []).push(result.s3Operation);
   out.events.push(result);
 }
 
@@ -336,6 +345,7 @@ export function parseTextInto(body: string, out: ParseResult): ParseResult {
   out.events.length = 0;
   out.rejected.length = 0;
   out.ignored = 0;
+  if (out.unseenOperations) out.unseenOperations = undefined;
   try {
     fromText(body, '', out, 0);
   } catch (error) {

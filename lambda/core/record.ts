@@ -1,33 +1,45 @@
+import { failureClassOf, OBJECT_PUT_OPERATION } from './failures';
 import type { S3ChangeEvent, SlotChange, SlotOrder, SlotValue, VersionRecord } from './types';
 
 /**
  * Slot names. Bucket names cannot contain ':' or '>', so these never collide.
  * - `w:<bucket>`            earliest write of the version to that bucket
- * - `f:<source>><dest|*>`   latest replication failure notice for that pair (`*`: destination unknown)
+ * - `f:<source>><dest|*>`   latest replication failure notice for that pair (`*`: destination unknown) of the classes
+ *                           data, deleteMarker and sourceDeleted (lambda/core/failures.ts)
+ * - `m:<source>><dest|*>`   latest failure notice of the class metadata for that pair. A slot of its own so that a
+ *                           metadata failure is never replaced by a notice of another class: whether a pair had one
+ *                           is then a fact that only ever becomes true, and is counted once whatever the order.
  * - `c:<bucket>`            latest HeadObject answer for the version in that bucket (source or destination)
  */
 /** The prefix of each kind of slot, for the hot paths that test a name without parsing it. */
-export const SLOT_PREFIX = { write: 'w:', failure: 'f:', check: 'c:' } as const;
+export const SLOT_PREFIX = { write: 'w:', failure: 'f:', metadataFailure: 'm:', check: 'c:' } as const;
 export const ANY_DESTINATION = '*';
 export const writeSlot = (bucket: string): string => SLOT_PREFIX.write + bucket;
 export const failureSlot = (source: string, destination?: string): string =>
   `${SLOT_PREFIX.failure}${source}>${destination ?? ANY_DESTINATION}`;
+export const metadataFailureSlot = (source: string, destination?: string): string =>
+  `${SLOT_PREFIX.metadataFailure}${source}>${destination ?? ANY_DESTINATION}`;
 export const checkSlot = (bucket: string): string => SLOT_PREFIX.check + bucket;
 
 export type SlotKind = 'write' | 'failure' | 'check';
 
-/** Splits a slot name into its kind and buckets; undefined for names this model does not own. */
-export function parseSlotName(slot: string): { kind: SlotKind; bucket: string; destination?: string } | undefined {
+/**
+ * Splits a slot name into its kind and buckets; undefined for names this model does not own. Both failure slots
+ * (`f:`, `m:`) are of kind `failure` (what the table's due marks and the pair inference need); `metadata` tells them apart.
+ */
+export function parseSlotName(slot: string): { kind: SlotKind; bucket: string; destination?: string; metadata?: true } | undefined {
   const body = slot.slice(2);
   switch (slot.slice(0, 2)) {
     case 'w:':
       return { kind: 'write', bucket: body };
     case 'c:':
       return { kind: 'check', bucket: body };
-    case 'f:': {
+    case 'f:':
+    case 'm:': {
       const cut = body.indexOf('>');
       if (cut < 0) return undefined;
-      return { kind: 'failure', bucket: body.slice(0, cut), destination: body.slice(cut + 1) };
+      const parsed = { kind: 'failure' as const, bucket: body.slice(0, cut), destination: body.slice(cut + 1) };
+      return slot.startsWith('m:') ? { ...parsed, metadata: true } : parsed;
     }
     default:
       return undefined;
@@ -71,14 +83,20 @@ function noticeChange(event: Extract<S3ChangeEvent, { type: 'replication' }>): S
   switch (event.notice) {
     case 'OperationFailedReplication': {
       const reason = event.failureReason ?? 'Unknown';
+      const operation = event.s3Operation;
       const value: SlotValue = {
         at: event.at,
-        tie: reason,
+        // Two notices of one time and reason about different operations are different observations.
+        tie: operation !== undefined && operation !== OBJECT_PUT_OPERATION ? `${reason}|${operation}` : reason,
         what: reason,
         ...sized,
         ...(event.requestedAt !== undefined ? { requestedAt: event.requestedAt } : {}),
       };
-      return { ...base, slot: failureSlot(event.bucket, event.destination), keep: 'latest', value };
+      const slot =
+        failureClassOf(reason, operation) === 'metadata'
+          ? metadataFailureSlot(event.bucket, event.destination)
+          : failureSlot(event.bucket, event.destination);
+      return { ...base, slot, keep: 'latest', value };
     }
     case 'OperationMissedThreshold':
       // Proof that the source version exists and asked for replication at requestTime.

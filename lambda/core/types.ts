@@ -3,6 +3,8 @@
  * Times are epoch milliseconds (number) so that comparisons are cheap and exact.
  */
 
+import type { FailureClass } from './failures';
+
 export type EpochMillis = number;
 
 /** The three API calls that create a new object version. `UploadPart` is not one of them. */
@@ -55,6 +57,11 @@ export interface ReplicationNotice {
   readonly requestedAt?: EpochMillis;
   readonly failureReason?: string;
   readonly bytes?: number;
+  /**
+   * `replicationEventData.s3Operation`, verbatim, when the notice has one. OBJECT_PUT (the only value the docs show)
+   * is the object's own replication; any other value makes a failure notice a non-data failure (failures.ts).
+   */
+  readonly s3Operation?: string;
 }
 
 /** `x-amz-replication-status` as HeadObject returns it. */
@@ -124,7 +131,12 @@ export interface SlotChange {
   readonly value: SlotValue;
 }
 
-export type PairStateName = 'PENDING' | 'COMPLETED' | 'FAILED' | 'OVERDUE';
+/**
+ * PENDING/OVERDUE/COMPLETED/FAILED are states of an object version's replication. Two more are final and are neither:
+ * DELETE_MARKER_FAILED (the version is a delete marker S3 could not replicate) and SOURCE_DELETED (the source version
+ * was deleted before it replicated). See lambda/core/failures.ts.
+ */
+export type PairStateName = 'PENDING' | 'COMPLETED' | 'FAILED' | 'OVERDUE' | 'DELETE_MARKER_FAILED' | 'SOURCE_DELETED';
 
 /** The derived state of one (source, destination, key, versionId). */
 export interface PairState {
@@ -137,7 +149,13 @@ export interface PairState {
   /** COMPLETED: replica time − source time in seconds (never negative); null when only HeadObject said so. */
   readonly latencySeconds: number | null;
   readonly bytes: number;
+  /**
+   * The failure notice's reason (verbatim) of a FAILED, DELETE_MARKER_FAILED or SOURCE_DELETED pair, and of a COMPLETED
+   * one with a metadata failure (`failureClass` metadata: its replica is proven, its ACL/tags/Object Lock are not).
+   */
   readonly failureReason?: string;
+  /** The class of `failureReason` (lambda/core/failures.ts); present exactly when `failureReason` is. */
+  readonly failureClass?: FailureClass;
   /** PENDING/OVERDUE: evaluation time − source time in seconds. */
   readonly pendingSeconds?: number;
   /**

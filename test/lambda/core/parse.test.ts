@@ -5,6 +5,7 @@ import {
   MAX_OBJECT_BYTES,
   parseDocument,
   parseText,
+  parseTextInto,
   type ObjectWrite,
   type ReplicationNotice,
 } from '../../../lambda/core';
@@ -145,8 +146,24 @@ describe('parse: S3 event notifications', () => {
         requestedAt: Date.parse('2026-11-20T10:15:28.000Z'),
         failureReason: 'DstPutObjectNotPermitted',
         bytes: 48213,
+        s3Operation: 'OBJECT_PUT',
       },
     ]);
+  });
+
+  it('keeps replicationEventData.s3Operation verbatim and surfaces values it has not seen for the caller to log', () => {
+    const doc = JSON.parse(sample('s3-notification-replication-failed.json'));
+    expect(parseDocument(doc).unseenOperations).toBeUndefined();
+    doc.Records.push(structuredClone(doc.Records[0]), structuredClone(doc.Records[0]));
+    doc.Records[1].replicationEventData.s3Operation = 'OBJECT_TAGGING_PUT';
+    delete doc.Records[2].replicationEventData.s3Operation;
+    const result = parseDocument(doc);
+    expect(result.events.map((e) => (e as ReplicationNotice).s3Operation)).toEqual(['OBJECT_PUT', 'OBJECT_TAGGING_PUT', undefined]);
+    expect(result.unseenOperations).toEqual(['OBJECT_TAGGING_PUT']);
+    // A reused result (the offline replay) starts clean.
+    const reused = parseText(JSON.stringify(doc));
+    parseTextInto(sample('s3-notification-replication-failed.json'), reused);
+    expect(reused.unseenOperations).toBeUndefined();
   });
 
   it('reads ObjectCreated notifications as writes and ignores removals', () => {
