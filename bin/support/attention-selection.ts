@@ -8,6 +8,7 @@
  */
 import type { TableReader, VersionKey } from '../../lambda/adapters/table-reader';
 import { evaluateRecord, indexPairs, type PairState, type ReplicationPair } from '../../lambda/core';
+import { needsRedrive } from '../../lambda/core/failures';
 import { SHARDS, type AttentionState } from '../../lambda/shared/contract';
 import { MAX_KEYS_PER_BATCH_GET } from '../../lambda/adapters/table-reader';
 
@@ -42,7 +43,8 @@ export async function* selectVersions(
       ? options.pairs
       : [...options.pairs, options.pair],
   );
-  const wanted = options.state === 'FAILED' ? 'FAILED' : 'OVERDUE';
+  // FAILED: the failure classes data and metadata (FAILED versions, and completed ones whose metadata failed).
+  const wanted = options.state === 'FAILED' ? needsRedrive : (s: PairState) => s.state === 'OVERDUE';
   for (let shard = 0; shard < SHARDS; shard++) {
     let batch: VersionKey[] = [];
     const flush = async function* () {
@@ -52,8 +54,7 @@ export async function* selectVersions(
       const states: PairState[] = [];
       for (const { record } of records) {
         for (const state of evaluateRecord(record, pairs, { at: options.at, overdueMillis: options.overdueMillis })) {
-          if (state.source === options.pair.source && state.destination === options.pair.destination && state.state === wanted)
-            states.push(state);
+          if (state.source === options.pair.source && state.destination === options.pair.destination && wanted(state)) states.push(state);
         }
       }
       // BatchGetItem answers in no order: sort so the same table gives the same manifest.

@@ -39,7 +39,8 @@ export interface OutcomeDatum {
 /**
  * The metric values of one outcome, as the README's table defines them: a completion counts one object and its
  * bytes, and adds its latency and speed (bytes per second of latency) when it has a latency; a late latency adds
- * only latency and speed; a failure counts one; an untracked write counts one for its source.
+ * only latency and speed; a failure counts one; an untracked write counts one for its source; a metadata failure of a
+ * completed version, a delete marker that failed and a source version deleted before it replicated count one each.
  */
 export function datumsOf(outcome: Outcome): OutcomeDatum[] {
   const pair = { source: outcome.source, ...(outcome.destination !== undefined ? { destination: outcome.destination } : {}) };
@@ -60,6 +61,12 @@ export function datumsOf(outcome: Outcome): OutcomeDatum[] {
       return [datum(METRIC.FailedReplications, 1)];
     case 'untracked':
       return [datum(METRIC.UntrackedWrites, 1)];
+    case 'metadataFailed':
+      return [datum(METRIC.MetadataReplicationFailures, 1)];
+    case 'deleteMarkerFailed':
+      return [datum(METRIC.DeleteMarkerReplicationFailures, 1)];
+    case 'sourceDeleted':
+      return [datum(METRIC.SourceVersionsDeleted, 1)];
   }
 }
 
@@ -93,6 +100,7 @@ export class EmfOutcomeSink implements OutcomeSink {
       this.metrics.addMetadata('key', outcome.key);
       this.metrics.addMetadata('versionId', outcome.versionId);
       if (outcome.failureReason !== undefined) this.metrics.addMetadata('failureReason', outcome.failureReason);
+      if (outcome.failureClass !== undefined) this.metrics.addMetadata('failureClass', outcome.failureClass);
       if (origin) this.metrics.addMetadata('messageId', origin.messageId);
       this.metrics.publishStoredMetrics();
     }

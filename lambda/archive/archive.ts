@@ -31,11 +31,25 @@ export type ArchivedOutcome = Exclude<OutcomeKind, 'untracked'>;
 
 /**
  * A row supersedes every row of the same (key, versionId, source, destination) with a lower revision. The order is
- * the order `outcomesOf` can emit them in for one pair: failed → completed → latency (COMPLETED never goes back to
- * FAILED, and a latency is added once), so the highest revision is the latest outcome even when two rows carry the
- * same `recordedAt` second. Rows of the same revision (corrections) are ordered by `sequence`.
+ * the order `outcomesOf` can emit them in for one pair: failed (or sourceDeleted, deleteMarkerFailed) → completed →
+ * latency, and a metadata failure of a completed pair above all of them (4, or 5 once it has a latency: it is never
+ * lost, nor is a latency), so the highest revision is the latest outcome even when two rows carry the same
+ * `recordedAt` second. Rows of the same revision (corrections) are ordered by `sequence`.
  */
-const REVISION: Record<ArchivedOutcome, number> = { failed: 1, completed: 2, latency: 3 };
+const REVISION: Record<ArchivedOutcome, number> = {
+  failed: 1,
+  sourceDeleted: 1,
+  deleteMarkerFailed: 1,
+  completed: 2,
+  latency: 3,
+  metadataFailed: 4,
+};
+
+/** The revision of a row: its outcome's, or 4/5 for a completed pair with a metadata failure (without/with a latency). */
+function revisionOf(s: PairState, outcome: ArchivedOutcome): number {
+  if (s.state === 'COMPLETED' && s.failureClass === 'metadata') return s.latencySeconds === null ? 4 : 5;
+  return REVISION[outcome];
+}
 
 /** One archived line: the columns of the Glue table (lib/constructs/archive.ts, ARCHIVE_COLUMNS; a test keeps them in step). */
 export interface ArchiveRow {
@@ -43,7 +57,7 @@ export interface ArchiveRow {
   destination: string;
   key: string;
   versionId: string;
-  state: 'COMPLETED' | 'FAILED';
+  state: 'COMPLETED' | 'FAILED' | 'DELETE_MARKER_FAILED' | 'SOURCE_DELETED';
   /** The transition this row records: `latency` is a correction of an earlier COMPLETED row that had none. */
   outcome: ArchivedOutcome;
   revision: number;
@@ -59,7 +73,10 @@ export interface ArchiveRow {
   replicaTime: string | null;
   latencySeconds: number | null;
   bytes: number;
+  /** The failure notice's reason: FAILED, DELETE_MARKER_FAILED and SOURCE_DELETED rows, and COMPLETED ones with a metadata failure. */
   failureReason: string | null;
+  /** Its class (lambda/core/failures.ts): data, metadata, deleteMarker or sourceDeleted; null without a reason. */
+  failureClass: string | null;
   /** Always null for final rows (the Glue table's `pendingseconds` column is for OVERDUE rows). */
   pendingSeconds: null;
 }
@@ -72,7 +89,7 @@ export function archiveRow(s: PairState, outcome: ArchivedOutcome, recordedAt: n
     versionId: s.versionId,
     state: s.state as ArchiveRow['state'],
     outcome,
-    revision: REVISION[outcome],
+    revision: revisionOf(s, outcome),
     recordedAt,
     sequence,
     sourceTime: new Date(s.sourceAt).toISOString(),
@@ -81,7 +98,8 @@ export function archiveRow(s: PairState, outcome: ArchivedOutcome, recordedAt: n
     replicaTime: s.latencySeconds === null ? null : new Date(s.sourceAt + s.latencySeconds * 1000).toISOString(),
     latencySeconds: s.latencySeconds,
     bytes: s.bytes,
-    failureReason: s.state === 'FAILED' ? (s.failureReason ?? 'Unknown') : null,
+    failureReason: s.failureReason ?? (s.state === 'FAILED' ? 'Unknown' : null),
+    failureClass: s.failureClass ?? (s.state === 'FAILED' ? 'data' : null),
     pendingSeconds: null,
   };
 }
@@ -104,7 +122,22 @@ type Image = Record<string, AttributeValue>;
 
 const FINAL_AT = { at: 0, overdueMillis: Number.POSITIVE_INFINITY };
 const pairId = (s: { source: string; destination?: string }) => `${s.source}>${s.destination}`;
-const isFinal = (s: PairState | undefined): s is PairState => s?.state === 'COMPLETED' || s?.state === 'FAILED';
+const FINAL_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'DELETE_MARKER_FAILED', 'SOURCE_DELETED']);
+const isFinal = (s: PairState | undefined): s is PairState => s !== undefined && FINAL_STATES.has(s.state);
+
+/** The outcome a correction row (same state, new content) stands for. */
+function correctionKind(s: PairState): ArchivedOutcome {
+  switch (s.state) {
+    case 'FAILED':
+      return 'failed';
+    case 'SOURCE_DELETED':
+      return 'sourceDeleted';
+    case 'DELETE_MARKER_FAILED':
+      return 'deleteMarkerFailed';
+    default:
+      return s.failureClass === 'metadata' ? 'metadataFailed' : s.latencySeconds === null ? 'completed' : 'latency';
+  }
+}
 
 /** What a row says about a pair, without the columns that say which write it came from. */
 function content(s: PairState): string {
@@ -142,7 +175,7 @@ function rowsOf(record: DynamoDBRecord, pairs: PairIndex, now: () => number): st
     if (!kind) {
       // Not an outcome: only a same-state change of content is a correction (COMPLETED → FAILED is no transition).
       if (!isFinal(was) || was.state !== state.state || content(was) === content(state)) continue;
-      kind = state.state === 'FAILED' ? 'failed' : state.latencySeconds === null ? 'completed' : 'latency';
+      kind = correctionKind(state);
     }
     rows.push(JSON.stringify(archiveRow(state, kind, recordedAt, sequence)));
   }

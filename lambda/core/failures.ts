@@ -170,3 +170,11 @@ export function failureHint(reason: string): string {
   if (Object.prototype.hasOwnProperty.call(MONITOR_REASONS, reason)) return MONITOR_REASONS[reason];
   return UNKNOWN_HINT;
 }
+
+/**
+ * Whether `redrive --state failed` (and the sweep's FAILED attention mark) takes a pair: the classes data and
+ * metadata, i.e. FAILED versions and completed versions whose metadata failed. S3 Batch Replication redoes both; a
+ * delete marker or a deleted source is not something to replicate again.
+ */
+export const needsRedrive = (s: { readonly state: string; readonly failureClass?: FailureClass }): boolean =>
+  s.state === 'FAILED' || (s.state === 'COMPLETED' && s.failureClass === 'metadata');

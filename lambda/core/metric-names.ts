@@ -38,6 +38,16 @@ export const METRIC = {
   ReplicationBytes: 'ReplicationBytes',
   /** Source versions HeadObject showed no replication status for (no enabled rule covers them); SourceBucket only. Count. */
   UntrackedWrites: 'UntrackedWrites',
+  /**
+   * Completed object versions whose ACL, tags, retention or legal hold did not replicate (a metadata-class failure
+   * notice, lambda/core/failures.ts): the replica is there, its metadata is not. Counted once per version. Unit Count.
+   * (A metadata failure without a proven replica is a FailedReplications.)
+   */
+  MetadataReplicationFailures: 'MetadataReplicationFailures',
+  /** Delete markers S3 could not replicate (DstDelObjNotPermitted). Unit Count. */
+  DeleteMarkerReplicationFailures: 'DeleteMarkerReplicationFailures',
+  /** Source versions deleted before they replicated (SrcVersionNotFound, SrcKeyNotFound, SrcObjectNotFound): no alarm. Count. */
+  SourceVersionsDeleted: 'SourceVersionsDeleted',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
@@ -51,4 +61,7 @@ export const METRIC_UNIT: Record<MetricName, 'Count' | 'Bytes' | 'Seconds' | 'By
   OverdueReplications: 'Count',
   ReplicationBytes: 'Bytes',
   UntrackedWrites: 'Count',
+  MetadataReplicationFailures: 'Count',
+  DeleteMarkerReplicationFailures: 'Count',
+  SourceVersionsDeleted: 'Count',
 };

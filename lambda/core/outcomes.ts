@@ -10,9 +10,15 @@
  */
 import { evaluateRecord, originOf, type PairIndex } from './evaluate';
 import { checkSlot, writeSlot } from './record';
+import type { FailureClass } from './failures';
 import type { PairState, VersionRecord } from './types';
 
-export type OutcomeKind = 'completed' | 'failed' | 'latency' | 'untracked';
+/**
+ * `completed`, `failed`, `latency`, `untracked` as before issue 15; then, per pair: `metadataFailed` (a completed
+ * version's metadata failure), `deleteMarkerFailed` (a delete marker S3 could not replicate), `sourceDeleted` (the
+ * source version was deleted before it replicated).
+ */
+export type OutcomeKind = 'completed' | 'failed' | 'latency' | 'untracked' | 'metadataFailed' | 'deleteMarkerFailed' | 'sourceDeleted';
 
 export interface Outcome {
   readonly kind: OutcomeKind;
@@ -24,7 +30,9 @@ export interface Outcome {
   /** completed/latency: replica time − source time; null when the completion has no source time (HeadObject proof). */
   readonly latencySeconds: number | null;
   readonly bytes: number;
+  /** failed, metadataFailed, deleteMarkerFailed, sourceDeleted: the notice's reason (verbatim) and its class. */
   readonly failureReason?: string;
+  readonly failureClass?: FailureClass;
 }
 
 const NO_THRESHOLD = { at: 0, overdueMillis: Number.POSITIVE_INFINITY };
@@ -53,7 +61,16 @@ function untrackedSource(record: VersionRecord | undefined, pairs: PairIndex): s
  *   makes; counting it would count the version twice if it then completed again, so it publishes nothing.)
  * - a pair that was COMPLETED without a latency (replica seen before its source, or proved by HeadObject) gets one
  *   → `latency` (publish only latency and speed: the completion itself was counted);
+ * - a completed pair gets a metadata failure (ACL, tags, Object Lock; lambda/core/failures.ts) → `metadataFailed`, once:
+ *   metadata notices have a slot of their own (`m:`) that no other notice replaces;
+ * - a pair becomes DELETE_MARKER_FAILED → `deleteMarkerFailed`; SOURCE_DELETED from anything but COMPLETED →
+ *   `sourceDeleted` (neither is a failed object version);
  * - the origin's check becomes NONE (no rule covers the version) → `untracked`, once per source version.
+ *
+ * Nothing is published twice along any order of the events: COMPLETED is left only when a HeadObject answer that
+ * proved it is replaced by a later one that does not (S3's own state going back: the replica version deleted), since
+ * the core ranks every proof of the replica above every failure notice (evaluate.ts). A failure notice after a replica
+ * (e.g. a metadata failure) therefore keeps the pair COMPLETED instead of passing through FAILED and completing again.
  */
 export function outcomesOf(before: VersionRecord | undefined, after: VersionRecord, pairs: PairIndex): Outcome[] {
   if (before === after) return [];
@@ -62,12 +79,28 @@ export function outcomesOf(before: VersionRecord | undefined, after: VersionReco
   for (const [id, now] of statesByPair(after, pairs)) {
     const was = old.get(id);
     const base = { source: now.source, destination: now.destination, key: now.key, versionId: now.versionId, bytes: now.bytes };
-    if (now.state === 'COMPLETED') {
-      if (was?.state !== 'COMPLETED') outcomes.push({ kind: 'completed', ...base, latencySeconds: now.latencySeconds });
-      else if (was.latencySeconds === null && now.latencySeconds !== null)
-        outcomes.push({ kind: 'latency', ...base, latencySeconds: now.latencySeconds });
-    } else if (now.state === 'FAILED' && was?.state !== 'FAILED' && was?.state !== 'COMPLETED') {
-      outcomes.push({ kind: 'failed', ...base, latencySeconds: null, failureReason: now.failureReason ?? 'Unknown' });
+    const failure = { failureReason: now.failureReason ?? 'Unknown', failureClass: now.failureClass ?? ('data' as const) };
+    switch (now.state) {
+      case 'COMPLETED':
+        if (was?.state !== 'COMPLETED') outcomes.push({ kind: 'completed', ...base, latencySeconds: now.latencySeconds });
+        else if (was.latencySeconds === null && now.latencySeconds !== null)
+          outcomes.push({ kind: 'latency', ...base, latencySeconds: now.latencySeconds });
+        if (now.failureClass === 'metadata' && !(was?.state === 'COMPLETED' && was.failureClass === 'metadata'))
+          outcomes.push({ kind: 'metadataFailed', ...base, latencySeconds: null, ...failure });
+        break;
+      case 'FAILED':
+        if (was?.state !== 'FAILED' && was?.state !== 'COMPLETED')
+          outcomes.push({ kind: 'failed', ...base, latencySeconds: null, ...failure });
+        break;
+      case 'DELETE_MARKER_FAILED':
+        if (was?.state !== 'DELETE_MARKER_FAILED') outcomes.push({ kind: 'deleteMarkerFailed', ...base, latencySeconds: null, ...failure });
+        break;
+      case 'SOURCE_DELETED':
+        if (was?.state !== 'SOURCE_DELETED' && was?.state !== 'COMPLETED')
+          outcomes.push({ kind: 'sourceDeleted', ...base, latencySeconds: null, ...failure });
+        break;
+      default:
+        break;
     }
   }
   const untracked = untrackedSource(after, pairs);

@@ -1,3 +1,4 @@
+import type { FailureClass } from './failures';
 import { PairStatistics, bySourceThenDestination, compareText, type LatencySummary } from './statistics';
 import { evaluateVersion, indexPairs, inferPairs } from './evaluate';
 import { latestTime } from './tracker';
@@ -12,13 +13,21 @@ export interface ReplicationReport {
     completed: number;
     /** Of `completed`: replication writes whose source write the input does not hold (no latency). */
     completedWithoutSource: number;
+    /** FAILED object versions only (data failures, and metadata failures without a proven replica). */
     failed: number;
+    /** Of `completed`: versions with a metadata failure notice (ACL, tags, retention, legal hold). */
+    metadataFailed: number;
+    /** Delete markers S3 could not replicate (DstDelObjNotPermitted). */
+    deleteMarkersFailed: number;
+    /** Source versions deleted before they replicated (Src*NotFound). */
+    sourceDeleted: number;
     pending: number;
     overdue: number;
     bytes: number;
     latencySeconds: LatencySummary;
   }[];
-  failures: { source: string; destination: string; key: string; versionId: string; reason: string }[];
+  /** Every failure notice that decided or marked a pair: FAILED versions, metadata failures of completed ones, delete markers, deleted sources. */
+  failures: { source: string; destination: string; key: string; versionId: string; reason: string; class: FailureClass }[];
   overdue: { source: string; destination: string; key: string; versionId: string; pendingSeconds: number }[];
   /**
    * Replication writes into a destination with several configured sources, for versions whose source write the
@@ -53,7 +62,10 @@ export class ReportBuilder {
   add(state: PairState): void {
     this.statistics.add(state);
     const { source, destination, key, versionId } = state;
-    if (state.state === 'FAILED') this.failures.push({ source, destination, key, versionId, reason: state.failureReason ?? 'Unknown' });
+    // A failure that decided the pair, or a metadata failure of a completed one (its failureReason is set exactly then).
+    if (state.state !== 'OVERDUE' && state.state !== 'PENDING' && state.failureReason !== undefined)
+      this.failures.push({ source, destination, key, versionId, reason: state.failureReason, class: state.failureClass ?? 'data' });
+    else if (state.state === 'FAILED') this.failures.push({ source, destination, key, versionId, reason: 'Unknown', class: 'data' });
     else if (state.state === 'OVERDUE')
       this.overdue.push({ source, destination, key, versionId, pendingSeconds: state.pendingSeconds ?? 0 });
   }
@@ -63,12 +75,28 @@ export class ReportBuilder {
     const report: ReplicationReport = {
       asOf: new Date(asOf).toISOString(),
       pairs: summaries.map(
-        ({ source, destination, completed, completedWithoutSource, failed, pending, overdue, bytes, latencySeconds }) => ({
+        ({
           source,
           destination,
           completed,
           completedWithoutSource,
           failed,
+          metadataFailed,
+          deleteMarkersFailed,
+          sourceDeleted,
+          pending,
+          overdue,
+          bytes,
+          latencySeconds,
+        }) => ({
+          source,
+          destination,
+          completed,
+          completedWithoutSource,
+          failed,
+          metadataFailed,
+          deleteMarkersFailed,
+          sourceDeleted,
           pending,
           overdue,
           bytes,

@@ -13,8 +13,15 @@ export interface PairSummary {
   readonly completed: number;
   /** Of `completed`, versions whose source write was never seen (replica only): no latency. */
   readonly completedWithoutSource: number;
+  /** FAILED object versions only (data failures, and metadata failures without a proven replica). */
   readonly failed: number;
   readonly failedByReason: Readonly<Record<string, number>>;
+  /** Of `completed`: versions with a metadata failure notice (ACL, tags, Object Lock): the replica is there, its metadata is not. */
+  readonly metadataFailed: number;
+  /** Delete markers S3 could not replicate (DstDelObjNotPermitted): not object versions, in no other count. */
+  readonly deleteMarkersFailed: number;
+  /** Source versions deleted before they replicated (Src*NotFound): in no other count. */
+  readonly sourceDeleted: number;
   readonly pending: number;
   readonly overdue: number;
   /** Sum over completed versions of the size the events give. */
@@ -47,6 +54,9 @@ interface Accumulator {
   completedWithoutSource: number;
   failed: number;
   failedByReason: Record<string, number>;
+  metadataFailed: number;
+  deleteMarkersFailed: number;
+  sourceDeleted: number;
   pending: number;
   overdue: number;
   bytes: number;
@@ -68,6 +78,9 @@ export class PairStatistics {
         completedWithoutSource: 0,
         failed: 0,
         failedByReason: {},
+        metadataFailed: 0,
+        deleteMarkersFailed: 0,
+        sourceDeleted: 0,
         pending: 0,
         overdue: 0,
         bytes: 0,
@@ -81,6 +94,7 @@ export class PairStatistics {
         if (state.withoutSource) acc.completedWithoutSource++;
         acc.bytes += state.bytes;
         if (state.latencySeconds !== null) acc.latencies.push(state.latencySeconds);
+        if (state.failureClass === 'metadata') acc.metadataFailed++;
         break;
       case 'FAILED': {
         acc.failed++;
@@ -93,6 +107,12 @@ export class PairStatistics {
         break;
       case 'OVERDUE':
         acc.overdue++;
+        break;
+      case 'DELETE_MARKER_FAILED':
+        acc.deleteMarkersFailed++;
+        break;
+      case 'SOURCE_DELETED':
+        acc.sourceDeleted++;
         break;
     }
   }

@@ -41,6 +41,9 @@ export class EmfSweepMetrics implements SweepMetrics {
       const data: [MetricName, number][] = [];
       if (o.kind === 'completed') data.push([METRIC.ReplicationObjects, 1], [METRIC.ReplicationBytes, o.bytes]);
       if (o.kind === 'failed') data.push([METRIC.FailedReplications, 1]);
+      if (o.kind === 'metadataFailed') data.push([METRIC.MetadataReplicationFailures, 1]);
+      if (o.kind === 'deleteMarkerFailed') data.push([METRIC.DeleteMarkerReplicationFailures, 1]);
+      if (o.kind === 'sourceDeleted') data.push([METRIC.SourceVersionsDeleted, 1]);
       if ((o.kind === 'completed' || o.kind === 'latency') && o.latencySeconds !== null) {
         data.push([METRIC.ReplicationLatency, o.latencySeconds]);
         if (o.latencySeconds > 0 && o.bytes > 0) data.push([METRIC.ReplicationSpeed, Math.round(o.bytes / o.latencySeconds)]);

@@ -29,6 +29,7 @@ import {
   type ReplicationPair,
   type VersionRecord,
 } from '../core';
+import { needsRedrive } from '../core/failures';
 import { outcomesOf, type Outcome } from '../core/outcomes';
 import type { StoredRecord } from '../adapters/dynamodb';
 import type { ObjectInspector } from '../adapters/s3';
@@ -100,7 +101,9 @@ export interface SweepSummary {
   writes: number;
 }
 
-const FINAL = new Set(['COMPLETED', 'FAILED']);
+/** States the sweep has nothing more to ask S3 about (lambda/core/failures.ts for the last two). */
+const FINAL = new Set(['COMPLETED', 'FAILED', 'DELETE_MARKER_FAILED', 'SOURCE_DELETED']);
+
 const pairId = (s: { source: string; destination: string }) => `${s.source}>${s.destination}`;
 
 class OutOfTime extends Error {}
@@ -173,14 +176,17 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
         logger.error('HeadObject found no such version (404)', where);
         return 'NOT_FOUND';
       }
+      // A 200 for the version in a destination proves the replica whatever its status says: with replica modification
+      // sync a replica reports PENDING/COMPLETED/FAILED for its own metadata, and recorded as such it would look like
+      // a source (a candidate origin). Recorded as REPLICA, it is what it is.
+      if (role === 'destination') return 'REPLICA';
       if (result.unknownStatus !== undefined) {
         summary.unknownStatus++;
         logger.warn('unknown x-amz-replication-status; the version stays pending', { ...where, status: result.unknownStatus });
         return 'UNKNOWN';
       }
       if (!result.status) {
-        if (role === 'source')
-          logger.warn('source version has no replication status: no replication rule applies to it (untracked)', where);
+        logger.warn('source version has no replication status: no replication rule applies to it (untracked)', where);
         return 'NONE';
       }
       return result.status;
@@ -190,7 +196,7 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
       if (states.length === 0) return null;
       const since = states[0].sourceAt;
       if (states.some((s) => !FINAL.has(s.state))) return { state: 'OVERDUE', since };
-      return states.some((s) => s.state === 'FAILED') ? { state: 'FAILED', since } : null;
+      return states.some(needsRedrive) ? { state: 'FAILED', since } : null;
     };
 
     const evaluate = (record: VersionRecord) => evaluateRecord(record, pairIndex, { at, overdueMillis: deps.overdueMillis });

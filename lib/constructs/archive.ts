@@ -36,9 +36,18 @@ export const ARCHIVE_COLUMNS: glue.CfnTable.ColumnProperty[] = [
   { name: 'destination', type: 'string', comment: 'destination bucket' },
   { name: 'key', type: 'string', comment: 'object key (plain, not URL-encoded)' },
   { name: 'versionid', type: 'string', comment: 'object version id (the same on source and replica)' },
-  { name: 'state', type: 'string', comment: 'COMPLETED or FAILED' },
-  { name: 'outcome', type: 'string', comment: 'completed, failed, or latency (a correction: the latency of an earlier completed row)' },
-  { name: 'revision', type: 'int', comment: 'failed 1, completed 2, latency 3: the highest revision of a version and pair is its latest' },
+  { name: 'state', type: 'string', comment: 'COMPLETED, FAILED, DELETE_MARKER_FAILED or SOURCE_DELETED' },
+  {
+    name: 'outcome',
+    type: 'string',
+    comment: 'completed, failed, latency (the latency of an earlier completed row), metadataFailed, deleteMarkerFailed or sourceDeleted',
+  },
+  {
+    name: 'revision',
+    type: 'int',
+    comment:
+      'failed/sourceDeleted/deleteMarkerFailed 1, completed 2, latency 3, completed with a metadata failure 4 (5 with a latency): the highest revision of a version and pair is its latest',
+  },
   { name: 'recordedat', type: 'bigint', comment: 'when the deciding write was committed (stream record time), epoch ms, whole seconds' },
   { name: 'sequence', type: 'string', comment: 'stream sequence number, 40 digits zero-padded: orders rows of the same revision' },
   { name: 'sourcetime', type: 'string', comment: 'source write time, ISO-8601 UTC' },
@@ -48,6 +57,7 @@ export const ARCHIVE_COLUMNS: glue.CfnTable.ColumnProperty[] = [
   { name: 'latencyseconds', type: 'double', comment: 'replica write time - source write time, seconds' },
   { name: 'bytes', type: 'bigint', comment: 'object size' },
   { name: 'failurereason', type: 'string', comment: 'S3 failure reason code, when known' },
+  { name: 'failureclass', type: 'string', comment: 'class of the failure reason: data, metadata, deleteMarker or sourceDeleted' },
   { name: 'pendingseconds', type: 'double', comment: 'seconds pending when archived (OVERDUE rows only; null for final rows)' },
 ];
 

@@ -73,6 +73,24 @@ beforeAll(async () => {
     'FAILED',
   );
   await putVersion(client, 'overdue', AT - 30 * MIN, { [src]: write(AT - 30 * MIN, 1000) }, 'OVERDUE');
+  // Issue 15's classes: a completed version whose tags did not replicate (in attention: redrive takes it), a delete
+  // marker that did not replicate, a source version deleted before it replicated (neither failed nor pending).
+  await putVersion(
+    client,
+    'tags-failed',
+    AT - 20 * MIN,
+    {
+      [src]: write(AT - 20 * MIN, 50),
+      'w:dst-bucket': replica(AT - 20 * MIN + 6000, 50),
+      'm:src-bucket>dst-bucket': failure(AT - 19 * MIN, 'DstPutTaggingNotPermitted'),
+    },
+    'FAILED',
+  );
+  await putVersion(client, 'marker', AT - 25 * MIN, { 'f:src-bucket>dst-bucket': failure(AT - 25 * MIN, 'DstDelObjNotPermitted') });
+  await putVersion(client, 'src-gone', AT - 35 * MIN, {
+    [src]: write(AT - 35 * MIN, 9),
+    'f:src-bucket>dst-bucket': failure(AT - 34 * MIN, 'SrcVersionNotFound'),
+  });
   await putVersion(client, 'pending-1', AT - 5 * MIN, { [src]: write(AT - 5 * MIN, 20) });
   await putVersion(client, 'pending-2', AT - 1 * MIN, { [src]: write(AT - 1 * MIN, 30) });
   // Failed three days ago: outside the default window, but still in the attention index, so still reported.
@@ -111,18 +129,24 @@ describe('crr-monitor status (binary)', () => {
       {
         source: 'src-bucket',
         destination: 'dst-bucket',
-        completed: 2,
+        completed: 3,
         completedWithoutSource: 0,
         failed: 2,
+        metadataFailed: 1,
+        deleteMarkersFailed: 1,
+        sourceDeleted: 1,
         pending: 2,
         overdue: 1,
-        bytes: 400,
-        latencySeconds: { p50: 4, p90: 10, p99: 10, max: 10 },
+        bytes: 450,
+        latencySeconds: { p50: 6, p90: 10, p99: 10, max: 10 },
       },
     ]);
-    expect(report.failures.map((f: { key: string; reason: string }) => [f.key, f.reason])).toEqual([
-      ['failed', 'DstPutObjectNotPermitted'],
-      ['old-failure', 'SrcGetObjectNotPermitted'],
+    expect(report.failures.map((f: { key: string; reason: string; class: string }) => [f.key, f.reason, f.class])).toEqual([
+      ['failed', 'DstPutObjectNotPermitted', 'data'],
+      ['marker', 'DstDelObjNotPermitted', 'deleteMarker'],
+      ['old-failure', 'SrcGetObjectNotPermitted', 'data'],
+      ['src-gone', 'SrcVersionNotFound', 'sourceDeleted'],
+      ['tags-failed', 'DstPutTaggingNotPermitted', 'metadata'],
     ]);
     expect(report.overdue).toEqual([
       { source: 'src-bucket', destination: 'dst-bucket', key: 'overdue', versionId: 'v-overdue', pendingSeconds: 1800 },
@@ -137,8 +161,9 @@ describe('crr-monitor status (binary)', () => {
         pendingBytes: 1050,
       },
     ]);
-    // Six versions in the window's due entries, two failures in attention (one of them also due); old-done unread.
-    expect(report.read).toEqual({ dueEntries: 6, attentionEntries: 3, records: 7 });
+    // Nine versions in the window's due entries, four in attention (three failures, one overdue; old-failure is not
+    // due); old-done unread.
+    expect(report.read).toEqual({ dueEntries: 9, attentionEntries: 4, records: 10 });
   });
 
   it('names a table without the due/attention indexes, or no table at all, and exits 1', async () => {

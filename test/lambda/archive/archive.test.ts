@@ -137,6 +137,7 @@ test('one row per pair outcome of each write: the write that completes d1 archiv
       latencySeconds: 4,
       bytes: 10,
       failureReason: null,
+      failureClass: null,
       pendingSeconds: null,
     },
   ]);

@@ -33,11 +33,19 @@ describe('nearest-rank percentiles', () => {
 
 describe('PairStatistics', () => {
   const base = { source: 's', destination: 'd', key: 'k', versionId: 'v', sourceAt: 0, bytes: 10 };
-  it('counts states, sums bytes of completed versions only, groups failures by reason, sorts pairs', () => {
+  it('counts states, sums bytes of completed versions only, groups FAILED ones by reason, counts the other classes apart, sorts pairs', () => {
     const stats = new PairStatistics();
     const states: PairState[] = [
       { ...base, state: 'COMPLETED', latencySeconds: 4 },
-      { ...base, state: 'COMPLETED', latencySeconds: null, bytes: 5 },
+      { ...base, state: 'COMPLETED', latencySeconds: null, bytes: 5, failureReason: 'DstPutTaggingNotPermitted', failureClass: 'metadata' },
+      {
+        ...base,
+        state: 'DELETE_MARKER_FAILED',
+        latencySeconds: null,
+        failureReason: 'DstDelObjNotPermitted',
+        failureClass: 'deleteMarker',
+      },
+      { ...base, state: 'SOURCE_DELETED', latencySeconds: null, failureReason: 'SrcVersionNotFound', failureClass: 'sourceDeleted' },
       { ...base, state: 'FAILED', latencySeconds: null, failureReason: 'DstKmsKeyNotFound' },
       { ...base, state: 'FAILED', latencySeconds: null, failureReason: 'DstKmsKeyNotFound' },
       { ...base, state: 'PENDING', latencySeconds: null },
@@ -54,6 +62,9 @@ describe('PairStatistics', () => {
       completedWithoutSource: 0,
       failed: 2,
       failedByReason: { DstKmsKeyNotFound: 2 },
+      metadataFailed: 1,
+      deleteMarkersFailed: 1,
+      sourceDeleted: 1,
       pending: 1,
       overdue: 1,
       bytes: 15,
