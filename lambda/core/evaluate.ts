@@ -219,30 +219,19 @@ function replicaOnly(record: VersionRecord, sources: ReadonlyMap<string, readonl
   return { states, unattributed: unattributed ?? NONE_UNATTRIBUTED };
 }
 
-/** What the failure notices about any destination say about the source version itself. */
-interface SourceFacts {
-  /** A delete-marker notice: the version is a delete marker, not an object version. */
-  readonly marker: boolean;
-  /** A source-deleted notice: the source version is gone, so no destination can still receive it. */
-  readonly deleted?: SlotValue;
-}
-
-const NO_FACTS: SourceFacts = { marker: false };
-
-function sourceFacts(record: VersionRecord, source: string): SourceFacts {
-  let marker = false;
-  let deleted: SlotValue | undefined;
+/**
+ * Whether the version is a delete marker: a delete-marker failure notice (DstDelObjNotPermitted) about any of its
+ * destinations says so. (A source-deleted notice is not carried over to the other destinations the same way: a
+ * destination whose replica is proven later would then have passed through SOURCE_DELETED, published, depending
+ * on the order of arrival.)
+ */
+function isDeleteMarker(record: VersionRecord, source: string): boolean {
   // Hot path (every record of a report): prefix tests without building the prefix string.
   for (const name in record.slots) {
     if (!name.startsWith(SLOT_PREFIX.failure) || !name.startsWith(source, 2) || name.charCodeAt(2 + source.length) !== 62 /* > */) continue;
-    const value = record.slots[name];
-    const cls = failureClassOf(value.what);
-    if (cls === 'deleteMarker') marker = true;
-    // The latest such notice, so that the answer does not depend on the order the slots were stored in.
-    else if (cls === 'sourceDeleted' && (!deleted || value.at > deleted.at || (value.at === deleted.at && value.tie > deleted.tie)))
-      deleted = value;
+    if (failureClassOf(record.slots[name].what) === 'deleteMarker') return true;
   }
-  return marker || deleted ? { marker, deleted } : NO_FACTS;
+  return false;
 }
 
 /**
@@ -254,9 +243,8 @@ function sourceFacts(record: VersionRecord, source: string): SourceFacts {
  *    published twice), and a metadata failure notice marks it (`failureClass` metadata);
  * 3. the pair's own notice: data → FAILED, sourceDeleted → SOURCE_DELETED;
  * 4. the pair's own metadata notice: FAILED (its replica is not proven);
- * 5. a source-deleted notice about another destination: SOURCE_DELETED (the source is gone);
- * 6. the source's status FAILED (one destination, or this one shown lacking the version): FAILED;
- * 7. otherwise PENDING, or OVERDUE past the threshold.
+ * 5. the source's status FAILED (one destination, or this one shown lacking the version): FAILED;
+ * 6. otherwise PENDING, or OVERDUE past the threshold.
  */
 function statesFrom(origin: Candidate, record: VersionRecord, pairs: PairIndex, options: EvaluationOptions): PairState[] {
   const destinations = pairs.get(origin.bucket);
@@ -268,7 +256,7 @@ function statesFrom(origin: Candidate, record: VersionRecord, pairs: PairIndex, 
   const check = slots[checkSlot(origin.bucket)];
   // HeadObject found no replication status: no rule replicates this version, so it is not tracked.
   if (check?.what === 'NONE') return [];
-  const facts = sourceFacts(record, origin.bucket);
+  const marker = isDeleteMarker(record, origin.bucket);
   const sourceCompleted = check?.what === 'COMPLETED' || check?.what === 'COMPLETE';
   const states: PairState[] = [];
   for (const destination of destinations) {
@@ -278,7 +266,7 @@ function statesFrom(origin: Candidate, record: VersionRecord, pairs: PairIndex, 
     // A metadata reason in an `f:` slot (written before `m:` slots existed) is a metadata notice all the same.
     const metadata =
       slots[metadataFailureSlot(origin.bucket, destination)] ?? anyMetadata ?? (failureClass === 'metadata' ? failure : undefined);
-    if (facts.marker && failureClass !== 'deleteMarker') continue;
+    if (marker && failureClass !== 'deleteMarker') continue;
     // One object literal of one shape per state: spreads here dominated the cost of a whole report.
     let state: PairState['state'];
     let latencySeconds: number | null = null;
@@ -287,7 +275,7 @@ function statesFrom(origin: Candidate, record: VersionRecord, pairs: PairIndex, 
     let pendingSeconds: number | undefined;
     // HeadObject of the version in the destination (the sweep): the only proof per destination (issue 8.3).
     const held = slots[checkSlot(destination)]?.what;
-    if (facts.marker) {
+    if (marker) {
       state = 'DELETE_MARKER_FAILED';
       failureReason = failure!.what;
       failureCls = 'deleteMarker';
@@ -308,10 +296,6 @@ function statesFrom(origin: Candidate, record: VersionRecord, pairs: PairIndex, 
       state = 'FAILED';
       failureReason = metadata.what;
       failureCls = 'metadata';
-    } else if (facts.deleted) {
-      state = 'SOURCE_DELETED';
-      failureReason = facts.deleted.what;
-      failureCls = 'sourceDeleted';
     } else if (check?.what === 'FAILED' && (destinations.length === 1 || held === 'NOT_FOUND')) {
       // The source's status is one aggregate over all destinations: with several, it fails only the ones shown lacking it.
       state = 'FAILED';
