@@ -5,8 +5,24 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { failureHint } from '../../lambda/core/failures';
 import { DEFAULTS } from '../defaults';
 import { METRIC, pairMetric, sourceMetric, type Pair } from './monitor-metrics';
+
+/**
+ * Fix hints in the failure alarms' descriptions (what an operator reads in the notification), from the S3 docs' table
+ * of replication failure reasons as lambda/core/failures.ts keeps it; the version's own reason is the `failureReason`
+ * of its EMF line in the drain's or the sweep's log group, and `crr-monitor status` lists it with its hint.
+ */
+const hints = (reasons: readonly string[]) => reasons.map((r) => `${r}: ${failureHint(r)}.`).join(' ');
+const FAILED_HINT =
+  "Most common reasons and fixes (every version's reason: crr-monitor status, or the failureReason in the drain log): " +
+  hints(['DstPutObjectNotPermitted', 'SrcGetObjectNotPermitted', 'DstKmsKeyNotFound']) +
+  ' Batch Replication (crr-monitor redrive --state failed) retries them once fixed.';
+const METADATA_HINT =
+  hints(['DstPutTaggingNotPermitted', 'DstPutRetentionNotPermitted', 'DstPutLegalHoldNotPermitted']) +
+  ' The replica itself is there; crr-monitor redrive --state failed lists the versions.';
+const DELETE_MARKER_HINT = hints(['DstDelObjNotPermitted']);
 
 export interface MonitorAlarmsProps {
   readonly pairs: readonly Pair[];
@@ -62,8 +78,15 @@ export class MonitorAlarms extends Construct {
       const label = `${pair.source} -> ${pair.destination}`;
       const id = `${pair.source}-to-${pair.destination}`;
       add(`Failed-${id}`, pairMetric(pair, METRIC.FailedReplications, 'Sum', period), {
-        alarmDescription: `S3 replication FAILED for at least one object version, ${label} (crr-monitor)`,
+        alarmDescription: `S3 replication FAILED for at least one object version, ${label} (crr-monitor). ${FAILED_HINT}`,
       });
+      add(`MetadataFailed-${id}`, pairMetric(pair, METRIC.MetadataReplicationFailures, 'Sum', period), {
+        alarmDescription: `Replicas whose ACL, tags or Object Lock settings did not replicate, ${label} (crr-monitor). ${METADATA_HINT}`,
+      });
+      add(`DeleteMarkerFailed-${id}`, pairMetric(pair, METRIC.DeleteMarkerReplicationFailures, 'Sum', period), {
+        alarmDescription: `Delete markers that did not replicate, ${label} (crr-monitor). ${DELETE_MARKER_HINT}`,
+      });
+      // SourceVersionsDeleted has no alarm: a version deleted before it replicated is nothing to fix (dashboard only).
       add(`Overdue-${id}`, pairMetric(pair, METRIC.OverdueReplications, 'Maximum', period), {
         alarmDescription: `Object versions pending replication past the overdue threshold, ${label} (crr-monitor)`,
       });

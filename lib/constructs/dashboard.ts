@@ -14,7 +14,8 @@ export interface MonitorDashboardProps {
 }
 
 /**
- * One CloudWatch dashboard: per pair, objects and bytes replicated, latency p50/p99, failures and overdue versions;
+ * One CloudWatch dashboard: per pair, objects and bytes replicated, latency p50/p99, failures and overdue versions,
+ * metadata and delete-marker failures and source versions deleted before they replicated;
  * then the pipeline's health: queue depth and age, DLQ depth, drain errors/throttles/duration.
  */
 export class MonitorDashboard extends Construct {
@@ -55,6 +56,23 @@ export class MonitorDashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Failed replications', left: each(METRIC.FailedReplications, 'Sum'), width: 12 }),
       new cloudwatch.GraphWidget({ title: 'Overdue replications', left: each(METRIC.OverdueReplications, 'Maximum'), width: 12 }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Metadata replication failures (ACL, tags, Object Lock of replicas)',
+        left: each(METRIC.MetadataReplicationFailures, 'Sum'),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Delete-marker replication failures',
+        left: each(METRIC.DeleteMarkerReplicationFailures, 'Sum'),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Source versions deleted before they replicated (no alarm)',
+        left: each(METRIC.SourceVersionsDeleted, 'Sum'),
+        width: 8,
+      }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({

@@ -496,8 +496,29 @@ describe('MonitorStack: alarms', () => {
       Threshold: 1,
       TreatMissingData: 'breaching',
     });
-    // 5 pairs × (failed, overdue) + 4 sources × untracked + 6 pipeline alarms.
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 5 * 2 + 4 + 6);
+    // 5 pairs × (failed, metadata failed, delete marker failed, overdue) + 4 sources × untracked + 6 pipeline alarms.
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 5 * 4 + 4 + 6);
+  });
+
+  test('metadata and delete-marker failures alarm per pair; deleted source versions do not; descriptions carry fix hints', () => {
+    for (const metric of [METRIC.MetadataReplicationFailures, METRIC.DeleteMarkerReplicationFailures]) {
+      const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric } }));
+      expect(alarms).toHaveLength(5);
+      expect(alarms[0].Properties).toMatchObject({ Namespace: METRICS_NAMESPACE, Statistic: 'Sum', Period: 300, Threshold: 0 });
+    }
+    expect(
+      Object.keys(t.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: METRIC.SourceVersionsDeleted } })),
+    ).toHaveLength(0);
+    const description = (metric: string) =>
+      Object.values(t.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric } }))[0].Properties
+        .AlarmDescription as string;
+    expect(description(METRIC.FailedReplications)).toMatch(/DstPutObjectNotPermitted: .*s3:ReplicateObject/);
+    expect(description(METRIC.MetadataReplicationFailures)).toMatch(/DstPutRetentionNotPermitted: .*s3:PutObjectRetention/);
+    expect(description(METRIC.DeleteMarkerReplicationFailures)).toMatch(/DstDelObjNotPermitted: .*s3:ReplicateDelete/);
+    // CloudWatch's limit is 1,024 characters: room for two more bucket names of the longest S3 allows (63) is left.
+    for (const alarm of Object.values(t.findResources('AWS::CloudWatch::Alarm'))) {
+      expect((alarm.Properties.AlarmDescription as string).length + 2 * 63).toBeLessThanOrEqual(1024);
+    }
   });
 
   test('UntrackedWrites > 0 per source bucket (its only dimension), 5-minute periods, missing data not breaching', () => {
@@ -532,6 +553,9 @@ describe('MonitorStack: dashboard', () => {
       'ApproximateNumberOfMessagesVisible',
       'partner-dst',
       'UntrackedWrites',
+      'MetadataReplicationFailures',
+      'DeleteMarkerReplicationFailures',
+      'SourceVersionsDeleted',
     ]) {
       expect(body).toContain(text);
     }

@@ -31,6 +31,21 @@ describe('datumsOf', () => {
   });
 });
 
+describe('datumsOf, failure classes (issue 15)', () => {
+  test('a metadata failure of a completed version, a delete marker and a deleted source version count one each, per pair', () => {
+    const failure = { ...base, latencySeconds: null };
+    expect(datumsOf({ kind: 'metadataFailed', ...failure, failureReason: 'DstPutTaggingNotPermitted', failureClass: 'metadata' })).toEqual([
+      { metric: 'MetadataReplicationFailures', source: 'src', destination: 'dst', unit: 'Count', value: 1 },
+    ]);
+    expect(
+      datumsOf({ kind: 'deleteMarkerFailed', ...failure, failureReason: 'DstDelObjNotPermitted', failureClass: 'deleteMarker' }),
+    ).toEqual([{ metric: 'DeleteMarkerReplicationFailures', source: 'src', destination: 'dst', unit: 'Count', value: 1 }]);
+    expect(datumsOf({ kind: 'sourceDeleted', ...failure, failureReason: 'SrcVersionNotFound', failureClass: 'sourceDeleted' })).toEqual([
+      { metric: 'SourceVersionsDeleted', source: 'src', destination: 'dst', unit: 'Count', value: 1 },
+    ]);
+  });
+});
+
 describe('EmfOutcomeSink', () => {
   test('one EMF document per outcome on stdout: namespace CRRMonitor, the pair as the only dimensions, units', () => {
     const lines: string[] = [];

@@ -165,6 +165,35 @@ test('a FAILED pair that later completes gets a new COMPLETED row with a higher 
   ).toEqual(['COMPLETED']);
 });
 
+test('failure classes: a metadata failure of a completed pair supersedes its rows; markers and deleted sources have rows of their own', async () => {
+  const { archive, rows } = setup([{ source: 's', destination: 'd1' }]);
+  const notice = (key: string, at: number, failureReason: string): S3ChangeEvent => ({
+    type: 'replication',
+    notice: 'OperationFailedReplication',
+    bucket: 's',
+    destination: 'd1',
+    key,
+    versionId: 'v',
+    at,
+    requestedAt: T,
+    failureReason,
+  });
+  // The replica seen first (no source time), the tag failure (its requestTime gives one), then the source write.
+  const tags = recordsOf([replica('d1', 'k', T + 5000), notice('k', T + 60_000, 'DstPutTaggingNotPermitted'), sourceWrite('k', T, 99)]);
+  const marker = recordsOf([notice('m', T, 'DstDelObjNotPermitted')]);
+  const gone = recordsOf([sourceWrite('g', T), notice('g', T + 5000, 'SrcVersionNotFound')]);
+  await archive(event([...tags.records, ...marker.records, ...gone.records]));
+  expect(rows().map((r) => [r.key, r.state, r.outcome, r.revision, r.failureReason, r.failureClass, r.latencySeconds, r.bytes])).toEqual([
+    ['k', 'COMPLETED', 'completed', 2, null, null, null, 10],
+    // The notice's requestTime gives the source time, hence the latency: revision 5 supersedes both earlier rows.
+    ['k', 'COMPLETED', 'metadataFailed', 5, 'DstPutTaggingNotPermitted', 'metadata', 5, 10],
+    // The source write brings the size: a correction of the same revision, ordered by sequence.
+    ['k', 'COMPLETED', 'metadataFailed', 5, 'DstPutTaggingNotPermitted', 'metadata', 5, 99],
+    ['m', 'DELETE_MARKER_FAILED', 'deleteMarkerFailed', 1, 'DstDelObjNotPermitted', 'deleteMarker', null, 0],
+    ['g', 'SOURCE_DELETED', 'sourceDeleted', 1, 'SrcVersionNotFound', 'sourceDeleted', null, 10],
+  ]);
+});
+
 test('a replica seen before its source: a COMPLETED row without source, then a latency row that corrects it', async () => {
   // d1 has one configured source, so a replication write into d1 completes s→d1 on its own (issue 8 item 2).
   const { archive, rows } = setup([{ source: 's', destination: 'd1' }]);

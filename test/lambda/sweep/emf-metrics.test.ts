@@ -66,6 +66,23 @@ test('a HeadObject completion has no latency or speed; a failure counts FailedRe
   expect(definitions(docs[2]).Dimensions).toEqual([['SourceBucket']]);
 });
 
+test('metadata, delete-marker and source-deleted outcomes count their own metric per pair', () => {
+  const failure = { source: 's', destination: 'd', key: 'k', versionId: 'v', latencySeconds: null, bytes: 5 };
+  const docs = captured(() =>
+    new EmfSweepMetrics('CRRMonitor').outcomes([
+      { kind: 'metadataFailed', ...failure, failureReason: 'DstPutAclNotPermitted', failureClass: 'metadata' },
+      { kind: 'deleteMarkerFailed', ...failure, failureReason: 'DstDelObjNotPermitted', failureClass: 'deleteMarker' },
+      { kind: 'sourceDeleted', ...failure, failureReason: 'SrcKeyNotFound', failureClass: 'sourceDeleted' },
+    ]),
+  );
+  expect(docs.map((d) => definitions(d).Metrics)).toEqual([
+    [{ Name: 'MetadataReplicationFailures', Unit: 'Count' }],
+    [{ Name: 'DeleteMarkerReplicationFailures', Unit: 'Count' }],
+    [{ Name: 'SourceVersionsDeleted', Unit: 'Count' }],
+  ]);
+  expect(docs.every((d) => d.SourceBucket === 's' && d.DestBucket === 'd')).toBe(true);
+});
+
 test('the overdue gauge: one datum per configured pair, zeros included', () => {
   const docs = captured(() =>
     new EmfSweepMetrics('CRRMonitor').overdue([
