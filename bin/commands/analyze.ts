@@ -10,7 +10,7 @@ import {
   type ReplicationReport,
   type ReportDetail,
 } from '../../lambda/core';
-import { formatTable } from '../support/format';
+import { formatTable, printable } from '../support/format';
 import { DEFAULT_LIMITS, placeOf, readInputs, type InputLimits, type InputUnit } from '../support/inputs';
 import { RejectionLog } from '../support/rejections';
 import { parseArguments, UsageError, type ReportOptions } from '../support/options';
@@ -42,6 +42,16 @@ export async function analyze(
   let analysed = false;
   const reject = (place: string, reason: string) => rejections.reject(place, reason);
   const parsed = emptyParseResult();
+  // A replication notice's s3Operation other than OBJECT_PUT: named once per value (where first seen), then counted.
+  const operations = new Map<string, number>();
+  const noteOperation = (place: string, operation: string) => {
+    const seen = operations.get(operation) ?? 0;
+    if (seen === 0)
+      warn(
+        `${place}: replication notice with s3Operation ${JSON.stringify(printable(operation))} (not OBJECT_PUT): counted as a metadata failure, not a data failure`,
+      );
+    operations.set(operation, seen + 1);
+  };
   await readInputs(
     paths,
     {
@@ -49,6 +59,7 @@ export async function analyze(
         parseTextInto(unit.text, parsed);
         ignored += parsed.ignored;
         for (const rejection of parsed.rejected) reject(placeOf(unit), formatRejection(rejection));
+        for (const operation of parsed.unseenOperations ?? []) noteOperation(placeOf(unit), operation);
         // A document rejected whole (bad JSON, unknown shape) has not been analysed.
         if (parsed.events.length > 0 || parsed.ignored > 0 || parsed.rejected.length === 0) analysed = true;
         for (const event of parsed.events) {
@@ -70,6 +81,8 @@ export async function analyze(
     limits,
   );
   rejections.finish();
+  for (const [operation, count] of operations)
+    if (count > 1) warn(`s3Operation ${JSON.stringify(printable(operation))}: ${count} replication notices in all`);
   const rejected = rejections.count;
   onReplayed?.(tracker.size);
   const { report, detail } = reportOnRecords(

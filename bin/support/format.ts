@@ -3,6 +3,7 @@
  * reaches a terminal.
  */
 import type { ReplicationReport, ReportDetail } from '../../lambda/core';
+import { failureHint } from '../../lambda/core/failures';
 
 /**
  * Control characters (C0, DEL, C1), line and paragraph separators and bidirectional overrides, escaped as
@@ -61,6 +62,13 @@ export function formatTable(report: ReplicationReport, detail: ReportDetail): st
     const header = ['SOURCE', 'DESTINATION', 'COMPLETED', 'FAILED', 'PENDING', 'OVERDUE', 'BYTES', 'P50', 'P90', 'P99', 'MAX'];
     out.push(...table(header, rows, new Set([2, 3, 4, 5, 6, 7, 8, 9, 10])));
     for (const p of report.pairs) {
+      // Issue 15's classes, which are neither FAILED nor PENDING (metadataFailed: of the completed ones).
+      const others = [
+        p.metadataFailed > 0 ? `${p.metadataFailed} of the completed with a metadata failure (ACL, tags, Object Lock)` : '',
+        p.deleteMarkersFailed > 0 ? `${p.deleteMarkersFailed} delete marker${p.deleteMarkersFailed === 1 ? '' : 's'} not replicated` : '',
+        p.sourceDeleted > 0 ? `${p.sourceDeleted} source version${p.sourceDeleted === 1 ? '' : 's'} deleted before replicating` : '',
+      ].filter((text) => text !== '');
+      if (others.length > 0) out.push('', `${printable(p.source)} → ${printable(p.destination)}: ${others.join(', ')}`);
       const reasons = Object.entries(detail.failedByReason.get(`${p.source}>${p.destination}`) ?? {});
       if (reasons.length > 0) {
         out.push(
@@ -78,12 +86,16 @@ export function formatTable(report: ReplicationReport, detail: ReportDetail): st
     const shown = report.failures.slice(0, LIST_LIMIT);
     out.push(
       ...table(
-        ['SOURCE', 'DESTINATION', 'REASON', 'KEY', 'VERSION'],
-        shown.map((f) => [f.source, f.destination, f.reason, f.key, f.versionId]),
+        ['SOURCE', 'DESTINATION', 'REASON', 'CLASS', 'KEY', 'VERSION'],
+        shown.map((f) => [f.source, f.destination, f.reason, f.class, f.key, f.versionId]),
         new Set(),
       ),
     );
     if (report.failures.length > shown.length) out.push(`… and ${report.failures.length - shown.length} more (--format json lists all)`);
+    // One hint per reason of the whole list (not only the rows shown), from the S3 docs' table (lambda/core/failures.ts).
+    const reasons = [...new Set(report.failures.map((f) => f.reason))].sort();
+    out.push('', 'How to fix (S3 User Guide, "Amazon S3 replication failure reasons"):');
+    for (const reason of reasons) out.push(`  ${printable(reason)}: ${failureHint(reason)}`);
   }
   if (report.overdue.length > 0) {
     out.push('', `Overdue replications (${report.overdue.length}):`);

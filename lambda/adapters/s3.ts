@@ -2,7 +2,12 @@ import { HeadObjectCommand, ListObjectVersionsCommand, S3Client, type S3ClientCo
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ReplicationStatus } from '../core';
 
-/** What HeadObject says about one version. 403 and 404 are answers, not exceptions: the caller must count them. */
+/**
+ * What HeadObject says about one version. 403 and 404 are answers, not exceptions: the caller must count them.
+ * In a destination, `found` alone is the proof of the replica: with replica modification sync a replica's
+ * `x-amz-replication-status` is PENDING, COMPLETED or FAILED (its own metadata going back), not REPLICA, so the
+ * status says nothing there (the sweep records any `found` answer of a destination as REPLICA).
+ */
 export type HeadResult =
   | {
       readonly outcome: 'found';

@@ -186,6 +186,12 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
     parsed.forEach((result, index) => {
       counters.ignored += result.ignored;
       counters.rejected += result.rejected.length;
+      // Issue 15: a notice about another operation than OBJECT_PUT is no data failure; values never seen are logged.
+      for (const s3Operation of result.unseenOperations ?? [])
+        logger.warn('replication notice with an unseen s3Operation: counted as a metadata failure', {
+          messageId: records[index].messageId,
+          s3Operation,
+        });
       result.events.forEach((e, position) => work.push({ index, position, event: e }));
     });
     counters.events += work.length;

@@ -284,3 +284,26 @@ test('a replica-only version in a destination fed by two sources: HeadObject on 
   expect(again).toMatchObject({ published: 0 });
   expect(s3.calls).toHaveLength(2);
 });
+
+test('HeadObject 200 in a destination proves the replica whatever its status (replica modification sync), recorded as REPLICA', async () => {
+  // SRC ↔ DST is bi-directional with replica modification sync: the replicas answer PENDING/COMPLETED for their own
+  // metadata going back. Recorded as they are, they would be candidate origins of the version.
+  const pairs = [...PAIRS, { source: DST, destination: SRC }];
+  await drainWrites([[SRC, 'sync', T0]]);
+  const s3 = new FakeS3({
+    [`${SRC}/sync`]: { outcome: 'found', status: 'PENDING' },
+    [`${DST}/sync`]: { outcome: 'found', status: 'COMPLETED', bytes: 1000 },
+    [`${DST2}/sync`]: { outcome: 'found', status: 'PENDING', bytes: 1000 },
+  });
+  const { handler, metrics } = sweepFor(s3, { pairs });
+  expect(await handler()).toMatchObject({ completed: 2, failed: 0, overdue: 0 });
+  expect(metrics.published.map((o) => `${o.kind}:${o.source}>${o.destination}`).sort()).toEqual([
+    `completed:${SRC}>${DST2}`,
+    `completed:${SRC}>${DST}`,
+  ]);
+  const stored = (await readAll(tableOf(env.h, env.table))).get('sync\u0000v')!;
+  expect(stored.record.slots[`c:${DST}`]).toMatchObject({ what: 'REPLICA' });
+  expect(stored.record.slots[`c:${DST2}`]).toMatchObject({ what: 'REPLICA' });
+  expect(stored.record.slots[`c:${SRC}`]).toMatchObject({ what: 'PENDING' });
+  expect(stored.attention).toBeUndefined();
+});
