@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { FAILURE_CLASSES, FAILURE_REASONS, failureClassOf, failureHint, isKnownS3Operation } from '../../../lambda/core/failures';
 
 /**
@@ -91,5 +93,18 @@ describe('failure classes', () => {
     expect(failureHint('DstPutLegalHoldNotPermitted')).toMatch(/s3:PutObjectLegalHold/);
     expect(failureHint('SrcGetObjectNotPermitted')).toMatch(/s3:GetObjectVersionForReplication/);
     expect(failureHint('ReplicationStatusFailed')).toMatch(/HeadObject/);
+  });
+});
+
+describe('docs/failures.md', () => {
+  it('lists every reason with its class and hint, as lambda/core/failures.ts has them', () => {
+    const doc = readFileSync(path.join(__dirname, '../../../docs/failures.md'), 'utf8');
+    const rows = new Map(
+      [...doc.matchAll(/^\| `(\w+)`\s*\| (\w+)\s*\| (.*?)\s*\|$/gm)].map(([, reason, cls, hint]) => [reason, { cls, hint }] as const),
+    );
+    expect([...rows.keys()].sort()).toEqual(Object.keys(FAILURE_REASONS).sort());
+    for (const [reason, { cls, hint }] of rows) {
+      expect([reason, cls, hint.replace(/\\\|/g, '|')]).toEqual([reason, FAILURE_REASONS[reason].class, FAILURE_REASONS[reason].hint]);
+    }
   });
 });
