@@ -219,19 +219,37 @@ function replicaOnly(record: VersionRecord, sources: ReadonlyMap<string, readonl
   return { states, unattributed: unattributed ?? NONE_UNATTRIBUTED };
 }
 
+/** What one pass over a record's slots says about its failure notices (most records have none). */
+const enum Notices {
+  None = 0,
+  /** Some failure notice (`f:` or `m:`) exists. */
+  Any = 1,
+  /** A delete-marker notice about the origin: the version is a delete marker, not an object version. */
+  Marker = 2,
+}
+
 /**
- * Whether the version is a delete marker: a delete-marker failure notice (DstDelObjNotPermitted) about any of its
- * destinations says so. (A source-deleted notice is not carried over to the other destinations the same way: a
- * destination whose replica is proven later would then have passed through SOURCE_DELETED, published, depending
- * on the order of arrival.)
+ * Whether the record holds failure notices, and whether one of the origin's says the version is a delete marker
+ * (DstDelObjNotPermitted about any destination). A source-deleted notice is not carried over to the other
+ * destinations this way: a destination whose replica is proven later would then have passed through SOURCE_DELETED,
+ * published, depending on the order of arrival.
  */
-function isDeleteMarker(record: VersionRecord, source: string): boolean {
-  // Hot path (every record of a report): prefix tests without building the prefix string.
+function noticesOf(record: VersionRecord, source: string): Notices {
+  let found = Notices.None;
+  // Hot path (every record of a report): prefix tests without building strings.
   for (const name in record.slots) {
-    if (!name.startsWith(SLOT_PREFIX.failure) || !name.startsWith(source, 2) || name.charCodeAt(2 + source.length) !== 62 /* > */) continue;
-    if (failureClassOf(record.slots[name].what) === 'deleteMarker') return true;
+    if (name.startsWith(SLOT_PREFIX.metadataFailure)) found |= Notices.Any;
+    else if (name.startsWith(SLOT_PREFIX.failure)) {
+      found |= Notices.Any;
+      if (
+        name.startsWith(source, 2) &&
+        name.charCodeAt(2 + source.length) === 62 /* > */ &&
+        failureClassOf(record.slots[name].what) === 'deleteMarker'
+      )
+        return Notices.Any | Notices.Marker;
+    }
   }
-  return false;
+  return found;
 }
 
 /**
@@ -251,21 +269,24 @@ function statesFrom(origin: Candidate, record: VersionRecord, pairs: PairIndex, 
   if (!destinations) return [];
   const slots = record.slots;
   const sourceWrite = slots[writeSlot(origin.bucket)];
-  const anyFailure = slots[failureSlot(origin.bucket)];
-  const anyMetadata = slots[metadataFailureSlot(origin.bucket)];
   const check = slots[checkSlot(origin.bucket)];
   // HeadObject found no replication status: no rule replicates this version, so it is not tracked.
   if (check?.what === 'NONE') return [];
-  const marker = isDeleteMarker(record, origin.bucket);
+  const notices = noticesOf(record, origin.bucket);
+  const marker = (notices & Notices.Marker) !== 0;
+  // Failure slot names are built only for the few records that hold notices.
+  const anyFailure = notices ? slots[failureSlot(origin.bucket)] : undefined;
+  const anyMetadata = notices ? slots[metadataFailureSlot(origin.bucket)] : undefined;
   const sourceCompleted = check?.what === 'COMPLETED' || check?.what === 'COMPLETE';
   const states: PairState[] = [];
   for (const destination of destinations) {
     const replica = slots[writeSlot(destination)];
-    const failure = slots[failureSlot(origin.bucket, destination)] ?? anyFailure;
+    const failure = notices ? (slots[failureSlot(origin.bucket, destination)] ?? anyFailure) : undefined;
     const failureClass = failure ? failureClassOf(failure.what) : undefined;
     // A metadata reason in an `f:` slot (written before `m:` slots existed) is a metadata notice all the same.
-    const metadata =
-      slots[metadataFailureSlot(origin.bucket, destination)] ?? anyMetadata ?? (failureClass === 'metadata' ? failure : undefined);
+    const metadata = notices
+      ? (slots[metadataFailureSlot(origin.bucket, destination)] ?? anyMetadata ?? (failureClass === 'metadata' ? failure : undefined))
+      : undefined;
     if (marker && failureClass !== 'deleteMarker') continue;
     // One object literal of one shape per state: spreads here dominated the cost of a whole report.
     let state: PairState['state'];
