@@ -15,7 +15,7 @@ import { DynamoSweepWrites, type SweepWrites } from '../../lambda/adapters/sweep
 import { TableReader } from '../../lambda/adapters/table-reader';
 import { memoryLogger } from '../support/memory-logger';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
-import { eventBridgeWrite } from '../../tools/local-pipeline/events';
+import { eventBridgeWrite, replicationNotification } from '../../tools/local-pipeline/events';
 import { RecordingSweepMetrics } from '../../tools/local-pipeline/sweep';
 import { drainFor, eventSourceFor, publish, readAll, storeFor, tableOf, useEmulators } from '../support/pipeline';
 
@@ -306,4 +306,26 @@ test('HeadObject 200 in a destination proves the replica whatever its status (re
   expect(stored.record.slots[`c:${DST2}`]).toMatchObject({ what: 'REPLICA' });
   expect(stored.record.slots[`c:${SRC}`]).toMatchObject({ what: 'PENDING' });
   expect(stored.attention).toBeUndefined();
+});
+
+test('a completed version whose tags did not replicate is marked FAILED in attention (redrive takes it); a deleted source is not', async () => {
+  const pairs = [{ source: OTHER, destination: OTHER_DST }];
+  const store = storeFor(env.h, env.table);
+  const notice = (key: string, reason: string) =>
+    replicationNotification({ source: OTHER, destination: OTHER_DST, key, versionId: 'v', at: T0 + 60_000, requestedAt: T0, reason });
+  for (const event of [
+    eventBridgeWrite({ bucket: OTHER, key: 'tags', versionId: 'v', at: T0, bytes: 10 }),
+    eventBridgeWrite({ bucket: OTHER_DST, key: 'tags', versionId: 'v', at: T0 + 3000, bytes: 10, byReplication: true }),
+    notice('tags', 'DstPutTaggingNotPermitted'),
+    eventBridgeWrite({ bucket: OTHER, key: 'gone', versionId: 'v', at: T0, bytes: 10 }),
+    notice('gone', 'SrcVersionNotFound'),
+  ])
+    await publish(env.h, event);
+  await eventSourceFor(env.h, drainFor(env.h, store, pairs)).run();
+  const s3 = new FakeS3({});
+  const { handler } = sweepFor(s3, { pairs });
+  expect(await handler()).toMatchObject({ overdue: 0, checked: 0 });
+  const stored = await readAll(tableOf(env.h, env.table));
+  expect(stored.get('tags\u0000v')!.attention).toEqual({ state: 'FAILED', since: T0 });
+  expect(stored.get('gone\u0000v')!.attention).toBeUndefined();
 });

@@ -91,6 +91,37 @@ beforeAll(async () => {
     'FAILED',
     T0 + 3000,
   );
+  // Issue 15: the classes data and metadata are redriven: a completed version whose tags did not replicate is;
+  // a source version deleted before it replicated and a delete marker are not (the sweep marks none of them FAILED,
+  // but an index entry must not be enough either).
+  await putVersion(
+    client,
+    'tags.csv',
+    'vt1',
+    {
+      'w:src-bucket': write(T0 - 1000),
+      'w:dst-bucket': replica(T0 + 1000),
+      'm:src-bucket>dst-bucket': failure(T0 + 60_000, 'DstPutTaggingNotPermitted'),
+    },
+    'FAILED',
+    T0 - 1000,
+  );
+  await putVersion(
+    client,
+    'gone.csv',
+    'vg1',
+    { 'w:src-bucket': write(T0 - 2000), 'f:src-bucket>dst-bucket': failure(T0 + 1000, 'SrcVersionNotFound') },
+    'FAILED',
+    T0 - 2000,
+  );
+  await putVersion(
+    client,
+    'marker.csv',
+    'vm1',
+    { 'f:src-bucket>dst-bucket': failure(T0 - 3000, 'DstDelObjNotPermitted') },
+    'FAILED',
+    T0 - 3000,
+  );
   // Overdue: written long ago, nothing since.
   await putVersion(client, 'late', 'vd1', { 'w:src-bucket': write(T0 - 3_600_000) }, 'OVERDUE', T0 - 3_600_000);
   client.destroy();
@@ -102,17 +133,17 @@ afterAll(async () => {
 
 /** The manifest's lines, in a fixed order (the tool writes them shard by shard; order carries no meaning). */
 const lines = (csv: string) => csv.split('\n').filter(Boolean).sort();
-const FAILED_LINES = ['src-bucket,Tax%2F2026%20Q1%2Bfinal.pdf,va1', 'src-bucket,na%C3%AFve%2Cfile,vb1'];
+const FAILED_LINES = ['src-bucket,Tax%2F2026%20Q1%2Bfinal.pdf,va1', 'src-bucket,na%C3%AFve%2Cfile,vb1', 'src-bucket,tags.csv,vt1'];
 
 const PAIR = ['--pair', 'src-bucket=dst-bucket', '--table', TABLE];
 
 describe('crr-monitor redrive (binary)', () => {
-  it('prints the manifest of the failed versions of the pair, keys URL-encoded, and the count on stderr', async () => {
+  it('prints the manifest of the failed versions of the pair (classes data and metadata), keys URL-encoded, and the count on stderr', async () => {
     const result = await runCli(['redrive', ...PAIR, '--manifest', '-'], { env: { ...ENV, AWS_ENDPOINT_URL: endpoint } });
     expect(result.code).toBe(0);
     expect(result.stdout.endsWith('\n')).toBe(true);
     expect(lines(result.stdout)).toEqual(FAILED_LINES);
-    expect(result.stderr).toContain(`2 failed version(s) of src-bucket → dst-bucket in table ${TABLE}`);
+    expect(result.stderr).toContain(`3 failed version(s) of src-bucket → dst-bucket in table ${TABLE}`);
     expect(result.stderr).toContain('Dry run: nothing was started');
   });
 
