@@ -98,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
   const { demoWorkload } = await import('../../tools/local-pipeline/workload');
   await runLocal({
     overdueMinutes: options.overdueMinutes,
+    sloMinutes: options.sloMinutes,
     at: options.at,
     workers,
     replay,

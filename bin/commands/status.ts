@@ -20,11 +20,15 @@ import {
 } from '../support/operator-args';
 import { OperatorClients, tableProblem } from '../support/operator-clients';
 import { locateTable, TableNotFound } from '../support/table-locator';
+import { minutesOption } from '../support/options';
+import { CONFIG_DEFAULTS, sloMinutesOf } from '../../lambda/shared/config';
 
 export const usage = `  crr-monitor status [--stack NAME | --table NAME] [--pair SRC=DST]... [--config FILE] [--at ISO] [--since ISO]
-                     [--region R] [--format table|json]
+                     [--slo-minutes N] [--region R] [--format table|json|html]
       The live report from the deployed table (analyze's schema) plus each pair's backlog: pending versions,
       oldest / p50 / p90 pending age, pending bytes. Reads the due and attention indexes, never a Scan.
+      The RPO section: versions replicated within --slo-minutes (default: the config's sloMinutes, else the overdue
+      threshold), per UTC day of the source write.
   crr-monitor status s3://BUCKET/KEY [--version-id ID] [--pair SRC=DST]... [--config FILE] [--region R] [--format]
       The version in its source and every configured destination: replication status, size, ETag, checksums,
       verified / differs / unknown. Exit 1 when a replica differs or the source version is not found.
@@ -37,6 +41,7 @@ const OPTIONS = {
   stack: { type: 'string' },
   at: { type: 'string' },
   since: { type: 'string' },
+  'slo-minutes': { type: 'string' },
   'version-id': { type: 'string' },
 } as const;
 
@@ -55,7 +60,7 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   if (positionals.length > 1) throw new UsageError(`status takes at most one s3://BUCKET/KEY (got ${positionals.length})`);
 
   if (positionals.length === 1) {
-    for (const name of ['table', 'stack', 'at', 'since'] as const) {
+    for (const name of ['table', 'stack', 'at', 'since', 'slo-minutes'] as const) {
       if (values[name] !== undefined) throw new UsageError(`--${name} does not apply to status s3://BUCKET/KEY`);
     }
     const match = /^s3:\/\/([^/]+)\/(.+)$/s.exec(positionals[0]);
@@ -79,6 +84,11 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   const at = timeOption('at', values.at) ?? Date.now();
   const retentionHours = config?.retentionHours ?? 24;
   const since = timeOption('since', values.since) ?? at - retentionHours * 3_600_000;
+  const overdueMinutes = config?.overdueMinutes ?? CONFIG_DEFAULTS.overdueMinutes;
+  const sloMinutes = sloMinutesOf({
+    sloMinutes: minutesOption('slo-minutes', values['slo-minutes']) ?? config?.sloMinutes,
+    overdueMinutes,
+  });
   let tableName: string;
   try {
     tableName = await locateTable({ table: values.table, stack: values.stack }, () => clients.cloudformation());
@@ -90,7 +100,7 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   const reader = new TableReader({ client: clients.dynamodb(), tableName });
   let live;
   try {
-    live = await liveReport(reader, { pairs, at, since, overdueMillis: (config?.overdueMinutes ?? 15) * 60_000 });
+    live = await liveReport(reader, { pairs, at, since, overdueMillis: overdueMinutes * 60_000, sloMillis: sloMinutes * 60_000 });
   } catch (error) {
     const problem = tableProblem(error, tableName);
     if (!problem) throw error;

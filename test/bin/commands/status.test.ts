@@ -139,6 +139,51 @@ describe('crr-monitor status (binary)', () => {
     ]);
     // Six versions in the window's due entries, two failures in attention (one of them also due); old-done unread.
     expect(report.read).toEqual({ dueEntries: 6, attentionEntries: 3, records: 7 });
+    // RPO at the overdue threshold (15 min): the failures and the overdue version missed it, the pending ones do not
+    // count yet; a failure's worst is its age at --at (three days for old-failure).
+    expect(report.slo).toEqual({
+      objectiveSeconds: 900,
+      pairs: [
+        {
+          source: 'src-bucket',
+          destination: 'dst-bucket',
+          versions: 5,
+          withinObjective: 2,
+          missedObjective: 3,
+          percentWithin: 40,
+          worstSeconds: 259_200,
+          days: [
+            { day: '2026-11-17', versions: 1, withinObjective: 0, missedObjective: 1, percentWithin: 0, worstSeconds: 259_200 },
+            { day: '2026-11-20', versions: 4, withinObjective: 2, missedObjective: 2, percentWithin: 50, worstSeconds: 2400 },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('reports RPO compliance against --slo-minutes', async () => {
+    const result = await runCli(
+      [
+        'status',
+        '--table',
+        TABLE,
+        '--pair',
+        'src-bucket=dst-bucket',
+        '--at',
+        new Date(AT).toISOString(),
+        '--slo-minutes',
+        '45',
+        '--format',
+        'json',
+      ],
+      { env: { ...ENV, AWS_ENDPOINT_URL: endpoint } },
+    );
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    // At 45 minutes the version overdue for 30 is still inside the objective: not counted.
+    expect(JSON.parse(result.stdout).slo.pairs[0].days).toEqual([
+      { day: '2026-11-17', versions: 1, withinObjective: 0, missedObjective: 1, percentWithin: 0, worstSeconds: 259_200 },
+      { day: '2026-11-20', versions: 3, withinObjective: 2, missedObjective: 1, percentWithin: 200 / 3, worstSeconds: 2400 },
+    ]);
   });
 
   it('names a table without the due/attention indexes, or no table at all, and exits 1', async () => {
