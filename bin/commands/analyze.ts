@@ -10,6 +10,7 @@ import {
   type ReplicationReport,
   type ReportDetail,
 } from '../../lambda/core';
+import { renderHtml } from '../../engines/report/html';
 import { formatTable } from '../support/format';
 import { DEFAULT_LIMITS, placeOf, readInputs, type InputLimits, type InputUnit } from '../support/inputs';
 import { RejectionLog } from '../support/rejections';
@@ -106,7 +107,13 @@ export async function run(argv: string[]): Promise<number> {
   if (paths.length === 0) throw new UsageError('analyze needs at least one PATH');
   const result = await analyze(paths, options, (line) => process.stderr.write(line + '\n'), undefined, limits);
   const { report, detail } = result;
-  process.stdout.write(options.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report, detail));
+  process.stdout.write(
+    options.format === 'json'
+      ? JSON.stringify(report, null, 2) + '\n'
+      : options.format === 'html'
+        ? renderHtml({ title: 'S3 replication report', replication: report, latencyHistogram: detail.latencyHistogram })
+        : formatTable(report, detail),
+  );
   if (!result.analysed) {
     process.stderr.write('crr-monitor: no input could be read\n');
     return 2;

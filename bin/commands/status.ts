@@ -2,6 +2,7 @@
  * `crr-monitor status`: the live replication report from the deployed table (analyze's JSON schema, plus each pair's
  * backlog), or, given `s3://BUCKET/KEY`, that version in its source and every configured destination.
  */
+import { renderHtml } from '../../engines/report/html';
 import { TableReader } from '../../lambda/adapters/table-reader';
 import { formatBytes, formatTable } from '../support/format';
 import { liveReport, type LiveReport } from '../support/live-report';
@@ -51,7 +52,7 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
     io.out(`Usage:\n${usage}`);
     return 0;
   }
-  const format = formatOption(values.format);
+  const format = formatOption(values.format, ['table', 'json', 'html']);
   const config = values.config !== undefined ? configOption(values.config) : undefined;
   const pairs = pairsFrom(values.pair, config);
   if (pairs.length === 0) throw new UsageError('status needs the pairs: --config FILE or --pair SRC=DST');
@@ -63,6 +64,7 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
     for (const name of ['table', 'stack', 'at', 'since', 'slo-minutes'] as const) {
       if (values[name] !== undefined) throw new UsageError(`--${name} does not apply to status s3://BUCKET/KEY`);
     }
+    if (format === 'html') throw new UsageError('--format html is for the report, not status s3://BUCKET/KEY');
     const match = /^s3:\/\/([^/]+)\/(.+)$/s.exec(positionals[0]);
     if (!match) throw new UsageError(`${positionals[0]}: expected s3://BUCKET/KEY`);
     const [, bucket, key] = match;
@@ -109,6 +111,15 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   }
   const { report, detail } = live;
   if (format === 'json') io.out(JSON.stringify(report, null, 2) + '\n');
+  else if (format === 'html')
+    io.out(
+      renderHtml({
+        title: 'S3 replication status',
+        replication: report,
+        latencyHistogram: detail.latencyHistogram,
+        backlog: report.backlog,
+      }),
+    );
   else io.out(formatTable(report, detail) + formatBacklog(report));
   return 0;
 }

@@ -112,7 +112,7 @@ export function formatTable(report: ReplicationReport, detail: ReportDetail): st
  * A share as an auditor reads it: never rounded up (99.996 % is not 100 %), three decimals at most.
  * The JSON carries the exact figure.
  */
-export function formatPercent(percent: number | null): string {
+function formatPercent(percent: number | null): string {
   if (percent === null) return '-';
   return `${Number((Math.floor(percent * 1000) / 1000).toFixed(3))}%`;
 }
