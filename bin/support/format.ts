@@ -117,8 +117,8 @@ function formatPercent(percent: number | null): string {
   return `${Number((Math.floor(percent * 1000) / 1000).toFixed(3))}%`;
 }
 
-/** `RPO`: per pair its total, then one line per UTC day of the source write. */
-function rpoSection(slo: SloReport): string[] {
+/** `RPO`: per pair its total, then one line per UTC day of the source write (analyze, status, report). */
+export function rpoSection(slo: SloReport): string[] {
   if (slo.pairs.length === 0) return [];
   const rows: string[][] = [];
   for (const p of slo.pairs) {

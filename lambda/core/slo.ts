@@ -124,7 +124,7 @@ export function utcDay(at: EpochMillis): string {
   return new Date(at).toISOString().slice(0, 10);
 }
 
-/** Folds judged versions into the `slo` report; feed it samples (or pair states) one at a time, then `build()`. */
+/** Folds judged versions into the `slo` report; feed it pair states (or per-day tallies) one at a time, then `build()`. */
 export class SloBuilder {
   private readonly byPair = new Map<string, { source: string; destination: string; total: Tally; days: Map<string, Tally> }>();
 
@@ -148,8 +148,16 @@ export class SloBuilder {
     if (sample) this.tally(pair, sample);
   }
 
-  addSample(sample: SloSample): void {
-    this.tally(this.addPair(sample.source, sample.destination), sample);
+  /** A day's tally counted elsewhere (the archive's SQL): merged as if its versions were added one by one. */
+  addDay(tally: { source: string; destination: string; day: string; within: number; missed: number; worstSeconds: number }): void {
+    const pair = this.addPair(tally.source, tally.destination);
+    let daily = pair.days.get(tally.day);
+    if (!daily) pair.days.set(tally.day, (daily = newTally()));
+    for (const t of [pair.total, daily]) {
+      t.within += tally.within;
+      t.missed += tally.missed;
+      if (tally.within + tally.missed > 0 && tally.worstSeconds > t.worst) t.worst = tally.worstSeconds;
+    }
   }
 
   private tally(pair: { total: Tally; days: Map<string, Tally> }, sample: SloSample): void {
