@@ -94,7 +94,12 @@ export async function archiveSlo(files: readonly ArchiveFile[], options: Archive
     original.set(link, file.name);
     (zipped ? gzip : plain).push(link);
   });
-  const instance = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  // Spills to the temporary folder when months of rows outgrow memory; never fetches an extension.
+  const instance = await DuckDBInstance.create(':memory:', {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    temp_directory: path.join(links, 'spill'),
+  });
   const connection = await instance.connect();
   try {
     const sources = [
@@ -112,18 +117,20 @@ export async function archiveSlo(files: readonly ArchiveFile[], options: Archive
     const empty = `SELECT ${Object.entries(COLUMNS)
       .map(([name, type]) => `NULL::${type} AS "${name}"`)
       .join(', ')} WHERE false`;
-    await connection.run(`CREATE TEMP TABLE rows AS ${sources.length ? sources.join(' UNION ALL ') : empty}`);
+    // The raw rows stay a view (read again for the counts); only the latest row of each version is kept, narrowed.
+    await connection.run(`CREATE TEMP VIEW rows AS ${sources.length ? sources.join(' UNION ALL ') : empty}`);
     const valid = `source IS NOT NULL AND destination IS NOT NULL AND key IS NOT NULL AND "versionId" IS NOT NULL
       AND state IN ('COMPLETED', 'FAILED') AND revision IS NOT NULL AND "sourceAt" IS NOT NULL AND "recordedAt" IS NOT NULL`;
     const pairFilter = options.pairs.length
       ? `AND (source, destination) IN (${options.pairs.map((p) => `(${literal(p.source)}, ${literal(p.destination)})`).join(', ')})`
       : '';
     await connection.run(`CREATE TEMP TABLE latest AS
-      SELECT * FROM rows WHERE ${valid} ${pairFilter}
+      SELECT source, destination, state, "recordedAt", "sourceAt", "withoutSource", "latencySeconds", "failureReason"
+      FROM rows WHERE ${valid} ${pairFilter}
       QUALIFY row_number() OVER (PARTITION BY source, destination, key, "versionId" ORDER BY revision DESC, coalesce(sequence, '') DESC, "recordedAt" DESC) = 1`);
     const counts = (
       await connection.runAndReadAll(
-        `SELECT (SELECT count(*) FROM rows) AS rows, (SELECT count(*) FROM rows WHERE NOT (${valid})) AS rejected,
+        `SELECT (SELECT count(*) FROM rows) AS rows, (SELECT count(*) FILTER (WHERE NOT coalesce(${valid}, false)) FROM rows) AS rejected,
               (SELECT count(*) FROM latest) AS versions, (SELECT max("recordedAt") FROM latest) AS latest`,
       )
     ).getRowObjectsJS()[0] as { rows: bigint; rejected: bigint; versions: bigint; latest: bigint | null };

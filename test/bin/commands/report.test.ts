@@ -188,11 +188,16 @@ describe('crr-monitor report --archive (binary)', () => {
     expect(broken.stderr).toMatch(/^crr-monitor: archive unreadable: .*broken\.gz/);
     const missing = await runCli(['report', '--archive', path.join(dir, 'nope')]);
     expect([missing.code, missing.stderr]).toEqual([1, `crr-monitor: --archive ${path.join(dir, 'nope')}: no such file or directory\n`]);
-    writeFileSync(path.join(bad, 'broken.gz'), gzipSync('{"source": "a", "destination": "b", "key": "k"}\n'));
+    const row = { source: 'a', destination: 'b', key: 'k', versionId: 'v', state: 'COMPLETED', revision: 2, recordedAt: 1, sourceAt: 0 };
+    const { state: _state, ...stateless } = row;
+    writeFileSync(
+      path.join(bad, 'broken.gz'),
+      gzipSync([{ source: 'a', destination: 'b', key: 'k' }, stateless, row].map((r) => JSON.stringify(r)).join('\n')),
+    );
     const partial = await runCli(['report', '--archive', bad, '--format', 'json']);
     expect(partial.code).toBe(0);
-    expect(partial.stderr).toContain('1 archive rows rejected');
-    expect(JSON.parse(partial.stdout).read).toEqual({ files: 1, rows: 1, versions: 0, rejected: 1 });
+    expect(partial.stderr).toContain('2 archive rows rejected');
+    expect(JSON.parse(partial.stdout).read).toEqual({ files: 1, rows: 3, versions: 1, rejected: 2 });
     expect((await runCli(['report'])).code).toBe(2);
   });
 });
