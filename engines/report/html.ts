@@ -91,6 +91,11 @@ function duration(seconds: number): string {
   return `${Number((seconds / 86_400).toFixed(1))} d`;
 }
 
+/** A bucket edge on an axis: 15s, 5m, 6h. */
+function short(seconds: number): string {
+  return seconds < 60 ? `${seconds}s` : seconds < 3600 ? `${seconds / 60}m` : `${seconds / 3600}h`;
+}
+
 function bytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let value = n;
@@ -125,10 +130,9 @@ function latencyChart(counts: readonly number[], objectiveSeconds: number | unde
   const max = Math.max(1, ...counts);
   const w = (CHART_W - PAD.left - PAD.right) / n;
   const h = CHART_H - PAD.top - PAD.bottom;
-  const names = [
-    ...LATENCY_BUCKET_SECONDS.map((s) => `≤${duration(s)}`),
-    `>${duration(LATENCY_BUCKET_SECONDS[LATENCY_BUCKET_SECONDS.length - 1])}`,
-  ];
+  const last = LATENCY_BUCKET_SECONDS[LATENCY_BUCKET_SECONDS.length - 1];
+  const names = [...LATENCY_BUCKET_SECONDS.map((s) => `≤${duration(s)}`), `>${duration(last)}`];
+  const ticks = [...LATENCY_BUCKET_SECONDS.map(short), `>${short(last)}`];
   const bars = counts
     .map((c, i) => {
       const bh = (c / max) * h;
@@ -136,7 +140,7 @@ function latencyChart(counts: readonly number[], objectiveSeconds: number | unde
       const late = objectiveSeconds !== undefined && i > 0 && LATENCY_BUCKET_SECONDS[i - 1] >= objectiveSeconds;
       return (
         `<rect class="${late ? 'bar late' : 'bar'}" x="${(x + 2).toFixed(1)}" y="${(PAD.top + h - bh).toFixed(1)}" width="${(w - 4).toFixed(1)}" height="${bh.toFixed(1)}"><title>${names[i]}: ${num(c)}</title></rect>` +
-        `<text class="tick" x="${(x + w / 2).toFixed(1)}" y="${CHART_H - PAD.bottom + 14}">${names[i]}</text>`
+        `<text class="tick" x="${(x + w / 2).toFixed(1)}" y="${CHART_H - PAD.bottom + 14}" text-anchor="middle">${ticks[i]}</text>`
       );
     })
     .join('');
@@ -301,7 +305,10 @@ function rpoSection(p: SloPair, objectiveSeconds: number): string {
       ['Missed', num(p.missedObjective)],
       ['Worst', secs(p.worstSeconds)],
     ]) +
-    (p.days.length ? dayChart(p.days, `RPO compliance by day, ${name}`) : '<p>No version counts yet.</p>') +
+    (p.days.length
+      ? dayChart(p.days, `RPO compliance by day, ${name}`) +
+        '<p class="legend">Share of the day’s versions within the objective:<i class="ok"></i>100 %<i class="warn"></i>99 % or more<i class="bad"></i>below 99 %</p>'
+      : '<p>No version counts yet.</p>') +
     tableHtml(
       `RPO by UTC day of the source write, ${name}`,
       ['Day', 'Versions', 'Within', 'Missed', '% within', 'Worst'],
@@ -321,7 +328,8 @@ function failuresSection(pair: { source: string; destination: string }, failures
     let g = groups.get(id);
     if (!g) groups.set(id, (g = { description, count: 0, examples: [] }));
     g.count++;
-    if (g.examples.length < HTML_LIMITS.examples) g.examples.push(`${keyText(f.key)} <span class="version">${text(f.versionId)}</span>`);
+    if (g.examples.length < HTML_LIMITS.examples)
+      g.examples.push(`<span class="key">${keyText(f.key)}</span> <span class="version key">${text(f.versionId)}</span>`);
   }
   const sorted = [...groups.values()].sort((a, b) => b.count - a.count || (a.description.reason < b.description.reason ? -1 : 1));
   const shown = sorted.slice(0, HTML_LIMITS.failureReasons);
@@ -330,7 +338,7 @@ function failuresSection(pair: { source: string; destination: string }, failures
     text(g.description.reason),
     num(g.count),
     text(g.description.hint),
-    g.examples.join('<br>') + (g.count > g.examples.length ? `<br>… ${num(g.count - g.examples.length)} more` : ''),
+    `<div class="examples">${g.examples.join('<br>')}${g.count > g.examples.length ? `<br>… ${num(g.count - g.examples.length)} more` : ''}</div>`,
   ]);
   return (
     `<h3>Failures by reason (${num(failures.length)})</h3>` +
@@ -342,7 +350,11 @@ function failuresSection(pair: { source: string; destination: string }, failures
 function overdueSection(overdue: ReplicationReport['overdue']): string {
   if (overdue.length === 0) return '';
   const shown = overdue.slice(0, HTML_LIMITS.overdue);
-  const rows = shown.map((o) => [keyText(o.key), `<span class="version">${text(o.versionId)}</span>`, secs(o.pendingSeconds)]);
+  const rows = shown.map((o) => [
+    `<span class="key">${keyText(o.key)}</span>`,
+    `<span class="version key">${text(o.versionId)}</span>`,
+    secs(o.pendingSeconds),
+  ]);
   return (
     `<h3>Overdue (${num(overdue.length)})</h3>` +
     tableHtml('Overdue versions', ['Key', 'Version', 'Pending'], rows, new Set([2])) +
@@ -413,7 +425,11 @@ function pairSection(
     );
     const histogram = input.latencyHistogram?.get(id);
     if (histogram && histogram.some((c) => c > 0)) {
-      parts.push('<h3>Latency distribution</h3>', latencyChart(histogram, slo?.objectiveSeconds, `Latency distribution, ${name}`));
+      parts.push(
+        '<h3>Latency distribution</h3>',
+        latencyChart(histogram, slo?.objectiveSeconds, `Latency distribution, ${name}`),
+        `<p class="legend">Completed versions by replication latency${slo ? '; orange: slower than the objective' : ''}.</p>`,
+      );
     }
   }
   const s = lookups.slo.get(id);
@@ -446,14 +462,17 @@ h1{font-size:1.6rem;margin:0 0 4px}h2{font-size:1.25rem;margin:0 0 8px;word-brea
 section.pair{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:16px 20px;margin:18px 0}
 table{border-collapse:collapse;margin:6px 0 8px;font-size:.9rem;width:100%}
 caption{text-align:left;color:#5a6573;font-size:.8rem;padding-bottom:2px}
-th,td{border-bottom:1px solid #e6e9ed;padding:4px 8px;text-align:left;vertical-align:top;word-break:break-word}
+th,td{border-bottom:1px solid #e6e9ed;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}
+.key{word-break:break-all}.class{white-space:nowrap}.examples{min-width:14em}
 th{background:#eef1f4;font-weight:600}.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 dl.figures{display:flex;flex-wrap:wrap;gap:10px 28px;margin:4px 0 8px}dl.figures div{min-width:90px}
 dt{color:#5a6573;font-size:.8rem}dd{margin:0;font-size:1.15rem;font-weight:600;font-variant-numeric:tabular-nums}
-svg.chart{display:block;max-width:100%;height:auto;margin:4px 0}
+svg.chart{display:block;width:100%;max-width:760px;height:auto;margin:4px 0}
+.legend{color:#5a6573;font-size:.8rem;margin:0 0 6px}.legend i{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;vertical-align:-1px}
 .bar{fill:#3b7dd8}.bar.late{fill:#d9822b}.day.ok{fill:#2f9e57}.day.warn{fill:#d9a22b}.day.bad{fill:#c9372c}
+.legend .ok{background:#2f9e57}.legend .warn{background:#d9a22b}.legend .bad{background:#c9372c}
 .axis{stroke:#8a94a0}.grid{stroke:#e1e5ea}.objective{stroke:#c9372c;stroke-dasharray:4 3;stroke-width:2}
-.tick,.value{font-size:11px;fill:#4a5563;text-anchor:middle}.value{text-anchor:start}
+.tick,.value{font-size:11px;fill:#4a5563}
 .version{color:#5a6573;font-family:ui-monospace,monospace;font-size:.8rem}
 .class{display:inline-block;border-radius:4px;padding:0 6px;font-size:.8rem;background:#eef1f4}
 .class.data{background:#fbe3e1}.class.metadata{background:#fdf1d8}.class.deleteMarker{background:#e6eefb}.class.sourceDeleted{background:#e8f3ea}
