@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   status: () => import('./commands/status'),
   redrive: () => import('./commands/redrive'),
   doctor: () => import('./commands/doctor'),
+  report: () => import('./commands/report'),
 };
 
 const HELP = '  crr-monitor help | --help | COMMAND --help\n';

@@ -10,6 +10,7 @@ import {
   type ReplicationReport,
   type ReportDetail,
 } from '../../lambda/core';
+import { renderHtml } from '../../engines/report/html';
 import { formatTable, printable } from '../support/format';
 import { DEFAULT_LIMITS, placeOf, readInputs, type InputLimits, type InputUnit } from '../support/inputs';
 import { RejectionLog } from '../support/rejections';
@@ -87,17 +88,25 @@ export async function analyze(
   onReplayed?.(tracker.size);
   const { report, detail } = reportOnRecords(
     () => tracker.records(),
-    { pairs: options.pairs, overdueMillis: options.overdueMinutes * 60_000, at: options.at, fallbackAt: Date.now() },
+    {
+      pairs: options.pairs,
+      overdueMillis: options.overdueMinutes * 60_000,
+      sloMillis: options.sloMinutes * 60_000,
+      at: options.at,
+      fallbackAt: Date.now(),
+    },
     { rejected, ignored },
   );
   return { report, detail, analysed, versions: tracker.size };
 }
 
-export const usage = `  crr-monitor analyze [--pair SRC=DST]... [--config FILE] [--overdue-minutes 15] [--at ISO-TIME] [--format table|json]
+export const usage = `  crr-monitor analyze [--pair SRC=DST]... [--config FILE] [--overdue-minutes 15] [--slo-minutes N] [--at ISO-TIME]
+                      [--format table|json|html]
                       [--max-line-bytes 4194304] [--max-inflated-bytes 536870912] [--max-document-bytes 134217728] PATH...
       Replays recorded S3 write events (CloudTrail log files .json/.json.gz, folders of them, or
       JSON Lines files of EventBridge/CloudTrail/S3-notification/SNS/SQS events) and reports
       replication per bucket pair. Without --pair/--config, pairs are inferred from matching versions.
+      The RPO section: versions replicated within --slo-minutes (default: the overdue threshold), per UTC day.
       A longer line, a gzipped file inflating to more, or a larger log file is rejected and named;
       the rest is still analysed. After 1,000 rejection lines, stderr only counts them by reason.
 `;
@@ -111,7 +120,13 @@ export async function run(argv: string[]): Promise<number> {
   if (paths.length === 0) throw new UsageError('analyze needs at least one PATH');
   const result = await analyze(paths, options, (line) => process.stderr.write(line + '\n'), undefined, limits);
   const { report, detail } = result;
-  process.stdout.write(options.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report, detail));
+  process.stdout.write(
+    options.format === 'json'
+      ? JSON.stringify(report, null, 2) + '\n'
+      : options.format === 'html'
+        ? renderHtml({ title: 'S3 replication report', replication: report, latencyHistogram: detail.latencyHistogram })
+        : formatTable(report, detail),
+  );
   if (!result.analysed) {
     process.stderr.write('crr-monitor: no input could be read\n');
     return 2;

@@ -77,6 +77,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`Usage:\n${usage}`);
     return 0;
   }
+  if (options.format === 'html') throw new UsageError('local prints table or json (analyze --format html renders the same report)');
   const replay = extra.events === true || paths.length > 0;
   if (extra.events === true && paths.length === 0) throw new UsageError('--events needs at least one PATH');
   const objects = number(extra.objects, 'objects', 2000, (n) => Number.isInteger(n) && n > 0);
@@ -98,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
   const { demoWorkload } = await import('../../tools/local-pipeline/workload');
   await runLocal({
     overdueMinutes: options.overdueMinutes,
+    sloMinutes: options.sloMinutes,
     at: options.at,
     workers,
     replay,

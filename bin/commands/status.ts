@@ -2,6 +2,7 @@
  * `crr-monitor status`: the live replication report from the deployed table (analyze's JSON schema, plus each pair's
  * backlog), or, given `s3://BUCKET/KEY`, that version in its source and every configured destination.
  */
+import { renderHtml } from '../../engines/report/html';
 import { TableReader } from '../../lambda/adapters/table-reader';
 import { formatBytes, formatTable } from '../support/format';
 import { liveReport, type LiveReport } from '../support/live-report';
@@ -20,11 +21,15 @@ import {
 } from '../support/operator-args';
 import { OperatorClients, tableProblem } from '../support/operator-clients';
 import { locateTable, TableNotFound } from '../support/table-locator';
+import { minutesOption } from '../support/options';
+import { CONFIG_DEFAULTS, sloMinutesOf } from '../../lambda/shared/config';
 
 export const usage = `  crr-monitor status [--stack NAME | --table NAME] [--pair SRC=DST]... [--config FILE] [--at ISO] [--since ISO]
-                     [--region R] [--format table|json]
+                     [--slo-minutes N] [--region R] [--format table|json|html]
       The live report from the deployed table (analyze's schema) plus each pair's backlog: pending versions,
       oldest / p50 / p90 pending age, pending bytes. Reads the due and attention indexes, never a Scan.
+      The RPO section: versions replicated within --slo-minutes (default: the config's sloMinutes, else the overdue
+      threshold), per UTC day of the source write.
   crr-monitor status s3://BUCKET/KEY [--version-id ID] [--pair SRC=DST]... [--config FILE] [--region R] [--format]
       The version in its source and every configured destination: replication status, size, ETag, checksums,
       verified / differs / unknown. Exit 1 when a replica differs or the source version is not found.
@@ -37,6 +42,7 @@ const OPTIONS = {
   stack: { type: 'string' },
   at: { type: 'string' },
   since: { type: 'string' },
+  'slo-minutes': { type: 'string' },
   'version-id': { type: 'string' },
 } as const;
 
@@ -46,7 +52,7 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
     io.out(`Usage:\n${usage}`);
     return 0;
   }
-  const format = formatOption(values.format);
+  const format = formatOption(values.format, ['table', 'json', 'html']);
   const config = values.config !== undefined ? configOption(values.config) : undefined;
   const pairs = pairsFrom(values.pair, config);
   if (pairs.length === 0) throw new UsageError('status needs the pairs: --config FILE or --pair SRC=DST');
@@ -55,9 +61,10 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   if (positionals.length > 1) throw new UsageError(`status takes at most one s3://BUCKET/KEY (got ${positionals.length})`);
 
   if (positionals.length === 1) {
-    for (const name of ['table', 'stack', 'at', 'since'] as const) {
+    for (const name of ['table', 'stack', 'at', 'since', 'slo-minutes'] as const) {
       if (values[name] !== undefined) throw new UsageError(`--${name} does not apply to status s3://BUCKET/KEY`);
     }
+    if (format === 'html') throw new UsageError('--format html is for the report, not status s3://BUCKET/KEY');
     const match = /^s3:\/\/([^/]+)\/(.+)$/s.exec(positionals[0]);
     if (!match) throw new UsageError(`${positionals[0]}: expected s3://BUCKET/KEY`);
     const [, bucket, key] = match;
@@ -79,6 +86,11 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   const at = timeOption('at', values.at) ?? Date.now();
   const retentionHours = config?.retentionHours ?? 24;
   const since = timeOption('since', values.since) ?? at - retentionHours * 3_600_000;
+  const overdueMinutes = config?.overdueMinutes ?? CONFIG_DEFAULTS.overdueMinutes;
+  const sloMinutes = sloMinutesOf({
+    sloMinutes: minutesOption('slo-minutes', values['slo-minutes']) ?? config?.sloMinutes,
+    overdueMinutes,
+  });
   let tableName: string;
   try {
     tableName = await locateTable({ table: values.table, stack: values.stack }, () => clients.cloudformation());
@@ -90,7 +102,7 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   const reader = new TableReader({ client: clients.dynamodb(), tableName });
   let live;
   try {
-    live = await liveReport(reader, { pairs, at, since, overdueMillis: (config?.overdueMinutes ?? 15) * 60_000 });
+    live = await liveReport(reader, { pairs, at, since, overdueMillis: overdueMinutes * 60_000, sloMillis: sloMinutes * 60_000 });
   } catch (error) {
     const problem = tableProblem(error, tableName);
     if (!problem) throw error;
@@ -99,6 +111,15 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   }
   const { report, detail } = live;
   if (format === 'json') io.out(JSON.stringify(report, null, 2) + '\n');
+  else if (format === 'html')
+    io.out(
+      renderHtml({
+        title: 'S3 replication status',
+        replication: report,
+        latencyHistogram: detail.latencyHistogram,
+        backlog: report.backlog,
+      }),
+    );
   else io.out(formatTable(report, detail) + formatBacklog(report));
   return 0;
 }

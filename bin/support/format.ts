@@ -2,7 +2,7 @@
  * The report for people (the table), and `printable`, which every text from the input goes through before it
  * reaches a terminal.
  */
-import type { ReplicationReport, ReportDetail } from '../../lambda/core';
+import type { ReplicationReport, ReportDetail, SloFigures, SloReport } from '../../lambda/core';
 import { failureHint } from '../../lambda/core/failures';
 
 /**
@@ -115,6 +115,39 @@ export function formatTable(report: ReplicationReport, detail: ReportDetail): st
     for (const p of replicaOnly) out.push(`  ${p.source} → ${p.destination}: ${p.completedWithoutSource} of the ${p.completed} completed`);
     if (report.unattributed > 0) out.push(`  unattributed (destination has several configured sources): ${report.unattributed}`);
   }
+  out.push(...rpoSection(report.slo));
   out.push('', `Inputs rejected: ${report.rejected}, ignored (not object writes): ${report.ignored}`);
   return out.join('\n') + '\n';
+}
+
+/**
+ * A share as an auditor reads it: never rounded up (99.996 % is not 100 %), three decimals at most.
+ * The JSON carries the exact figure.
+ */
+function formatPercent(percent: number | null): string {
+  if (percent === null) return '-';
+  return `${Number((Math.floor(percent * 1000) / 1000).toFixed(3))}%`;
+}
+
+/** `RPO`: per pair its total, then one line per UTC day of the source write (analyze, status, report). */
+export function rpoSection(slo: SloReport): string[] {
+  if (slo.pairs.length === 0) return [];
+  const rows: string[][] = [];
+  for (const p of slo.pairs) {
+    const cells = (f: SloFigures) => [
+      String(f.versions),
+      String(f.withinObjective),
+      String(f.missedObjective),
+      formatPercent(f.percentWithin),
+      seconds(f.worstSeconds),
+    ];
+    rows.push([p.source, p.destination, 'all days', ...cells(p)]);
+    for (const d of p.days) rows.push(['', '', d.day, ...cells(d)]);
+  }
+  return [
+    '',
+    `RPO: replicated within ${seconds(slo.objectiveSeconds)} of the source write, per UTC day of the write ` +
+      '(failed versions and those pending longer count as missed; WORST of those is their age)',
+    ...table(['SOURCE', 'DESTINATION', 'DAY', 'VERSIONS', 'WITHIN', 'MISSED', '% WITHIN', 'WORST'], rows, new Set([3, 4, 5, 6, 7])),
+  ];
 }

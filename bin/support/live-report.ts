@@ -46,6 +46,8 @@ export interface LiveReportOptions {
   /** Source writes from this time on (epoch ms). */
   readonly since: number;
   readonly overdueMillis: number;
+  /** The recovery point objective of the `slo` section. */
+  readonly sloMillis: number;
 }
 
 class BacklogBuilder {
@@ -85,7 +87,7 @@ export async function liveReport(
   options: LiveReportOptions,
 ): Promise<{ report: LiveReport; detail: ReportDetail }> {
   const pairs = indexPairs(options.pairs);
-  const builder = new ReportBuilder();
+  const builder = new ReportBuilder({ at: options.at, objectiveSeconds: options.sloMillis / 1000 });
   const backlog = new BacklogBuilder();
   const read = { dueEntries: 0, attentionEntries: 0, records: 0 };
   const seen = new Set<string>();
@@ -121,6 +123,6 @@ export async function liveReport(
     }
   }
   if (batch.length > 0) await flush();
-  const { report, detail } = builder.build(options.at, { rejected: 0, ignored: 0 });
+  const { report, detail } = builder.build({ rejected: 0, ignored: 0 });
   return { report: { ...report, backlog: backlog.build(options.pairs), read }, detail };
 }

@@ -20,7 +20,7 @@ export interface CommandIo {
 /** The process's own streams: what `run(argv)` uses when bin/cli.ts calls it. */
 export const STDIO: CommandIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
-export type OutputFormat = 'table' | 'json';
+export type OutputFormat = 'table' | 'json' | 'html';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -39,10 +39,12 @@ export function parseCommand<O extends Options>(argv: readonly string[], options
   }
 }
 
-export function formatOption(value: unknown): OutputFormat {
+/** `--format`: one of `allowed` (table and json unless the command also prints html). */
+export function formatOption(value: unknown, allowed: readonly OutputFormat[] = ['table', 'json']): OutputFormat {
   if (value === undefined) return 'table';
-  if (value !== 'table' && value !== 'json') throw new UsageError(`--format ${String(value)}: expected table or json`);
-  return value;
+  if (!allowed.includes(value as OutputFormat))
+    throw new UsageError(`--format ${String(value)}: expected ${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`);
+  return value as OutputFormat;
 }
 
 export function timeOption(name: string, value: unknown): number | undefined {

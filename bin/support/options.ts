@@ -4,7 +4,7 @@
  * `UsageError` naming the option, printed with the command's usage, exit code 2.
  */
 import { parseArgs } from 'node:util';
-import { bucketNameProblem, ConfigError, replicationPairs } from '../../lambda/shared/config';
+import { bucketNameProblem, ConfigError, replicationPairs, sloMinutesOf } from '../../lambda/shared/config';
 import { loadConfig } from '../../lib/config-loader';
 import { parseIsoTime, type ReplicationPair } from '../../lambda/core';
 import { DEFAULT_LIMITS, type InputLimits } from './inputs';
@@ -12,12 +12,14 @@ import { DEFAULT_LIMITS, type InputLimits } from './inputs';
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
-type OutputFormat = 'table' | 'json';
+type OutputFormat = 'table' | 'json' | 'html';
 
 export interface ReportOptions {
   /** Configured pairs (`--pair` and `--config`); empty means infer them from the events. */
   readonly pairs: ReplicationPair[];
   readonly overdueMinutes: number;
+  /** The recovery point objective of the report's `slo` section (`--slo-minutes`, config `sloMinutes`). */
+  readonly sloMinutes: number;
   /** Evaluation time; undefined means the latest event time seen. */
   readonly at?: number;
   readonly format: OutputFormat;
@@ -43,6 +45,7 @@ const SHARED = {
   pair: { type: 'string', multiple: true },
   config: { type: 'string' },
   'overdue-minutes': { type: 'string' },
+  'slo-minutes': { type: 'string' },
   at: { type: 'string' },
   format: { type: 'string' },
   'max-line-bytes': { type: 'string' },
@@ -79,18 +82,15 @@ export function parseArguments(argv: readonly string[], own: OwnOptions = {}): P
   }
   const pairs: ReplicationPair[] = ((values.pair as string[] | undefined) ?? []).map(parsePair);
   let configOverdue: number | undefined;
+  let configSlo: number | undefined;
   if (values.config !== undefined) {
     const config = configFrom(values.config as string);
     pairs.push(...replicationPairs(config));
     configOverdue = config.overdueMinutes;
+    configSlo = config.sloMinutes;
   }
-  let overdueMinutes: number | undefined;
-  if (values['overdue-minutes'] !== undefined) {
-    const value = values['overdue-minutes'] as string;
-    overdueMinutes = Number(value);
-    if (!Number.isFinite(overdueMinutes) || overdueMinutes <= 0)
-      throw new UsageError(`--overdue-minutes ${value}: expected a positive number`);
-  }
+  const overdueMinutes = minutesOption('overdue-minutes', values['overdue-minutes']) ?? configOverdue ?? DEFAULT_OVERDUE_MINUTES;
+  const sloMinutes = sloMinutesOf({ sloMinutes: minutesOption('slo-minutes', values['slo-minutes']) ?? configSlo, overdueMinutes });
   let at: number | undefined;
   if (values.at !== undefined) {
     const value = values.at as string;
@@ -101,12 +101,13 @@ export function parseArguments(argv: readonly string[], own: OwnOptions = {}): P
       );
   }
   const format = (values.format as string | undefined) ?? 'table';
-  if (format !== 'table' && format !== 'json') throw new UsageError(`--format ${format}: expected table or json`);
+  if (format !== 'table' && format !== 'json' && format !== 'html')
+    throw new UsageError(`--format ${format}: expected table, json or html`);
   const extra: Record<string, string | boolean | undefined> = {};
   for (const name of Object.keys(own)) extra[name] = values[name] as string | boolean | undefined;
   const unique = new Map(pairs.map((p) => [`${p.source}>${p.destination}`, p]));
   return {
-    report: { pairs: [...unique.values()], overdueMinutes: overdueMinutes ?? configOverdue ?? DEFAULT_OVERDUE_MINUTES, at, format },
+    report: { pairs: [...unique.values()], overdueMinutes, sloMinutes, at, format },
     paths: positionals,
     limits: {
       maxLineBytes: byteSize(values, 'max-line-bytes', DEFAULT_LIMITS.maxLineBytes),
@@ -116,6 +117,14 @@ export function parseArguments(argv: readonly string[], own: OwnOptions = {}): P
     help: values.help === true,
     extra,
   };
+}
+
+/** `--NAME N`: a positive number of minutes (fractions allowed), or undefined when not given. */
+export function minutesOption(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const minutes = Number(value);
+  if (!Number.isFinite(minutes) || minutes <= 0) throw new UsageError(`--${name} ${String(value)}: expected a positive number`);
+  return minutes;
 }
 
 /** `--pair SRC=DST`, both checked by the config's one bucket-name rule. */

@@ -6,5 +6,6 @@ export * from './record';
 export * from './evaluate';
 export * from './statistics';
 export * from './report';
+export * from './slo';
 export * from './tracker';
 export * from './time';

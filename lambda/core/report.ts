@@ -1,6 +1,7 @@
 import type { FailureClass } from './failures';
 import { PairStatistics, bySourceThenDestination, compareText, type LatencySummary } from './statistics';
 import { evaluateVersion, indexPairs, inferPairs } from './evaluate';
+import { SloBuilder, type SloReport } from './slo';
 import { latestTime } from './tracker';
 import type { EpochMillis, PairState, ReplicationPair, VersionRecord } from './types';
 
@@ -36,23 +37,39 @@ export interface ReplicationReport {
   unattributed: number;
   rejected: number;
   ignored: number;
+  /** RPO compliance per pair and per UTC day of the source write (lambda/core/slo.ts). */
+  slo: SloReport;
 }
 
 /** Extra detail the table shows but the JSON schema does not carry. */
 export interface ReportDetail {
   failedByReason: Map<string, Readonly<Record<string, number>>>;
+  /** Completed versions per latency bucket (`LATENCY_BUCKET_SECONDS`), by `source>destination`: the HTML histogram. */
+  latencyHistogram: Map<string, readonly number[]>;
 }
 
 type Listed = { source: string; destination: string; key: string; versionId: string };
 const byPairThenObject = (a: Listed, b: Listed) =>
   bySourceThenDestination(a, b) || compareText(a.key, b.key) || compareText(a.versionId, b.versionId);
 
+export interface ReportTerms {
+  /** The evaluation time: the report's `asOf`; pending and failed versions are aged to it. */
+  readonly at: EpochMillis;
+  /** The recovery point objective of the `slo` section, in seconds. */
+  readonly objectiveSeconds: number;
+}
+
 /** Collects pair states one at a time (nothing else is kept) and builds the report. */
 export class ReportBuilder {
   private readonly statistics = new PairStatistics();
+  private readonly slo: SloBuilder;
   private readonly failures: ReplicationReport['failures'] = [];
   private readonly overdue: ReplicationReport['overdue'] = [];
   private unattributed = 0;
+
+  constructor(private readonly terms: ReportTerms) {
+    this.slo = new SloBuilder(terms.objectiveSeconds, terms.at);
+  }
 
   /** A replication write no single configured source explains (see `ReplicationReport.unattributed`). */
   addUnattributed(count = 1): void {
@@ -61,6 +78,7 @@ export class ReportBuilder {
 
   add(state: PairState): void {
     this.statistics.add(state);
+    this.slo.addState(state);
     const { source, destination, key, versionId } = state;
     // A failure that decided the pair, or a metadata failure of a completed one (its failureReason is set exactly then).
     if (state.state !== 'OVERDUE' && state.state !== 'PENDING' && state.failureReason !== undefined)
@@ -70,10 +88,10 @@ export class ReportBuilder {
       this.overdue.push({ source, destination, key, versionId, pendingSeconds: state.pendingSeconds ?? 0 });
   }
 
-  build(asOf: EpochMillis, counts: { rejected: number; ignored: number }): { report: ReplicationReport; detail: ReportDetail } {
+  build(counts: { rejected: number; ignored: number }): { report: ReplicationReport; detail: ReportDetail } {
     const summaries = this.statistics.summaries();
     const report: ReplicationReport = {
-      asOf: new Date(asOf).toISOString(),
+      asOf: new Date(this.terms.at).toISOString(),
       pairs: summaries.map(
         ({
           source,
@@ -108,9 +126,11 @@ export class ReportBuilder {
       unattributed: this.unattributed,
       rejected: counts.rejected,
       ignored: counts.ignored,
+      slo: this.slo.build(),
     };
     const failedByReason = new Map(summaries.map((s) => [`${s.source}>${s.destination}`, s.failedByReason]));
-    return { report, detail: { failedByReason } };
+    const latencyHistogram = new Map(summaries.map((s) => [`${s.source}>${s.destination}`, s.latencyHistogram]));
+    return { report, detail: { failedByReason, latencyHistogram } };
   }
 }
 
@@ -118,6 +138,8 @@ export interface RecordsReportOptions {
   /** Configured pairs; when empty they are inferred from the records. */
   readonly pairs: readonly ReplicationPair[];
   readonly overdueMillis: number;
+  /** The recovery point objective of the `slo` section; default: `overdueMillis`. */
+  readonly sloMillis?: number;
   /** Evaluation time; default: the latest event time in the records. */
   readonly at?: EpochMillis;
   /** Used when `at` is not given and the records hold no event time. */
@@ -135,12 +157,12 @@ export function reportOnRecords(
 ): { report: ReplicationReport; detail: ReportDetail } {
   const pairs = indexPairs(options.pairs.length > 0 ? options.pairs : inferPairs(records()));
   const at = options.at ?? latestTime(records()) ?? options.fallbackAt;
-  const builder = new ReportBuilder();
+  const builder = new ReportBuilder({ at, objectiveSeconds: (options.sloMillis ?? options.overdueMillis) / 1000 });
   const evaluation = { at, overdueMillis: options.overdueMillis };
   for (const record of records()) {
     const { states, unattributed } = evaluateVersion(record, pairs, evaluation);
     for (const state of states) builder.add(state);
     if (unattributed.length > 0) builder.addUnattributed(unattributed.length);
   }
-  return builder.build(at, counts);
+  return builder.build(counts);
 }

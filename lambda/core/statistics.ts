@@ -27,6 +27,24 @@ export interface PairSummary {
   /** Sum over completed versions of the size the events give. */
   readonly bytes: number;
   readonly latencySeconds: LatencySummary;
+  /** Completed versions with a latency per bucket of `LATENCY_BUCKET_SECONDS` (the last bucket: above them all). */
+  readonly latencyHistogram: readonly number[];
+}
+
+/**
+ * Upper bounds (inclusive, seconds) of the latency histogram's buckets, fixed so that histograms of different runs
+ * and pairs compare: seconds to hours, with 15 minutes (RTC's promise) an edge. One more bucket holds the rest.
+ */
+export const LATENCY_BUCKET_SECONDS: readonly number[] = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600];
+
+export function latencyHistogram(latencies: Iterable<number>): number[] {
+  const counts = new Array<number>(LATENCY_BUCKET_SECONDS.length + 1).fill(0);
+  for (const latency of latencies) {
+    let i = 0;
+    while (i < LATENCY_BUCKET_SECONDS.length && latency > LATENCY_BUCKET_SECONDS[i]) i++;
+    counts[i]++;
+  }
+  return counts;
 }
 
 /** Nearest-rank percentile: the value at rank ceil(q·n) of the ascending list (1-based). */
@@ -121,6 +139,7 @@ export class PairStatistics {
     return [...this.byPair.values()].sort(bySourceThenDestination).map(({ latencies, ...acc }) => ({
       ...acc,
       latencySeconds: summarizeLatencies(latencies),
+      latencyHistogram: latencyHistogram(latencies),
     }));
   }
 }

@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       gc?.();
       start = process.hrtime.bigint();
       let replayed = start;
-      const result = await analyze([file], { pairs: [], overdueMinutes: 15, format: 'json' }, failOnRejection, () => {
+      const result = await analyze([file], { pairs: [], overdueMinutes: 15, sloMinutes: 15, format: 'json' }, failOnRejection, () => {
         replayed = process.hrtime.bigint();
       });
       bestAnalyze = Math.min(bestAnalyze, seconds(start));
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     let versions = 0;
     gc?.();
     const baseline = process.memoryUsage().heapUsed;
-    await analyze([file], { pairs: [], overdueMinutes: 15, format: 'json' }, failOnRejection, (tracked) => {
+    await analyze([file], { pairs: [], overdueMinutes: 15, sloMinutes: 15, format: 'json' }, failOnRejection, (tracked) => {
       gc?.();
       versions = tracked;
       heapPerVersion = (process.memoryUsage().heapUsed - baseline) / tracked;

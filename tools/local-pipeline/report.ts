@@ -8,13 +8,26 @@ import { scanRecords, type TableRef } from './table-scan';
 
 export async function reportFromTable(
   table: TableRef,
-  options: { pairs: readonly ReplicationPair[]; overdueMinutes: number; at?: number; rejected: number; ignored: number },
+  options: {
+    pairs: readonly ReplicationPair[];
+    overdueMinutes: number;
+    sloMinutes?: number;
+    at?: number;
+    rejected: number;
+    ignored: number;
+  },
 ) {
   const records: VersionRecord[] = [];
   for await (const stored of scanRecords(table)) records.push(stored.record);
   return reportOnRecords(
     () => records,
-    { pairs: [...options.pairs], overdueMillis: options.overdueMinutes * 60_000, at: options.at, fallbackAt: Date.now() },
+    {
+      pairs: [...options.pairs],
+      overdueMillis: options.overdueMinutes * 60_000,
+      ...(options.sloMinutes !== undefined ? { sloMillis: options.sloMinutes * 60_000 } : {}),
+      at: options.at,
+      fallbackAt: Date.now(),
+    },
     { rejected: options.rejected, ignored: options.ignored },
   );
 }

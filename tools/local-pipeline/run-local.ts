@@ -52,6 +52,8 @@ interface LocalRun {
 
 export interface LocalRunOptions {
   readonly overdueMinutes: number;
+  /** The recovery point objective of the report's `slo` section; default: `overdueMinutes`. */
+  readonly sloMinutes?: number;
   readonly at?: number;
   readonly workers: number;
   /** Replaying recorded events (no simulated S3 for the sweep). */
@@ -130,6 +132,7 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
         {
           pairs,
           overdueMinutes: options.overdueMinutes,
+          ...(options.sloMinutes !== undefined ? { sloMinutes: options.sloMinutes } : {}),
           at,
           rejected: rejected + c.rejected + c.unresolved,
           ignored: c.ignored,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ReplicationReport } from '../../../lambda/core';
+import { eventBridgeWrite, replicationNotification } from '../../../tools/local-pipeline/events';
 import { generateWorkload } from '../../../tools/local-pipeline/workload';
 import { ROOT, runCli as run } from '../../support/run-cli';
 
@@ -49,6 +50,22 @@ describe('crr-monitor analyze (the command)', () => {
       unattributed: 0,
       rejected: 0,
       ignored: 0,
+      // The multipart upload is pending inside the objective: not counted yet.
+      slo: {
+        objectiveSeconds: 900,
+        pairs: [
+          {
+            source: 'photos-use1',
+            destination: 'photos-euw2',
+            versions: 1,
+            withinObjective: 1,
+            missedObjective: 0,
+            percentWithin: 100,
+            worstSeconds: 13,
+            days: [{ day: '2026-11-20', versions: 1, withinObjective: 1, missedObjective: 0, percentWithin: 100, worstSeconds: 13 }],
+          },
+        ],
+      },
     });
   });
 
@@ -76,6 +93,116 @@ describe('crr-monitor analyze (the command)', () => {
     const missing = await run(['analyze', path.join(dir, 'nope.json')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nope.json: no such file or directory');
+  });
+});
+
+describe('analyze: the RPO report (--slo-minutes)', () => {
+  const SRC = 'photos-use1';
+  const DST = 'photos-euw2';
+  const t = (iso: string) => Date.parse(iso);
+  /** A version written to SRC at `at`, with its replica `latency` seconds later (none when null). */
+  const version = (key: string, at: string, latency: number | null) => [
+    eventBridgeWrite({ bucket: SRC, key, versionId: `v-${key}`, at: t(at), bytes: 10 }),
+    ...(latency === null
+      ? []
+      : [eventBridgeWrite({ bucket: DST, key, versionId: `v-${key}`, at: t(at) + latency * 1000, bytes: 10, byReplication: true })]),
+  ];
+  // Two UTC days of source writes, evaluated at 2026-11-21T12:00Z.
+  const events = [
+    ...version('day1/fast', '2026-11-20T10:00:00Z', 60),
+    ...version('day1/at-midnight', '2026-11-20T23:50:00Z', 900), // replicated on day 2, exactly 15 min: day 1, within
+    ...version('day1/slow', '2026-11-20T12:00:00Z', 1200),
+    ...version('day1/failed', '2026-11-20T13:00:00Z', null),
+    replicationNotification({
+      source: SRC,
+      destination: DST,
+      key: 'day1/failed',
+      versionId: 'v-day1/failed',
+      at: t('2026-11-20T13:01:00Z'),
+      reason: 'DstPutObjectNotPermitted',
+    }),
+    ...version('day1/deleted', '2026-11-20T14:00:00Z', null),
+    replicationNotification({
+      source: SRC,
+      destination: DST,
+      key: 'day1/deleted',
+      versionId: 'v-day1/deleted',
+      at: t('2026-11-20T14:01:00Z'),
+      reason: 'SrcObjectNotFound',
+    }),
+    eventBridgeWrite({
+      bucket: DST,
+      key: 'day1/replica-only',
+      versionId: 'v-r',
+      at: t('2026-11-20T15:00:00Z'),
+      bytes: 1,
+      byReplication: true,
+    }),
+    ...version('day2/a', '2026-11-21T00:10:00Z', 30),
+    ...version('day2/b', '2026-11-21T09:00:00Z', 5),
+    ...version('day2/c', '2026-11-21T09:30:00Z', 10),
+    ...version('day2/just-late', '2026-11-21T10:00:00Z', 901),
+    ...version('day2/pending-long', '2026-11-21T11:00:00Z', null), // 3600 s pending: missed
+    ...version('day2/pending-short', '2026-11-21T11:50:00Z', null), // 600 s pending: not counted yet
+  ];
+  const twoDaysFile = () => {
+    const file = path.join(dir, 'two-days.jsonl');
+    writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    return file;
+  };
+  const twoDays = async (...extra: string[]) => {
+    const file = twoDaysFile();
+    return analyzeJson(['--pair', `${SRC}=${DST}`, '--at', '2026-11-21T12:00:00Z', ...extra, file]);
+  };
+
+  it('gives exact figures per UTC day of the source write and per pair', async () => {
+    const { code, report, warnings } = await twoDays('--slo-minutes', '15');
+    expect([code, warnings]).toEqual([0, []]);
+    expect(report.slo).toEqual({
+      objectiveSeconds: 900,
+      pairs: [
+        {
+          source: SRC,
+          destination: DST,
+          versions: 9,
+          withinObjective: 5,
+          missedObjective: 4,
+          percentWithin: (100 * 5) / 9,
+          worstSeconds: 82_800, // day1/failed: 23 h old at --at and still without a replica
+          days: [
+            { day: '2026-11-20', versions: 4, withinObjective: 2, missedObjective: 2, percentWithin: 50, worstSeconds: 82_800 },
+            { day: '2026-11-21', versions: 5, withinObjective: 3, missedObjective: 2, percentWithin: 60, worstSeconds: 3600 },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('takes the objective from --slo-minutes, else the config, else the overdue threshold', async () => {
+    const twenty = (await twoDays('--slo-minutes', '20')).report.slo;
+    expect(twenty.objectiveSeconds).toBe(1200);
+    expect(twenty.pairs[0].days).toEqual([
+      { day: '2026-11-20', versions: 4, withinObjective: 3, missedObjective: 1, percentWithin: 75, worstSeconds: 82_800 },
+      { day: '2026-11-21', versions: 5, withinObjective: 4, missedObjective: 1, percentWithin: 80, worstSeconds: 3600 },
+    ]);
+    expect((await twoDays()).report.slo.objectiveSeconds).toBe(900);
+    expect((await twoDays('--overdue-minutes', '30')).report.slo.objectiveSeconds).toBe(1800);
+    const config = path.join(dir, 'slo-config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ monitorRegion: 'us-east-1', replication: [{ source: SRC, destinations: [DST] }], sloMinutes: 5 }),
+    );
+    expect((await twoDays('--config', config)).report.slo.objectiveSeconds).toBe(300);
+    expect((await twoDays('--config', config, '--slo-minutes', '1.5')).report.slo.objectiveSeconds).toBe(90);
+    const bad = await run(['analyze', '--slo-minutes', '0', SAMPLES]);
+    expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([2, 'crr-monitor: --slo-minutes 0: expected a positive number']);
+  });
+
+  it('prints an RPO section in the table', async () => {
+    const { stdout } = await run(['analyze', '--pair', `${SRC}=${DST}`, '--at', '2026-11-21T12:00:00Z', twoDaysFile()]);
+    expect(stdout).toContain('RPO: replicated within 900s of the source write');
+    expect(stdout).toMatch(/photos-use1\s+photos-euw2\s+all days\s+9\s+5\s+4\s+55\.555%\s+82800s/);
+    expect(stdout).toMatch(/\n\s+2026-11-20\s+4\s+2\s+2\s+50%\s+82800s\n\s+2026-11-21\s+5\s+3\s+2\s+60%\s+3600s\n/);
   });
 });
 

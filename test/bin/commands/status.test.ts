@@ -12,6 +12,7 @@ import { marshalledSlot } from '../../support/attribute-values';
 import { ATTENTION_INDEX, DUE_INDEX, pendingShardOf, tableDefinition } from '../../../lambda/shared/contract';
 import type { SlotValue } from '../../../lambda/core';
 import { createTable } from '../../../tools/local-pipeline/provision';
+import { launchChromium, openHtml } from '../../support/browser';
 import { runCli } from '../../support/run-cli';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -164,6 +165,88 @@ describe('crr-monitor status (binary)', () => {
     // Nine versions in the window's due entries, four in attention (three failures, one overdue; old-failure is not
     // due); old-done unread.
     expect(report.read).toEqual({ dueEntries: 9, attentionEntries: 4, records: 10 });
+    // RPO at the overdue threshold (15 min): the failures and the overdue version missed it, the pending ones do not
+    // count yet, nor do the delete marker and the deleted source (tags-failed completed in 6 s: within); a failure's worst is its age at --at (three days for old-failure).
+    expect(report.slo).toEqual({
+      objectiveSeconds: 900,
+      pairs: [
+        {
+          source: 'src-bucket',
+          destination: 'dst-bucket',
+          versions: 6,
+          withinObjective: 3,
+          missedObjective: 3,
+          percentWithin: 50,
+          worstSeconds: 259_200,
+          days: [
+            { day: '2026-11-17', versions: 1, withinObjective: 0, missedObjective: 1, percentWithin: 0, worstSeconds: 259_200 },
+            { day: '2026-11-20', versions: 5, withinObjective: 3, missedObjective: 2, percentWithin: 60, worstSeconds: 2400 },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('reports RPO compliance against --slo-minutes', async () => {
+    const result = await runCli(
+      [
+        'status',
+        '--table',
+        TABLE,
+        '--pair',
+        'src-bucket=dst-bucket',
+        '--at',
+        new Date(AT).toISOString(),
+        '--slo-minutes',
+        '45',
+        '--format',
+        'json',
+      ],
+      { env: { ...ENV, AWS_ENDPOINT_URL: endpoint } },
+    );
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    // At 45 minutes the version overdue for 30 is still inside the objective: not counted.
+    expect(JSON.parse(result.stdout).slo.pairs[0].days).toEqual([
+      { day: '2026-11-17', versions: 1, withinObjective: 0, missedObjective: 1, percentWithin: 0, worstSeconds: 259_200 },
+      { day: '2026-11-20', versions: 4, withinObjective: 3, missedObjective: 1, percentWithin: 75, worstSeconds: 2400 },
+    ]);
+  });
+
+  it('renders the report as one HTML page with the backlog age, as Chromium shows it', async () => {
+    const result = await runCli(
+      ['status', '--table', TABLE, '--pair', 'src-bucket=dst-bucket', '--at', new Date(AT).toISOString(), '--format', 'html'],
+      { env: { ...ENV, AWS_ENDPOINT_URL: endpoint } },
+    );
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    const browser = await launchChromium();
+    try {
+      const { page, requests, close } = await openHtml(browser, result.stdout);
+      expect(await page.locator('h1').innerText()).toBe('S3 replication status');
+      expect(await page.locator('h3').allInnerTexts()).toEqual([
+        'Latency distribution',
+        'RPO compliance by day (objective 15 min)',
+        'Backlog age',
+        'Failures by reason (5)',
+        'Overdue (1)',
+      ]);
+      const backlog = page.locator('svg.chart', { has: page.locator('text.value') });
+      expect((await backlog.boundingBox())!.height).toBeGreaterThan(50);
+      expect(await backlog.locator('text.value').allTextContents()).toEqual(['30 min', '30 min', '5 min']);
+      expect(requests).toEqual([]);
+      await close();
+    } finally {
+      await browser.close();
+    }
+    const json = await runCli(
+      ['status', 's3://src-bucket/k', '--pair', 'src-bucket=dst-bucket', '--region', 'us-east-1', '--format', 'html'],
+      {
+        env: ENV,
+      },
+    );
+    expect([json.code, json.stderr.split('\n')[0]]).toEqual([
+      2,
+      'crr-monitor: --format html is for the report, not status s3://BUCKET/KEY',
+    ]);
   });
 
   it('names a table without the due/attention indexes, or no table at all, and exits 1', async () => {

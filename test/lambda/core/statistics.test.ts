@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { nearestRank, PairStatistics, summarizeLatencies, type PairState } from '../../../lambda/core';
+import {
+  LATENCY_BUCKET_SECONDS,
+  latencyHistogram,
+  nearestRank,
+  PairStatistics,
+  summarizeLatencies,
+  type PairState,
+} from '../../../lambda/core';
 
 describe('nearest-rank percentiles', () => {
   it('takes the value at rank ceil(q·n) of the ascending list', () => {
@@ -69,6 +76,15 @@ describe('PairStatistics', () => {
       overdue: 1,
       bytes: 15,
       latencySeconds: { p50: 4, p90: 4, p99: 4, max: 4 },
+      latencyHistogram: [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
     });
+  });
+});
+
+describe('the latency histogram', () => {
+  it('puts each latency in the first bucket whose upper bound (inclusive) holds it, the rest in the last', () => {
+    expect(LATENCY_BUCKET_SECONDS).toHaveLength(13);
+    const counts = latencyHistogram([0, 1, 1.001, 900, 900.5, 21_600, 21_601, 1e9]);
+    expect(counts).toEqual([2, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 2]);
   });
 });
