@@ -130,8 +130,9 @@ export async function archiveSlo(files: readonly ArchiveFile[], options: Archive
       QUALIFY row_number() OVER (PARTITION BY source, destination, key, "versionId" ORDER BY revision DESC, coalesce(sequence, '') DESC, "recordedAt" DESC) = 1`);
     const counts = (
       await connection.runAndReadAll(
-        `SELECT (SELECT count(*) FROM rows) AS rows, (SELECT count(*) FILTER (WHERE NOT coalesce(${valid}, false)) FROM rows) AS rejected,
-              (SELECT count(*) FROM latest) AS versions, (SELECT max("recordedAt") FROM latest) AS latest`,
+        `SELECT r.rows, r.rejected, l.versions, l.latest
+         FROM (SELECT count(*) AS rows, count(*) FILTER (WHERE NOT coalesce(${valid}, false)) AS rejected FROM rows) r,
+              (SELECT count(*) AS versions, max("recordedAt") AS latest FROM latest) l`,
       )
     ).getRowObjectsJS()[0] as { rows: bigint; rejected: bigint; versions: bigint; latest: bigint | null };
     const at = options.at ?? (counts.latest === null ? undefined : Number(counts.latest));
@@ -149,7 +150,8 @@ export async function archiveSlo(files: readonly ArchiveFile[], options: Archive
       `
       WITH judged AS (
         SELECT source, destination, "sourceAt",
-               CASE WHEN state = 'COMPLETED' THEN "latencySeconds" ELSE greatest(0, $at - "sourceAt") / 1000.0 END AS seconds,
+               -- As slo.ts: the age in whole milliseconds, then divided as a double (not DuckDB's DECIMAL arithmetic).
+               CASE WHEN state = 'COMPLETED' THEN "latencySeconds" ELSE greatest(0, $at::BIGINT - "sourceAt")::DOUBLE / 1000::DOUBLE END AS seconds,
                state = 'COMPLETED' AS arrived
         FROM latest
         WHERE ((state = 'COMPLETED' AND NOT coalesce("withoutSource", false) AND "latencySeconds" IS NOT NULL)
@@ -157,8 +159,8 @@ export async function archiveSlo(files: readonly ArchiveFile[], options: Archive
           ${window}
       )
       SELECT source, destination, strftime(epoch_ms("sourceAt"), '%Y-%m-%d') AS day,
-             count(*) FILTER (WHERE arrived AND seconds <= $objective) AS within,
-             count(*) FILTER (WHERE NOT (arrived AND seconds <= $objective)) AS missed,
+             count(*) FILTER (WHERE arrived AND seconds <= $objective::DOUBLE) AS within,
+             count(*) FILTER (WHERE NOT (arrived AND seconds <= $objective::DOUBLE)) AS missed,
              max(seconds) AS worst
       FROM judged GROUP BY 1, 2, 3`,
       { at: at ?? 0, objective: options.objectiveSeconds },
