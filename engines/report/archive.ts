@@ -17,7 +17,8 @@ import { mkdtempSync, openSync, readSync, closeSync, rmSync, symlinkSync } from 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { judgedFailure, SloBuilder, type ReplicationPair, type SloReport } from '../../lambda/core';
+import { judgedFailure, SloBuilder, type PairStateName, type ReplicationPair, type SloReport } from '../../lambda/core';
+import { FAILURE_REASONS } from '../../lambda/core/failures';
 
 export interface ArchiveSloOptions {
   readonly objectiveSeconds: number;
@@ -72,9 +73,12 @@ function isGzip(file: string): boolean {
 
 /** Reasons that never count (source deleted, delete markers): lambda/core/slo.ts decides, SQL only lists them. */
 function notJudgedReasons(): string[] {
-  const candidates = ['SrcVersionNotFound', 'SrcKeyNotFound', 'SrcObjectNotFound', 'DstDelObjNotPermitted'];
-  return candidates.filter((r) => !judgedFailure(r));
+  // Rows archived before the failure classes existed carry these reasons with state FAILED.
+  return Object.keys(FAILURE_REASONS).filter((r) => !judgedFailure(r));
 }
+
+/** Every state an archive row can hold (lambda/archive writes one row per final pair state). */
+const ARCHIVED_STATES: readonly PairStateName[] = ['COMPLETED', 'FAILED', 'DELETE_MARKER_FAILED', 'SOURCE_DELETED'];
 
 /** One archive file: where it is, and how to name it in a message (its s3:// URI when it was downloaded). */
 export interface ArchiveFile {
@@ -120,7 +124,7 @@ export async function archiveSlo(files: readonly ArchiveFile[], options: Archive
     // The raw rows stay a view (read again for the counts); only the latest row of each version is kept, narrowed.
     await connection.run(`CREATE TEMP VIEW rows AS ${sources.length ? sources.join(' UNION ALL ') : empty}`);
     const valid = `source IS NOT NULL AND destination IS NOT NULL AND key IS NOT NULL AND "versionId" IS NOT NULL
-      AND state IN ('COMPLETED', 'FAILED') AND revision IS NOT NULL AND "sourceAt" IS NOT NULL AND "recordedAt" IS NOT NULL`;
+      AND state IN (${ARCHIVED_STATES.map(literal).join(', ')}) AND revision IS NOT NULL AND "sourceAt" IS NOT NULL AND "recordedAt" IS NOT NULL`;
     const pairFilter = options.pairs.length
       ? `AND (source, destination) IN (${options.pairs.map((p) => `(${literal(p.source)}, ${literal(p.destination)})`).join(', ')})`
       : '';
