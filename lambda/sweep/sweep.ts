@@ -205,10 +205,15 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
       // A replica whose source write was never seen, in a destination fed by several configured sources: the source is
       // the candidate that holds the version (HeadObject); its check slot then makes it the origin.
       const unattributed = states.length === 0 && !originOf(record, pairIndex);
-      const candidates = unattributed ? [...new Set(candidateSources(record, pairIndex).flatMap((r) => r.sources))] : [];
+      const replicas = unattributed ? candidateSources(record, pairIndex) : [];
+      const candidates = [...new Set(replicas.flatMap((r) => r.sources))];
       if (unattributed && (!deps.inspector || candidates.length === 0)) summary.unattributed++;
       if (deps.inspector && (candidates.length > 0 || states.some((s) => s.state === 'OVERDUE'))) {
         const buckets: { bucket: string; role: 'source' | 'destination' }[] = candidates.map((bucket) => ({ bucket, role: 'source' }));
+        // A write whose event did not name its writer (S3's EventBridge events): HeadObject there says whether it is a
+        // replica (REPLICA) or someone's own write (a source status, or none).
+        for (const r of replicas)
+          if (r.writerUnknown && !candidates.includes(r.destination)) buckets.push({ bucket: r.destination, role: 'destination' });
         if (states.length > 0) buckets.push({ bucket: states[0].source, role: 'source' });
         for (const s of states) if (!FINAL.has(s.state)) buckets.push({ bucket: s.destination, role: 'destination' });
         const due = buckets.filter(({ bucket }) => !(record.slots[checkSlot(bucket)]?.at > at - recheck));
