@@ -20,7 +20,18 @@ export const CONFIG_DEFAULTS = {
   maxConcurrency: 5,
   logRetentionDays: 30,
   trailLogExpirationDays: 90,
+  intake: 'cloudtrail',
 } as const;
+
+/**
+ * How object writes reach the monitor (docs/deploying.md, "Intake modes"):
+ * - `cloudtrail`: CloudTrail data events (write-only, the monitored buckets only) → EventBridge → forwarder topic;
+ * - `notifications`: each bucket's own S3 event notifications (`s3:ObjectCreated:*`, and `s3:Replication:*` of
+ *   sources) → its region's forwarder topic;
+ * - `eventbridge`: each bucket's S3 EventBridge events (`Object Created`) → the forwarder rule → the topic.
+ */
+export const INTAKE_MODES = ['cloudtrail', 'notifications', 'eventbridge'] as const;
+export type IntakeMode = (typeof INTAKE_MODES)[number];
 
 /** Limits that keep the generated resources deployable. */
 const CONFIG_LIMITS = {
@@ -157,6 +168,9 @@ const fields = {
     })
     .default(CONFIG_DEFAULTS.logRetentionDays),
   trailLogExpirationDays: integer(1).default(CONFIG_DEFAULTS.trailLogExpirationDays),
+  intake: z
+    .enum(INTAKE_MODES, { error: (iss) => `must be one of ${INTAKE_MODES.map((m) => `'${m}'`).join(', ')}, got ${show(iss.input)}` })
+    .default(CONFIG_DEFAULTS.intake),
 };
 const KNOWN_FIELDS = Object.keys(fields);
 
@@ -212,6 +226,8 @@ export interface MonitorConfig {
   logRetentionDays: number;
   /** Days after which CloudTrail log files in the trail bucket expire. */
   trailLogExpirationDays: number;
+  /** How object writes reach the monitor (see INTAKE_MODES). */
+  intake: IntakeMode;
 }
 
 // ---- errors ----------------------------------------------------------------------------------------------------
@@ -370,6 +386,13 @@ function crossFieldProblems(config: Partial<Parsed>, already: readonly ConfigPro
     fail('replication', `names ${buckets.length} buckets; at most ${CONFIG_LIMITS.maxMonitoredBuckets} fit in one trail's event selectors`);
   }
 
+  if (config.existingTrailArn !== undefined && config.intake !== undefined && config.intake !== 'cloudtrail') {
+    fail(
+      'existingTrailArn',
+      `is for intake 'cloudtrail' only: with intake '${config.intake}' S3 itself sends each write (no trail is created or read), ` +
+        `so remove existingTrailArn or set intake to 'cloudtrail'`,
+    );
+  }
   if (config.archiveToS3 && config.archiveBucket === undefined && !failed('archiveBucket')) {
     fail('archiveBucket', 'is required when archiveToS3 is true (the name of an existing bucket for the archive)');
   }
@@ -416,6 +439,7 @@ export function validateConfig(raw: unknown, origin?: string): MonitorConfig {
     maxConcurrency: parsed.maxConcurrency,
     logRetentionDays: parsed.logRetentionDays,
     trailLogExpirationDays: parsed.trailLogExpirationDays,
+    intake: parsed.intake,
   };
   if (parsed.monitorAccount !== undefined) config.monitorAccount = parsed.monitorAccount;
   if (parsed.archiveBucket !== undefined) config.archiveBucket = parsed.archiveBucket;

@@ -29,6 +29,16 @@ function errorOf(raw: unknown, origin?: string): ConfigError {
   throw new Error('validateConfig accepted an invalid config');
 }
 
+describe('validateConfig: intake', () => {
+  test.each(['cloudtrail', 'notifications', 'eventbridge'] as const)('%s is accepted', (intake) => {
+    expect(validateConfig({ ...minimal(), intake }).intake).toBe(intake);
+  });
+  test('an existing trail is fine with the default intake', () => {
+    const trail = 'arn:aws:cloudtrail:us-east-1:222222222222:trail/org';
+    expect(validateConfig({ ...minimal(), existingTrailArn: trail })).toMatchObject({ intake: 'cloudtrail', existingTrailArn: trail });
+  });
+});
+
 describe('validateConfig: defaults', () => {
   test('a minimal config gets every default', () => {
     const config = validateConfig(minimal());
@@ -43,6 +53,7 @@ describe('validateConfig: defaults', () => {
       maxConcurrency: CONFIG_DEFAULTS.maxConcurrency,
       logRetentionDays: CONFIG_DEFAULTS.logRetentionDays,
       trailLogExpirationDays: CONFIG_DEFAULTS.trailLogExpirationDays,
+      intake: 'cloudtrail',
     });
     expect(CONFIG_DEFAULTS.retentionHours).toBe(24);
     expect(CONFIG_DEFAULTS.overdueMinutes).toBe(15);
@@ -67,6 +78,7 @@ describe('validateConfig: defaults', () => {
       existingTrailArn: 'arn:aws:cloudtrail:eu-west-1:222222222222:trail/my-trail',
       logRetentionDays: 14,
       trailLogExpirationDays: 30,
+      intake: 'cloudtrail',
     };
     expect(validateConfig(raw)).toEqual(raw);
   });
@@ -142,6 +154,24 @@ describe('validateConfig: errors name the field', () => {
     ['a log retention CloudWatch does not offer', { logRetentionDays: 10 }, 'logRetentionDays', 'not a CloudWatch Logs retention'],
     ['a typo in a top-level field', { overdueMinute: 5 }, 'overdueMinute', 'unknown field'],
     ['a bad trail ARN', { existingTrailArn: 'my-trail' }, 'existingTrailArn', 'not a CloudTrail trail ARN'],
+    [
+      'an unknown intake',
+      { intake: 'cloudwatch' },
+      'intake',
+      "must be one of 'cloudtrail', 'notifications', 'eventbridge', got 'cloudwatch'",
+    ],
+    [
+      'a trail with intake notifications',
+      { intake: 'notifications', existingTrailArn: 'arn:aws:cloudtrail:us-east-1:222222222222:trail/org' },
+      'existingTrailArn',
+      "is for intake 'cloudtrail' only: with intake 'notifications' S3 itself sends each write",
+    ],
+    [
+      'a trail with intake eventbridge',
+      { intake: 'eventbridge', existingTrailArn: 'arn:aws:cloudtrail:us-east-1:222222222222:trail/org' },
+      'existingTrailArn',
+      "with intake 'eventbridge'",
+    ],
   ])('%s', (_what, change, field, text) => {
     const err = errorOf({ ...minimal(), ...change });
     expect(err.field).toBe(field);
