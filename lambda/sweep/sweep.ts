@@ -235,7 +235,8 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
         }
         record = predicted;
         states = evaluate(record);
-        if (unattributed && states.length === 0) summary.unattributed++;
+        // Still unattributed unless an answer gave it an origin (one without a pair: someone's own write, no rule).
+        if (unattributed && states.length === 0 && !originOf(record, pairIndex)) summary.unattributed++;
       }
       const attention = attentionFor(states);
       const same =
