@@ -9,6 +9,7 @@
  * `local --events` and `analyze` print the same JSON for the same input, and `analyze` has no HeadObject, so it cannot
  * know them; an `untracked` always empty in `analyze` would read as "none" where the truth is "unknown".
  */
+import { INTAKE_MODES } from '../../lambda/shared/config';
 import { formatTable, table } from '../support/format';
 import { placeOf, readInputs } from '../support/inputs';
 import { parseArguments, UsageError } from '../support/options';
@@ -47,8 +48,6 @@ const OWN = {
   'metrics-out': { type: 'string' },
   intake: { type: 'string' },
 } as const;
-
-const INTAKES = ['cloudtrail', 'notifications', 'eventbridge'] as const;
 
 /** The table output's section on untracked writes (what the sweep published as UntrackedWrites in this run). */
 function untrackedSection(untracked: readonly { source: string; count: number }[]): string {
@@ -95,11 +94,11 @@ export async function run(argv: string[]): Promise<number> {
   const chaos = number(extra.chaos, 'chaos', 0, (n) => n >= 0 && n <= 0.5);
   const metricsOut = typeof extra['metrics-out'] === 'string' ? extra['metrics-out'] : undefined;
   const intake = extra.intake ?? 'cloudtrail';
-  if (typeof intake !== 'string' || !(INTAKES as readonly string[]).includes(intake))
-    throw new UsageError(`--intake ${String(intake)}: expected ${INTAKES.join(', ')}`);
+  if (typeof intake !== 'string' || !(INTAKE_MODES as readonly string[]).includes(intake))
+    throw new UsageError(`--intake ${String(intake)}: expected ${INTAKE_MODES.join(', ')}`);
   if (replay && extra.intake !== undefined)
     throw new UsageError('--intake shapes the generated workload; recorded events (--events) are published as they are');
-  const shape = intake as (typeof INTAKES)[number];
+  const shape = intake as (typeof INTAKE_MODES)[number];
   const say = quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
   const started = Date.now();
   let inputsRead = false;

@@ -198,7 +198,11 @@ const NOTIFICATION_EVENT_NAMES = {
 
 /** A 16-hex-digit S3 sequencer and a 16-character request ID from an event ID (deterministic, distinct per write). */
 function identities(eventId: string): { sequencer: string; requestId: string } {
-  const hex = eventId.replace(/[^0-9a-f]/gi, '').slice(-16).toUpperCase().padStart(16, '0');
+  const hex = eventId
+    .replace(/[^0-9a-f]/gi, '')
+    .slice(-16)
+    .toUpperCase()
+    .padStart(16, '0');
   return { sequencer: `00${hex}`, requestId: hex };
 }
 
@@ -208,7 +212,7 @@ function identities(eventId: string): { sequencer: string; requestId: string } {
  * principal is the replication role's session (`AWS:<role id>:s3-replication`) and its `sourceIPAddress` an IP
  * address, a multipart replica's ETag ends `-1`.
  */
-export function s3NotificationWrite(spec: WriteSpec): Record<string, unknown> {
+function s3NotificationWrite(spec: WriteSpec): Record<string, unknown> {
   const operation = spec.operation ?? 'PutObject';
   const region = spec.region ?? DEFAULT_REGION;
   const { sequencer, requestId } = identities(spec.eventId ?? nextEventId());
@@ -238,7 +242,11 @@ export function s3NotificationWrite(spec: WriteSpec): Record<string, unknown> {
   };
 }
 
-const EVENTBRIDGE_REASONS = { PutObject: 'PutObject', CopyObject: 'CopyObject', CompleteMultipartUpload: 'CompleteMultipartUpload' } as const;
+const EVENTBRIDGE_REASONS = {
+  PutObject: 'PutObject',
+  CopyObject: 'CopyObject',
+  CompleteMultipartUpload: 'CompleteMultipartUpload',
+} as const;
 
 /**
  * S3's own EventBridge event `Object Created` of an object write (S3 User Guide, "EventBridge event message
@@ -277,5 +285,9 @@ export function s3EventBridgeWrite(spec: WriteSpec): Record<string, unknown> {
 
 /** The write in the shape of `shape`. */
 export function writeEvent(shape: WriteShape, spec: WriteSpec): Record<string, unknown> {
-  return shape === 'notifications' ? s3NotificationWrite(spec) : shape === 'eventbridge' ? s3EventBridgeWrite(spec) : eventBridgeWrite(spec);
+  return shape === 'notifications'
+    ? s3NotificationWrite(spec)
+    : shape === 'eventbridge'
+      ? s3EventBridgeWrite(spec)
+      : eventBridgeWrite(spec);
 }
