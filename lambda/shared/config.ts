@@ -37,6 +37,9 @@ export type IntakeMode = (typeof INTAKE_MODES)[number];
 const CONFIG_LIMITS = {
   /** CloudTrail allows 500 values across all advanced event selector conditions of a trail; 10 are used by the fixed fields. */
   maxMonitoredBuckets: 490,
+  /** SNS topic policies hold at most 30 KB; the statements other than the bucket ARNs take about 2 KB. */
+  maxTopicPolicyBytes: 30 * 1024,
+  topicPolicyOverheadBytes: 2048,
   /** Lambda SQS event source mapping: MaximumConcurrency is 2..1000. */
   minConcurrency: 2,
   maxConcurrency: 1000,
@@ -391,6 +394,22 @@ function crossFieldProblems(config: Partial<Parsed>, already: readonly ConfigPro
       'existingTrailArn',
       `is for intake 'cloudtrail' only: with intake '${config.intake}' S3 itself sends each write (no trail is created or read), ` +
         `so remove existingTrailArn or set intake to 'cloudtrail'`,
+    );
+  }
+  // The forwarder topic's policy names each bucket that may publish to it twice (its allow and the deny), and SNS
+  // takes at most 30 KB of policy (SNS Developer Guide, "Policy quotas"); with intake notifications that is every bucket.
+  const publishing =
+    config.intake === 'notifications'
+      ? buckets
+      : [...new Set(replication.filter((r) => r.sourceAccount === undefined).map((r) => r.source))];
+  const arnPrefix = `arn:${partitionOf(monitorRegion ?? 'us-east-1')}:s3:::`;
+  const policyBytes = CONFIG_LIMITS.topicPolicyOverheadBytes + publishing.reduce((n, b) => n + 2 * (arnPrefix.length + b.length + 3), 0);
+  if (policyBytes > CONFIG_LIMITS.maxTopicPolicyBytes) {
+    fail(
+      'replication',
+      `names ${publishing.length} buckets that publish to the forwarder topics${config.intake === 'notifications' ? ' (intake notifications: all of them)' : ' (the sources)'}: ` +
+        `their ARNs would make the topic policy about ${policyBytes} bytes, over SNS's ${CONFIG_LIMITS.maxTopicPolicyBytes}-byte limit` +
+        (config.intake === 'notifications' ? "; use intake 'eventbridge' or split the buckets over two monitors" : ''),
     );
   }
   if (config.archiveToS3 && config.archiveBucket === undefined && !failed('archiveBucket')) {

@@ -33,6 +33,16 @@ describe('validateConfig: intake', () => {
   test.each(['cloudtrail', 'notifications', 'eventbridge'] as const)('%s is accepted', (intake) => {
     expect(validateConfig({ ...minimal(), intake }).intake).toBe(intake);
   });
+  test('intake notifications: every bucket publishes to the topic, so their ARNs must fit SNS’s 30 KB policy', () => {
+    const names = Array.from({ length: 250 }, (_, i) => `bucket-with-a-rather-long-name-number-${String(i).padStart(4, '0')}`);
+    const replication = [{ source: names[0], destinations: names.slice(1) }];
+    expect(validateConfig({ ...minimal(), replication }).replication).toHaveLength(1);
+    const err = errorOf({ ...minimal(), intake: 'notifications', replication });
+    expect(err.field).toBe('replication');
+    expect(err.message).toContain('names 250 buckets that publish to the forwarder topics (intake notifications: all of them)');
+    expect(err.message).toContain("over SNS's 30720-byte limit; use intake 'eventbridge'");
+    expect(validateConfig({ ...minimal(), intake: 'eventbridge', replication }).intake).toBe('eventbridge');
+  });
   test('an existing trail is fine with the default intake', () => {
     const trail = 'arn:aws:cloudtrail:us-east-1:222222222222:trail/org';
     expect(validateConfig({ ...minimal(), existingTrailArn: trail })).toMatchObject({ intake: 'cloudtrail', existingTrailArn: trail });
