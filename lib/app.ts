@@ -24,7 +24,11 @@ export function addCrrMonitorStacks(app: App, config: MonitorConfig): CrrMonitor
   const forwarders = config.regions.map(
     (region) => new ForwarderStack(app, forwarderStackName(region), { config, region, env: monitorEnv(region) }),
   );
-  const agentRegions = [config.monitorRegion, ...config.regions.filter((r) => r !== config.monitorRegion)];
+  // With intake notifications an agent forwards nothing (the buckets notify the monitor's topics): only the home stack.
+  const agentRegions =
+    config.intake === 'notifications'
+      ? [config.monitorRegion]
+      : [config.monitorRegion, ...config.regions.filter((r) => r !== config.monitorRegion)];
   const agents = sourceAccounts(config).flatMap((account) =>
     agentRegions.map(
       (region) => new AgentStack(app, agentStackName(account, region), { config, account, region, home: region === config.monitorRegion }),

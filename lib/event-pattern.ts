@@ -16,7 +16,7 @@ export const MAX_PATTERN_CHARS = 1800;
  * `account`, when given, restricts the pattern to events of that account (tokens allowed).
  */
 export function objectWritePatterns(buckets: readonly string[], account?: readonly string[]): EventPattern[] {
-  const build = (names: string[]): EventPattern => ({
+  return chunked(buckets, (names) => ({
     source: ['aws.s3'],
     detailType: ['AWS API Call via CloudTrail'],
     ...(account ? { account: [...account] } : {}),
@@ -25,7 +25,28 @@ export function objectWritePatterns(buckets: readonly string[], account?: readon
       eventName: OBJECT_WRITE_EVENT_NAMES,
       requestParameters: { bucketName: names },
     },
-  });
+  }));
+}
+
+/** The detail-type of S3's own EventBridge event for a new object (S3 User Guide, "EventBridge event message structure"). */
+export const OBJECT_CREATED_DETAIL_TYPE = 'Object Created';
+
+/**
+ * EventBridge patterns for S3's own `Object Created` events of `buckets` (intake `eventbridge`; each bucket must have
+ * EventBridge notifications on), split like objectWritePatterns. Every object creation is one (PutObject, POST,
+ * CopyObject, CompleteMultipartUpload), replicas included: there is no reason to filter.
+ */
+export function objectCreatedPatterns(buckets: readonly string[], account?: readonly string[]): EventPattern[] {
+  return chunked(buckets, (names) => ({
+    source: ['aws.s3'],
+    detailType: [OBJECT_CREATED_DETAIL_TYPE],
+    ...(account ? { account: [...account] } : {}),
+    detail: { bucket: { name: names } },
+  }));
+}
+
+/** `build` over the sorted buckets in as few chunks as keep each pattern under MAX_PATTERN_CHARS. */
+function chunked(buckets: readonly string[], build: (names: string[]) => EventPattern): EventPattern[] {
   // Measure with literal placeholders for tokens: an account token renders as a 12-digit id.
   const size = (names: string[]) => JSON.stringify(build(names)).replace(/\$\{Token\[[^\]]+\]\}/g, '123456789012').length;
   const chunks: string[][] = [];

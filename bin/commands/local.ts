@@ -9,18 +9,22 @@
  * `local --events` and `analyze` print the same JSON for the same input, and `analyze` has no HeadObject, so it cannot
  * know them; an `untracked` always empty in `analyze` would read as "none" where the truth is "unknown".
  */
+import { INTAKE_MODES } from '../../lambda/shared/config';
 import { formatTable, table } from '../support/format';
 import { placeOf, readInputs } from '../support/inputs';
 import { parseArguments, UsageError } from '../support/options';
 import { RejectionLog } from '../support/rejections';
 
 export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay-rate R] [--untracked-rate R] [--seed N] [--workers N]
-                    [--quiet] [--serve]
+                    [--intake cloudtrail|notifications|eventbridge] [--quiet] [--serve]
                     [--events PATH...] [analyze's options]
       Runs the whole pipeline (SNS → SQS → drain → DynamoDB → sweep → metrics) on local emulators.
       --serve keeps the emulators and the table up afterwards and prints, on stderr,
       'serving endpoint=URL table=NAME region=REGION sqs=URL sns=URL' until SIGINT or SIGTERM.
       --untracked-rate R: share of source writes no replication rule covers (the sweep finds them untracked).
+      --intake MODE: the shape the workload's object writes are published in, as config 'intake' deploys it:
+      cloudtrail (CloudTrail events via EventBridge, the default), notifications (S3 event notifications) or
+      eventbridge (S3's own EventBridge 'Object Created' events). Not with --events (recorded events keep their shape).
       The drain's clock is the workload's; the sweep (and the report) run at that clock + overdue + 2 minutes.
       --chaos RATE injects faults at that rate (DynamoDB throttling and errors, lost write responses, drain workers
       that die before acknowledging, sweep runs that die half-way and run again); --metrics-out FILE writes every
@@ -42,6 +46,7 @@ const OWN = {
   serve: { type: 'boolean' },
   chaos: { type: 'string' },
   'metrics-out': { type: 'string' },
+  intake: { type: 'string' },
 } as const;
 
 /** The table output's section on untracked writes (what the sweep published as UntrackedWrites in this run). */
@@ -89,6 +94,12 @@ export async function run(argv: string[]): Promise<number> {
   const quiet = extra.quiet === true;
   const chaos = number(extra.chaos, 'chaos', 0, (n) => n >= 0 && n <= 0.5);
   const metricsOut = typeof extra['metrics-out'] === 'string' ? extra['metrics-out'] : undefined;
+  const intake = extra.intake ?? 'cloudtrail';
+  if (typeof intake !== 'string' || !(INTAKE_MODES as readonly string[]).includes(intake))
+    throw new UsageError(`--intake ${String(intake)}: expected ${INTAKE_MODES.join(', ')}`);
+  if (replay && extra.intake !== undefined)
+    throw new UsageError('--intake shapes the generated workload; recorded events (--events) are published as they are');
+  const shape = intake as (typeof INTAKE_MODES)[number];
   const say = quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
   const started = Date.now();
   let inputsRead = false;
@@ -119,10 +130,10 @@ export async function run(argv: string[]): Promise<number> {
       if (!replay) {
         // Whole minutes: the same --seed then gives the same events up to a shift, so the same report (but asOf).
         const now = Math.floor(Date.now() / 60_000) * 60_000;
-        const workload = demoWorkload(options.pairs, { objects, failRate, delayRate, untrackedRate, seed, now });
+        const workload = demoWorkload(options.pairs, { objects, failRate, delayRate, untrackedRate, seed, now, shape });
         say(
           `workload: ${objects} objects over ${workload.pairs.length} pairs (${workload.rules.length} sources), fail-rate ${failRate}, ` +
-            `delay-rate ${delayRate}, untracked-rate ${untrackedRate}: ${workload.messages.length} events`,
+            `delay-rate ${delayRate}, untracked-rate ${untrackedRate}, intake ${shape}: ${workload.messages.length} events`,
         );
         return { pairs: workload.pairs, messages: workload.messages, rejected: 0, clock: now, objects: workload.objects };
       }

@@ -17,7 +17,7 @@ import { agentRoleName, agentStackName, forwarderStackName, forwarderTopicName, 
 type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export interface Check {
-  readonly check: 'versioning' | 'replication-rule' | 'replication-metrics' | 'notifications' | 'trail' | 'stack' | 'agent-role';
+  readonly check: 'versioning' | 'replication-rule' | 'replication-metrics' | 'notifications' | 'intake' | 'trail' | 'stack' | 'agent-role';
   /** What was checked: a bucket, a pair `SRC → DST`, a stack, a role. */
   readonly subject: string;
   readonly status: CheckStatus;
@@ -36,7 +36,10 @@ export interface BucketFacts {
   readonly versioning: Probe<string | undefined>;
   /** Source buckets only: GetBucketReplication (`ReplicationConfigurationNotFoundError` stays an error). */
   readonly replication?: Probe<ReplicationConfiguration>;
-  /** Local source buckets only: GetBucketNotificationConfiguration. */
+  /**
+   * GetBucketNotificationConfiguration: of local source buckets, and with intake `notifications` or `eventbridge` of
+   * every configured bucket (remote sources too, which these credentials may not be allowed to read).
+   */
   readonly notifications?: Probe<NotificationConfiguration>;
 }
 
@@ -244,6 +247,160 @@ function notificationCheck(bucket: string, facts: BucketFacts | undefined, monit
   return { check: 'notifications', subject, status: 'pass', detail };
 }
 
+/** The object-creation events S3 notifies; `s3:ObjectCreated:*` is all of them. */
+const OBJECT_CREATED_ANY = 's3:ObjectCreated:*';
+const OBJECT_CREATED_EVENTS = ['Put', 'Post', 'Copy', 'CompleteMultipartUpload'].map((e) => `s3:ObjectCreated:${e}`);
+const isObjectCreated = (event: string) => event === OBJECT_CREATED_ANY || OBJECT_CREATED_EVENTS.includes(event);
+
+interface AnyNotification {
+  readonly kind: 'TopicConfiguration' | 'QueueConfiguration' | 'LambdaFunctionConfiguration';
+  readonly id?: string;
+  readonly arn?: string;
+  readonly events: string[];
+  readonly filtered: boolean;
+}
+
+/** Every topic, queue and Lambda destination of a notification configuration, in one shape. */
+function destinationsOf(config: NotificationConfiguration): AnyNotification[] {
+  const filtered = (f: { Key?: { FilterRules?: unknown[] } } | undefined) => (f?.Key?.FilterRules ?? []).length > 0;
+  return [
+    ...(config.TopicConfigurations ?? []).map((c) => ({
+      kind: 'TopicConfiguration' as const,
+      id: c.Id,
+      arn: c.TopicArn,
+      events: (c.Events ?? []) as string[],
+      filtered: filtered(c.Filter),
+    })),
+    ...(config.QueueConfigurations ?? []).map((c) => ({
+      kind: 'QueueConfiguration' as const,
+      id: c.Id,
+      arn: c.QueueArn,
+      events: (c.Events ?? []) as string[],
+      filtered: filtered(c.Filter),
+    })),
+    ...(config.LambdaFunctionConfigurations ?? []).map((c) => ({
+      kind: 'LambdaFunctionConfiguration' as const,
+      id: c.Id,
+      arn: c.LambdaFunctionArn,
+      events: (c.Events ?? []) as string[],
+      filtered: filtered(c.Filter),
+    })),
+  ];
+}
+
+/**
+ * With intake `notifications` or `eventbridge`, whether the bucket sends its object creations where the monitor
+ * listens: a TopicConfiguration with `s3:ObjectCreated:*` to its region's forwarder topic, or EventBridge turned on
+ * (`EventBridgeConfiguration`). For notifications, a configuration that already sends an object-creation event
+ * elsewhere is named: S3 refuses a second one that shares an event type for overlapping keys (ours has no filter,
+ * so it overlaps every key), and the fix is then to fan out from one topic or to use intake `eventbridge`.
+ */
+function intakeCheck(
+  bucket: string,
+  facts: BucketFacts | undefined,
+  monitorAccount: string,
+  regions: readonly string[],
+  intake: 'notifications' | 'eventbridge',
+  remoteAccount: string | undefined,
+): Check {
+  const subject = bucket;
+  const check = 'intake' as const;
+  const get = `aws s3api get-bucket-notification-configuration --bucket ${bucket} > current.json`;
+  const put = `aws s3api put-bucket-notification-configuration --bucket ${bucket} --notification-configuration file://current.json`;
+  const probe = facts?.notifications;
+  if (intake === 'eventbridge') {
+    const fix =
+      `${get}; add "EventBridgeConfiguration": {} to current.json (keep everything else: the put replaces the whole ` +
+      `configuration); ${put}`;
+    if (!probe?.ok) return unreadableIntake(subject, probe, remoteAccount, fix);
+    if (probe.value.EventBridgeConfiguration !== undefined)
+      return { check, subject, status: 'pass', detail: "S3 sends the bucket's events to EventBridge (Object Created is forwarded)" };
+    return {
+      check,
+      subject,
+      status: 'fail',
+      detail: 'EventBridge notifications are off: its Object Created events never reach the monitor',
+      fix,
+    };
+  }
+  if (!facts?.region.ok)
+    return {
+      check,
+      subject,
+      status: 'fail',
+      detail: `the bucket's region is unknown: ${facts?.region.ok === false ? unreadable(facts.region) : 'not read'}`,
+    };
+  const region = facts.region.value;
+  if (!regions.includes(region)) {
+    return {
+      check,
+      subject,
+      status: 'fail',
+      detail: `the bucket is in ${region}, which is not in the config's regions: no forwarder topic there`,
+      fix: `add '${region}' to regions and deploy CrrForwarder-${region}`,
+    };
+  }
+  const topicArn = `arn:${partitionOf(region)}:sns:${region}:${monitorAccount}:${forwarderTopicName(region)}`;
+  const fix =
+    `${get}; add {"Id": "crr-monitor", "TopicArn": "${topicArn}", "Events": ["${OBJECT_CREATED_ANY}"]} to current.json's ` +
+    `TopicConfigurations (or add "${OBJECT_CREATED_ANY}" to the Events of a configuration already sending to that topic; ` +
+    `keep everything else: the put replaces the whole configuration); ${put}`;
+  if (!probe?.ok) return unreadableIntake(subject, probe, remoteAccount, fix);
+  const all = destinationsOf(probe.value);
+  const ours = all.filter((d) => d.kind === 'TopicConfiguration' && d.arn === topicArn);
+  const events = new Set(ours.flatMap((d) => d.events));
+  const covered = events.has(OBJECT_CREATED_ANY) || OBJECT_CREATED_EVENTS.every((e) => events.has(e));
+  if (covered) {
+    if (ours.some((d) => d.events.some(isObjectCreated) && d.filtered) && !ours.some((d) => d.events.some(isObjectCreated) && !d.filtered))
+      return {
+        check,
+        subject,
+        status: 'warn',
+        detail: `object creations reach ${topicArn} only for some keys (a prefix or suffix filter)`,
+        fix,
+      };
+    return { check, subject, status: 'pass', detail: `object creations (s3:ObjectCreated:*) go to ${topicArn}` };
+  }
+  const others = all.filter((d) => d.arn !== topicArn && d.events.some(isObjectCreated));
+  if (others.length > 0) {
+    const named = others.map((d) => `${d.kind} ${d.id ? `'${d.id}' ` : ''}→ ${d.arn} (${d.events.filter(isObjectCreated).join(', ')})`);
+    return {
+      check,
+      subject,
+      status: 'fail',
+      detail:
+        `no s3:ObjectCreated:* notification goes to ${topicArn}, and S3 would refuse one: ${named.join('; ')} already ` +
+        'sends object creations for overlapping keys (configurations may not share an event type for overlapping prefixes/suffixes)',
+      fix:
+        `either keep one configuration and fan out from it: send ${OBJECT_CREATED_ANY} to ${topicArn} instead and subscribe ` +
+        `the existing consumer to that topic (${get}; edit; ${put}), or set intake to "eventbridge" (EventBridge events do ` +
+        'not overlap notification configurations) and turn on EventBridgeConfiguration',
+    };
+  }
+  const partial = [...events].filter(isObjectCreated);
+  const detail =
+    partial.length > 0
+      ? `only ${partial.join(', ')} go to ${topicArn}: other object creations are not seen`
+      : `no s3:ObjectCreated:* notification goes to ${topicArn}: the bucket's writes never reach the monitor`;
+  return { check, subject, status: 'fail', detail, fix };
+}
+
+function unreadableIntake(
+  subject: string,
+  probe: Probe<NotificationConfiguration> | undefined,
+  remoteAccount: string | undefined,
+  fix: string,
+): Check {
+  const skip = remoteAccount !== undefined && probe !== undefined && !probe.ok && isDenied(probe);
+  return {
+    check: 'intake',
+    subject,
+    status: skip ? 'skip' : 'fail',
+    detail: `cannot read the notification configuration: ${probe && !probe.ok ? unreadable(probe) : 'not read'}`,
+    fix: skip ? `run doctor with account ${remoteAccount}'s credentials; then: ${fix}` : fix,
+  };
+}
+
 type Coverage = 'all' | 'partial' | 'none';
 const RANK: Record<Coverage, number> = { none: 0, partial: 1, all: 2 };
 const least = (a: Coverage, b: Coverage): Coverage => (RANK[a] <= RANK[b] ? a : b);
@@ -444,14 +601,21 @@ function agentRoleCheck(account: string, probe: Probe<true> | undefined, monitor
 export function expectedStacks(config: MonitorConfig, monitorAccount: string): { name: string; account: string; region: string }[] {
   const stacks = [{ name: MONITOR_STACK_NAME, account: monitorAccount, region: config.monitorRegion }];
   for (const region of config.regions) stacks.push({ name: forwarderStackName(region), account: monitorAccount, region });
-  const agentRegions = [config.monitorRegion, ...config.regions.filter((r) => r !== config.monitorRegion)];
+  // As lib/app.ts: with intake notifications an agent forwards nothing, so only its home stack (the read role) exists.
+  const agentRegions =
+    config.intake === 'notifications'
+      ? [config.monitorRegion]
+      : [config.monitorRegion, ...config.regions.filter((r) => r !== config.monitorRegion)];
   for (const account of sourceAccounts(config)) {
     for (const region of agentRegions) stacks.push({ name: agentStackName(account, region), account, region });
   }
   return stacks;
 }
 
-/** Every check of the config against the facts, in a stable order: buckets, pairs, notifications, trail, stacks, roles. */
+/**
+ * Every check of the config against the facts, in a stable order: buckets, pairs, notifications, then the intake (the
+ * trail, or each bucket's notification configuration), stacks, roles.
+ */
 export function runChecks(config: MonitorConfig, facts: SetupFacts): Check[] {
   const partition = partitionOf(config.monitorRegion);
   const remote = new Map(config.replication.filter((r) => r.sourceAccount).map((r) => [r.source, r.sourceAccount!]));
@@ -486,7 +650,13 @@ export function runChecks(config: MonitorConfig, facts: SetupFacts): Check[] {
   for (const source of [...new Set(config.replication.filter((r) => !r.sourceAccount).map((r) => r.source))].sort()) {
     checks.push(notificationCheck(source, facts.buckets[source], facts.monitorAccount, config.regions));
   }
-  for (const bucket of localBuckets(config)) checks.push(trailCheck(bucket, facts.buckets[bucket], facts.trails, partition));
+  const intake = config.intake;
+  if (intake === 'cloudtrail') {
+    for (const bucket of localBuckets(config)) checks.push(trailCheck(bucket, facts.buckets[bucket], facts.trails, partition));
+  } else {
+    for (const bucket of buckets)
+      checks.push(intakeCheck(bucket, facts.buckets[bucket], facts.monitorAccount, config.regions, intake, remote.get(bucket)));
+  }
   for (const stack of facts.stacks) checks.push(stackCheck(stack, facts.callerAccount));
   for (const account of sourceAccounts(config)) checks.push(agentRoleCheck(account, facts.agentRoles[account], config.monitorRegion));
   return checks;

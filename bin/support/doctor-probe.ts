@@ -1,6 +1,7 @@
 /**
  * Gathers what `doctor` checks (SetupFacts) from the live account, read-only: per bucket GetBucketLocation,
- * GetBucketVersioning, and for sources GetBucketReplication and GetBucketNotificationConfiguration; per region
+ * GetBucketVersioning, and for sources GetBucketReplication and GetBucketNotificationConfiguration (every bucket's
+ * with intake notifications or eventbridge); per region
  * DescribeTrails (shadow trails included) then GetEventSelectors and GetTrailStatus per trail in its home region;
  * DescribeStacks per expected stack; AssumeRole of each agent read role. An error is recorded as that check's
  * answer, never thrown: one unreadable bucket must not hide the rest of the report.
@@ -62,13 +63,16 @@ export async function gatherFacts(config: MonitorConfig, clients: OperatorClient
         const out = await s3.send(new GetBucketReplicationCommand({ Bucket: bucket }));
         return out.ReplicationConfiguration ?? { Role: undefined, Rules: [] };
       });
-      if (!remoteSources.has(bucket))
-        facts.notifications = await probe(() => s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket })));
     }
+    // The source's s3:Replication:* (local sources), and with intake notifications/eventbridge every bucket's object creations.
+    if ((sources.has(bucket) && !remoteSources.has(bucket)) || config.intake !== 'cloudtrail')
+      facts.notifications = await probe(() => s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket })));
     bucketFacts[bucket] = facts;
   });
 
-  const trails = await probe(() => gatherTrails([home, ...config.regions], clients));
+  // Only the cloudtrail intake reads a trail: the other modes need no CloudTrail call (nor its permission).
+  const trails: Probe<TrailFacts[]> =
+    config.intake === 'cloudtrail' ? await probe(() => gatherTrails([home, ...config.regions], clients)) : { ok: true, value: [] };
 
   const stacks: StackFacts[] = [];
   await mapLimit(expectedStacks(config, monitorAccount), CONCURRENCY, async (stack) => {

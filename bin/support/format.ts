@@ -113,7 +113,10 @@ export function formatTable(report: ReplicationReport, detail: ReportDetail): st
   if (replicaOnly.length > 0 || report.unattributed > 0) {
     out.push('', 'Replicas whose source write is not in the input (no latency):');
     for (const p of replicaOnly) out.push(`  ${p.source} → ${p.destination}: ${p.completedWithoutSource} of the ${p.completed} completed`);
-    if (report.unattributed > 0) out.push(`  unattributed (destination has several configured sources): ${report.unattributed}`);
+    if (report.unattributed > 0)
+      out.push(
+        `  unattributed (several configured sources, or an event that does not say it is a replica; HeadObject settles it): ${report.unattributed}`,
+      );
   }
   out.push(...rpoSection(report.slo));
   out.push('', `Inputs rejected: ${report.rejected}, ignored (not object writes): ${report.ignored}`);

@@ -163,7 +163,8 @@ function attributeToSlot(attribute: unknown): SlotValue | undefined {
   const value: { -readonly [K in keyof SlotValue]: SlotValue[K] } = { at, tie, what };
   if (typeof bytes === 'number') value.bytes = bytes;
   if (typeof requestedAt === 'number') value.requestedAt = requestedAt;
-  if (typeof byReplication === 'number') value.byReplication = byReplication ? 1 : 0;
+  // 2: the event did not say who wrote it (S3's EventBridge events); anything else non-zero is replication.
+  if (typeof byReplication === 'number') value.byReplication = byReplication === 2 ? 2 : byReplication ? 1 : 0;
   return value;
 }
 

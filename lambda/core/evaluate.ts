@@ -1,6 +1,6 @@
 import { failureClassOf } from './failures';
 import { ANY_DESTINATION, checkSlot, failureSlot, metadataFailureSlot, parseSlotName, SLOT_PREFIX, writeSlot } from './record';
-import type { EpochMillis, PairState, ReplicationPair, SlotValue, VersionRecord } from './types';
+import { WRITER_UNKNOWN, type EpochMillis, type PairState, type ReplicationPair, type SlotValue, type VersionRecord } from './types';
 
 /** Destinations by source bucket, built once from the configured (or inferred) pairs. */
 export type PairIndex = ReadonlyMap<string, readonly string[]>;
@@ -65,16 +65,27 @@ const PRESENT_STATUSES: ReadonlySet<string> = new Set(['REPLICA', 'PENDING', 'CO
  * Buckets that could be the origin of the version, each with the time it first appeared there. A write made
  * by replication into a configured destination is left out: it is a replica, never the origin, even when its
  * source write was never seen (bi-directional pairs included).
+ *
+ * A write into a configured destination whose writer the event does not name (S3's EventBridge events) is an
+ * origin only when something else says so: HeadObject of it there (a source status, or none at all: nobody's
+ * replica), or another holder of the version that its bucket is configured to replicate to (a bi-directional pair
+ * seen from both sides; then the earliest wins as always). Alone, it could be a replica whose source write was not
+ * seen, so it is left to `replicasWithoutSource` (unattributed until HeadObject settles it).
  */
-function candidates(record: VersionRecord, sources: ReadonlyMap<string, readonly string[]>): Candidate[] {
+function candidates(record: VersionRecord, pairs: PairIndex, sources: ReadonlyMap<string, readonly string[]>): Candidate[] {
   const found: Candidate[] = [];
+  let unknown: string[] | undefined;
   // Hot path over every record: plain prefix tests instead of parseSlotName's allocations.
   for (const name in record.slots) {
     const value = record.slots[name];
     if (name.startsWith(SLOT_PREFIX.write)) {
       const bucket = name.slice(2);
-      if (value.byReplication === 1 && sources.has(bucket)) continue;
-      offer(found, bucket, value.at, value.byReplication ?? 0, false);
+      const writer = value.byReplication ?? 0;
+      if (writer !== 0 && sources.has(bucket)) {
+        if (writer === WRITER_UNKNOWN) (unknown ??= []).push(bucket);
+        continue;
+      }
+      offer(found, bucket, value.at, writer, false);
     }
     // A failure notice proves the source version exists even when its write event never arrived.
     else if (name.startsWith(SLOT_PREFIX.failure) || name.startsWith(SLOT_PREFIX.metadataFailure))
@@ -84,12 +95,31 @@ function candidates(record: VersionRecord, sources: ReadonlyMap<string, readonly
     else if (name.startsWith(SLOT_PREFIX.check) && SOURCE_STATUSES.has(value.what) && !holdsReplica(record, name.slice(2), sources))
       offer(found, name.slice(2), value.at, 0, true);
   }
+  if (unknown) {
+    for (const bucket of unknown) {
+      if (unknownWriteIs(record, pairs, bucket) === 'origin')
+        offer(found, bucket, record.slots[writeSlot(bucket)].at, WRITER_UNKNOWN, false);
+    }
+  }
   return found;
 }
 
 /** Whether S3 replication wrote the version into `bucket`, a configured destination: it is a replica there. */
 function holdsReplica(record: VersionRecord, bucket: string, sources: ReadonlyMap<string, readonly string[]>): boolean {
   return record.slots[writeSlot(bucket)]?.byReplication === 1 && sources.has(bucket);
+}
+
+/**
+ * What an unknown writer's write into a configured destination is: `replica` when HeadObject there said REPLICA,
+ * `origin` when HeadObject said it is a source there (or has no replication status: no rule made it) or when its
+ * bucket replicates to another holder of the version, `unknown` otherwise.
+ */
+function unknownWriteIs(record: VersionRecord, pairs: PairIndex, bucket: string): 'replica' | 'origin' | 'unknown' {
+  const status = record.slots[checkSlot(bucket)]?.what;
+  if (status === 'REPLICA') return 'replica';
+  if (status !== undefined && (status === 'NONE' || SOURCE_STATUSES.has(status))) return 'origin';
+  for (const destination of pairs.get(bucket) ?? []) if (record.slots[writeSlot(destination)]) return 'origin';
+  return 'unknown';
 }
 
 function offer(found: Candidate[], bucket: string, at: EpochMillis, byReplication: number, fromCheck: boolean): void {
@@ -112,7 +142,7 @@ function offer(found: Candidate[], bucket: string, at: EpochMillis, byReplicatio
  * like replication, then by name so the answer never depends on arrival order.
  */
 export function originOf(record: VersionRecord, pairs: PairIndex): Candidate | undefined {
-  return originAmong(candidates(record, sourcesByDestination(pairs)), pairs);
+  return originAmong(candidates(record, pairs, sourcesByDestination(pairs)), pairs);
 }
 
 function originAmong(all: readonly Candidate[], pairs: PairIndex): Candidate | undefined {
@@ -141,8 +171,13 @@ export interface ReplicaWithoutSource {
   readonly at: EpochMillis;
   /** The configured sources of `destination` (sorted): one means the pair is known; several, HeadObject must tell. */
   readonly sources: readonly string[];
+  /**
+   * The event did not say replication wrote it (S3's EventBridge events), and HeadObject has not yet said REPLICA:
+   * it may be a replica or someone's own write into the destination. Never completes a pair on its own; HeadObject
+   * of the version in `destination` (REPLICA) or in a candidate source settles it.
+   */
+  readonly writerUnknown: boolean;
 }
-
 /**
  * For a version seen only as replication writes into configured destinations (no write, failure notice or
  * HeadObject status shows its origin): each such write with the configured sources that could have fed it.
@@ -151,7 +186,7 @@ export interface ReplicaWithoutSource {
  */
 export function candidateSources(record: VersionRecord, pairs: PairIndex): ReplicaWithoutSource[] {
   const sources = sourcesByDestination(pairs);
-  if (originAmong(candidates(record, sources), pairs)) return [];
+  if (originAmong(candidates(record, pairs, sources), pairs)) return [];
   return replicasWithoutSource(record, sources);
 }
 
@@ -162,7 +197,10 @@ function replicasWithoutSource(record: VersionRecord, sources: ReadonlyMap<strin
     const value = record.slots[name];
     const destination = name.slice(2);
     const feeding = sources.get(destination);
-    if (value.byReplication === 1 && feeding) found.push({ destination, at: value.at, sources: feeding });
+    if (!feeding || !value.byReplication) continue;
+    // Only an unknown writer HeadObject has not shown to be a replica (had it shown a source, `candidates` made it an origin).
+    const writerUnknown = value.byReplication === WRITER_UNKNOWN && record.slots[checkSlot(destination)]?.what !== 'REPLICA';
+    found.push({ destination, at: value.at, sources: feeding, writerUnknown });
   }
   return found.sort((a, b) => (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0));
 }
@@ -188,7 +226,7 @@ export function evaluateRecord(record: VersionRecord, pairs: PairIndex, options:
 
 export function evaluateVersion(record: VersionRecord, pairs: PairIndex, options: EvaluationOptions): VersionEvaluation {
   const sources = sourcesByDestination(pairs);
-  const origin = originAmong(candidates(record, sources), pairs);
+  const origin = originAmong(candidates(record, pairs, sources), pairs);
   if (!origin) return replicaOnly(record, sources);
   return { states: statesFrom(origin, record, pairs, options), unattributed: NONE_UNATTRIBUTED };
 }
@@ -197,7 +235,7 @@ function replicaOnly(record: VersionRecord, sources: ReadonlyMap<string, readonl
   const states: PairState[] = [];
   let unattributed: ReplicaWithoutSource[] | undefined;
   for (const replica of replicasWithoutSource(record, sources)) {
-    if (replica.sources.length !== 1) {
+    if (replica.sources.length !== 1 || replica.writerUnknown) {
       (unattributed ??= []).push(replica);
       continue;
     }

@@ -49,6 +49,7 @@ const REPLICATION_SESSION = ':s3-replication';
 /** Replication writes replicas with these calls only (large ones as multipart uploads); a CopyObject is someone's copy. */
 const REPLICA_WRITES: ReadonlySet<string> = new Set(['PutObject', 'CompleteMultipartUpload']);
 const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+const OBJECT_CREATED_DETAIL_TYPE = 'Object Created';
 
 class Rejected extends Error {
   constructor(
@@ -191,25 +192,7 @@ function fromNotificationRecord(record: Json, where: string, out: ParseResult): 
   const bytes = optionalSize(object, 'size', objectWhere);
   const versionId = versionOf(object.versionId);
   if (write) {
-    const request = isObject(record.requestParameters) ? record.requestParameters : undefined;
-    const identity = isObject(record.userIdentity) ? record.userIdentity : undefined;
-    const principal = typeof identity?.principalId === 'string' ? identity.principalId : '';
-    out.events.push({
-      type: 'write',
-      bucket: bucketName,
-      key,
-      ...(versionId ? { versionId } : {}),
-      at,
-      operation: write,
-      ...(bytes !== undefined ? { bytes } : {}),
-      // A notification's sourceIPAddress is S3's own only for S3's writes; the principal is the replication
-      // session (`AWS:…:s3-replication`) or S3 itself, never a user's.
-      byReplication:
-        request?.sourceIPAddress === S3_SERVICE &&
-        REPLICA_WRITES.has(write) &&
-        eventName !== 'ObjectCreated:Post' &&
-        (principal.endsWith(REPLICATION_SESSION) || principal === S3_SERVICE),
-    });
+    out.events.push(notificationWrite(record, bucketName, key, versionId, at, write, bytes, eventName, object));
     return;
   }
   if (!versionId)
@@ -237,6 +220,87 @@ function fromNotificationRecord(record: Json, where: string, out: ParseResult): 
   out.events.push(result);
 }
 
+/**
+ * The write of an `ObjectCreated:*` notification record. S3 sends these for replicas too, in the destination: the
+ * principal is then the replication role's session (`AWS:<role id>:s3-replication`) and `sourceIPAddress` is an IP
+ * address (`10.0.153.194`, `3.22.166.30` in two real samples; test/fixtures/events/README.md), not
+ * s3.amazonaws.com — so the principal alone decides. S3 writes the notification, so its principal is S3's word; the
+ * residual risk is a person who may assume the replication role and names the session `s3-replication`.
+ */
+function notificationWrite(
+  record: Json,
+  bucket: string,
+  key: string,
+  versionId: string | undefined,
+  at: number,
+  operation: WriteOperation,
+  bytes: number | undefined,
+  eventName: string,
+  object: Json,
+): ObjectWrite {
+  const identity = isObject(record.userIdentity) ? record.userIdentity : undefined;
+  const principal = typeof identity?.principalId === 'string' ? identity.principalId : '';
+  const write: { -readonly [K in keyof ObjectWrite]: ObjectWrite[K] } = {
+    type: 'write',
+    bucket,
+    key,
+    at,
+    operation,
+    byReplication: REPLICA_WRITES.has(operation) && eventName !== 'ObjectCreated:Post' && principal.endsWith(REPLICATION_SESSION),
+  };
+  if (versionId) write.versionId = versionId;
+  if (bytes !== undefined) write.bytes = bytes;
+  const response = isObject(record.responseElements) ? record.responseElements : undefined;
+  const delivery = deliveryOf(object.sequencer, response?.['x-amz-request-id']);
+  if (delivery !== undefined) write.deliveryId = delivery;
+  return write;
+}
+
+/** `<sequencer>/<request id>`: one notification's identity across its (at-least-once) deliveries; undefined without both. */
+function deliveryOf(sequencer: unknown, requestId: unknown): string | undefined {
+  return typeof sequencer === 'string' && sequencer !== '' && typeof requestId === 'string' && requestId !== ''
+    ? sequencer + '/' + requestId
+    : undefined;
+}
+
+/** S3's EventBridge `Object Created` `reason` → the write it names (S3 User Guide, "EventBridge event message structure"). */
+const EVENTBRIDGE_REASONS: Readonly<Record<string, WriteOperation>> = {
+  PutObject: 'PutObject',
+  'POST Object': 'PutObject',
+  CopyObject: 'CopyObject',
+  CompleteMultipartUpload: 'CompleteMultipartUpload',
+};
+
+/**
+ * S3's own EventBridge event `Object Created` (detail-type `Object Created`, source aws.s3): the bucket, the plain key
+ * (not URL-encoded, unlike notifications), `version-id`, `size`, `sequencer`, `request-id`; the time is the
+ * envelope's `time`. What `requester` and `reason` a replica carries is undocumented, so the write says its writer is
+ * unknown (`writerUnknown`) and the version ID decides (see evaluate.ts). A reason that is missing or new is still an
+ * object created: it is read as a PutObject rather than lost.
+ */
+function fromObjectCreated(doc: Json, where: string, out: ParseResult): void {
+  const detailWhere = join(where, 'detail');
+  const detail = field(doc, 'detail', where);
+  const objectWhere = join(detailWhere, 'object');
+  const object = field(detail, 'object', detailWhere);
+  const write: { -readonly [K in keyof ObjectWrite]: ObjectWrite[K] } = {
+    type: 'write',
+    bucket: text(field(detail, 'bucket', detailWhere), 'name', join(detailWhere, 'bucket')),
+    key: text(object, 'key', objectWhere),
+    at: time(doc, 'time', where),
+    operation: (typeof detail.reason === 'string' && EVENTBRIDGE_REASONS[detail.reason]) || 'PutObject',
+    byReplication: false,
+    writerUnknown: true,
+  };
+  const versionId = versionOf(object['version-id']);
+  if (versionId !== undefined) write.versionId = versionId;
+  const bytes = optionalSize(object, 'size', objectWhere);
+  if (bytes !== undefined) write.bytes = bytes;
+  const delivery = deliveryOf(object.sequencer, detail['request-id']);
+  if (delivery !== undefined) write.deliveryId = delivery;
+  out.events.push(write);
+}
+
 /** Dispatches one JSON document of any supported shape; nested envelopes recurse. */
 function fromDocument(doc: unknown, where: string, out: ParseResult, depth: number): void {
   if (depth > 4) throw new Rejected('envelopes nested too deep', where);
@@ -258,6 +322,8 @@ function fromDocument(doc: unknown, where: string, out: ParseResult, depth: numb
       throw new Rejected(`${reason}: only AWS can emit aws.* events`, join(where, 'source'));
     }
     if (doc['detail-type'] !== CLOUDTRAIL_DETAIL_TYPE) {
+      // S3's own events: Object Created is a write; Object Deleted, Object Restore ... and the rest are not.
+      if (doc['detail-type'] === OBJECT_CREATED_DETAIL_TYPE) return fromObjectCreated(doc, where, out);
       out.ignored++;
       return;
     }

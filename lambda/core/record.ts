@@ -1,5 +1,13 @@
 import { failureClassOf, OBJECT_PUT_OPERATION } from './failures';
-import type { S3ChangeEvent, SlotChange, SlotOrder, SlotValue, VersionRecord } from './types';
+import {
+  WRITER_UNKNOWN,
+  type S3ChangeEvent,
+  type SlotChange,
+  type SlotOrder,
+  type SlotValue,
+  type VersionRecord,
+  type WriterKind,
+} from './types';
 
 /**
  * Slot names. Bucket names cannot contain ':' or '>', so these never collide.
@@ -55,11 +63,14 @@ export function changeFor(event: S3ChangeEvent): SlotChange | undefined {
   switch (event.type) {
     case 'write': {
       if (!event.versionId) return undefined;
+      // The tie orders a firm writer before an unknown one ('0|' < '1|' < '2|'): when two intakes deliver the same
+      // write (a CloudTrail event and an EventBridge one), the slot keeps the one that says who wrote it.
+      const writer: WriterKind = event.byReplication ? 1 : event.writerUnknown ? WRITER_UNKNOWN : 0;
       const value: { -readonly [K in keyof SlotValue]: SlotValue[K] } = {
         at: event.at,
-        tie: (event.byReplication ? '1|' : '0|') + event.operation + '|' + (event.bytes ?? ''),
+        tie: writer + '|' + event.operation + '|' + (event.bytes ?? ''),
         what: event.operation,
-        byReplication: event.byReplication ? 1 : 0,
+        byReplication: writer,
       };
       if (event.bytes !== undefined) value.bytes = event.bytes;
       return { key: event.key, versionId: event.versionId, slot: writeSlot(event.bucket), keep: 'earliest', value };

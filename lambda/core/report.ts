@@ -31,8 +31,9 @@ export interface ReplicationReport {
   failures: { source: string; destination: string; key: string; versionId: string; reason: string; class: FailureClass }[];
   overdue: { source: string; destination: string; key: string; versionId: string; pendingSeconds: number }[];
   /**
-   * Replication writes into a destination with several configured sources, for versions whose source write the
-   * input does not hold: which pair they complete only HeadObject on the candidates can tell (the cloud monitor).
+   * Writes into a destination, for versions whose source write the input does not hold, that no single configured
+   * source explains: replication writes into a destination with several configured sources, and writes whose event
+   * does not say replication made them (S3's EventBridge events). Only HeadObject can tell (the cloud monitor).
    */
   unattributed: number;
   rejected: number;

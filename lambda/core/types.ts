@@ -33,10 +33,24 @@ export interface ObjectWrite {
   readonly bytes?: number;
   /**
    * Written by S3 replication: PutObject/CompleteMultipartUpload by the replication role's `…:s3-replication`
-   * session through S3 (`invokedBy`/`sourceIPAddress` s3.amazonaws.com). Such a write into a configured
-   * destination is never a version's origin (see evaluate.ts).
+   * session (CloudTrail: through S3 itself, `invokedBy`/`sourceIPAddress` s3.amazonaws.com; S3 event
+   * notifications: the principal alone). Such a write into a configured destination is never a version's origin
+   * (see evaluate.ts).
    */
   readonly byReplication: boolean;
+  /**
+   * The event does not say who wrote the version (S3's EventBridge `Object Created`: what a replica's `requester`
+   * is, is undocumented). `byReplication` is then false, but means "not known to be": such a write into a
+   * configured destination is a replica when its version is also seen in a source, and is never made an origin on
+   * its own word (see evaluate.ts). Absent (not false) for the other shapes, which keeps their objects as they were.
+   */
+  readonly writerUnknown?: true;
+  /**
+   * The delivery's identity, for counting a notification once: S3 notifications are at-least-once, and two
+   * deliveries of one carry the same `sequencer` and request ID (`<sequencer>/<request id>`). Given by the S3
+   * notification and EventBridge shapes when both are present; the record merge needs none (it is idempotent).
+   */
+  readonly deliveryId?: string;
 }
 
 export type ReplicationNoticeKind =
@@ -116,11 +130,19 @@ export interface SlotValue {
   readonly what: string;
   /** failure slots: when the source write requested replication, if known. */
   readonly requestedAt?: EpochMillis;
-  /** write slots: the writer looked like S3 replication (1) or not (0). */
-  readonly byReplication?: 0 | 1;
+  /**
+   * write slots: the writer looked like S3 replication (1) or not (0), or the event did not say (2: S3's
+   * EventBridge events; see `ObjectWrite.writerUnknown`).
+   */
+  readonly byReplication?: WriterKind;
 }
 
 export type SlotOrder = 'earliest' | 'latest';
+
+/** A write slot's writer: 0 a user (not replication), 1 S3 replication, 2 not known (see `SlotValue.byReplication`). */
+export type WriterKind = 0 | 1 | 2;
+/** `WriterKind` 2: the event did not say whether replication wrote the version. */
+export const WRITER_UNKNOWN = 2;
 
 /** The single change one event makes to one version record. */
 export interface SlotChange {

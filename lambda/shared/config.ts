@@ -20,12 +20,26 @@ export const CONFIG_DEFAULTS = {
   maxConcurrency: 5,
   logRetentionDays: 30,
   trailLogExpirationDays: 90,
+  intake: 'cloudtrail',
 } as const;
+
+/**
+ * How object writes reach the monitor (docs/deploying.md, "Intake modes"):
+ * - `cloudtrail`: CloudTrail data events (write-only, the monitored buckets only) → EventBridge → forwarder topic;
+ * - `notifications`: each bucket's own S3 event notifications (`s3:ObjectCreated:*`, and `s3:Replication:*` of
+ *   sources) → its region's forwarder topic;
+ * - `eventbridge`: each bucket's S3 EventBridge events (`Object Created`) → the forwarder rule → the topic.
+ */
+export const INTAKE_MODES = ['cloudtrail', 'notifications', 'eventbridge'] as const;
+export type IntakeMode = (typeof INTAKE_MODES)[number];
 
 /** Limits that keep the generated resources deployable. */
 const CONFIG_LIMITS = {
   /** CloudTrail allows 500 values across all advanced event selector conditions of a trail; 10 are used by the fixed fields. */
   maxMonitoredBuckets: 490,
+  /** SNS topic policies hold at most 30 KB; the statements other than the bucket ARNs take about 2 KB. */
+  maxTopicPolicyBytes: 30 * 1024,
+  topicPolicyOverheadBytes: 2048,
   /** Lambda SQS event source mapping: MaximumConcurrency is 2..1000. */
   minConcurrency: 2,
   maxConcurrency: 1000,
@@ -158,6 +172,9 @@ const fields = {
     })
     .default(CONFIG_DEFAULTS.logRetentionDays),
   trailLogExpirationDays: integer(1).default(CONFIG_DEFAULTS.trailLogExpirationDays),
+  intake: z
+    .enum(INTAKE_MODES, { error: (iss) => `must be one of ${INTAKE_MODES.map((m) => `'${m}'`).join(', ')}, got ${show(iss.input)}` })
+    .default(CONFIG_DEFAULTS.intake),
 };
 const KNOWN_FIELDS = Object.keys(fields);
 
@@ -215,6 +232,8 @@ export interface MonitorConfig {
   logRetentionDays: number;
   /** Days after which CloudTrail log files in the trail bucket expire. */
   trailLogExpirationDays: number;
+  /** How object writes reach the monitor (see INTAKE_MODES). */
+  intake: IntakeMode;
 }
 
 // ---- errors ----------------------------------------------------------------------------------------------------
@@ -373,6 +392,29 @@ function crossFieldProblems(config: Partial<Parsed>, already: readonly ConfigPro
     fail('replication', `names ${buckets.length} buckets; at most ${CONFIG_LIMITS.maxMonitoredBuckets} fit in one trail's event selectors`);
   }
 
+  if (config.existingTrailArn !== undefined && config.intake !== undefined && config.intake !== 'cloudtrail') {
+    fail(
+      'existingTrailArn',
+      `is for intake 'cloudtrail' only: with intake '${config.intake}' S3 itself sends each write (no trail is created or read), ` +
+        `so remove existingTrailArn or set intake to 'cloudtrail'`,
+    );
+  }
+  // The forwarder topic's policy names each bucket that may publish to it twice (its allow and the deny), and SNS
+  // takes at most 30 KB of policy (SNS Developer Guide, "Policy quotas"); with intake notifications that is every bucket.
+  const publishing =
+    config.intake === 'notifications'
+      ? buckets
+      : [...new Set(replication.filter((r) => r.sourceAccount === undefined).map((r) => r.source))];
+  const arnPrefix = `arn:${partitionOf(monitorRegion ?? 'us-east-1')}:s3:::`;
+  const policyBytes = CONFIG_LIMITS.topicPolicyOverheadBytes + publishing.reduce((n, b) => n + 2 * (arnPrefix.length + b.length + 3), 0);
+  if (policyBytes > CONFIG_LIMITS.maxTopicPolicyBytes) {
+    fail(
+      'replication',
+      `names ${publishing.length} buckets that publish to the forwarder topics${config.intake === 'notifications' ? ' (intake notifications: all of them)' : ' (the sources)'}: ` +
+        `their ARNs would make the topic policy about ${policyBytes} bytes, over SNS's ${CONFIG_LIMITS.maxTopicPolicyBytes}-byte limit` +
+        (config.intake === 'notifications' ? "; use intake 'eventbridge' or split the buckets over two monitors" : ''),
+    );
+  }
   if (config.archiveToS3 && config.archiveBucket === undefined && !failed('archiveBucket')) {
     fail('archiveBucket', 'is required when archiveToS3 is true (the name of an existing bucket for the archive)');
   }
@@ -419,6 +461,7 @@ export function validateConfig(raw: unknown, origin?: string): MonitorConfig {
     maxConcurrency: parsed.maxConcurrency,
     logRetentionDays: parsed.logRetentionDays,
     trailLogExpirationDays: parsed.trailLogExpirationDays,
+    intake: parsed.intake,
   };
   if (parsed.monitorAccount !== undefined) config.monitorAccount = parsed.monitorAccount;
   if (parsed.archiveBucket !== undefined) config.archiveBucket = parsed.archiveBucket;

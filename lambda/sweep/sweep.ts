@@ -104,6 +104,13 @@ export interface SweepSummary {
 /** States the sweep has nothing more to ask S3 about (lambda/core/failures.ts for the last two). */
 const FINAL = new Set(['COMPLETED', 'FAILED', 'DELETE_MARKER_FAILED', 'SOURCE_DELETED']);
 
+/**
+ * Why the sweep asks HeadObject of a bucket: the version's source (its status), a destination of a known pair (a 200
+ * proves the replica whatever its status: replica modification sync), or the bucket of a write whose writer the event
+ * did not name (S3's EventBridge events), where the status tells a replica (REPLICA) from someone's own write.
+ */
+type HeadRole = 'source' | 'destination' | 'writer';
+
 const pairId = (s: { source: string; destination: string }) => `${s.source}>${s.destination}`;
 
 class OutOfTime extends Error {}
@@ -155,7 +162,7 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
     };
 
     /** HeadObject of the version in `bucket` → the check status to record, or undefined when S3 did not answer. */
-    const ask = async (record: VersionRecord, bucket: string, role: 'source' | 'destination'): Promise<CheckOutcome | undefined> => {
+    const ask = async (record: VersionRecord, bucket: string, role: HeadRole): Promise<CheckOutcome | undefined> => {
       const where = { bucket, role, key: record.key, versionId: record.versionId };
       summary.checked++;
       let result;
@@ -180,13 +187,16 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
       // sync a replica reports PENDING/COMPLETED/FAILED for its own metadata, and recorded as such it would look like
       // a source (a candidate origin). Recorded as REPLICA, it is what it is.
       if (role === 'destination') return 'REPLICA';
+      // A write whose event did not name its writer: its status says what it is (REPLICA, a source's, or none).
       if (result.unknownStatus !== undefined) {
         summary.unknownStatus++;
         logger.warn('unknown x-amz-replication-status; the version stays pending', { ...where, status: result.unknownStatus });
         return 'UNKNOWN';
       }
       if (!result.status) {
-        logger.warn('source version has no replication status: no replication rule applies to it (untracked)', where);
+        if (role === 'source')
+          logger.warn('source version has no replication status: no replication rule applies to it (untracked)', where);
+        else logger.info('a write of unknown writer has no replication status: not a replica', where);
         return 'NONE';
       }
       return result.status;
@@ -211,10 +221,15 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
       // A replica whose source write was never seen, in a destination fed by several configured sources: the source is
       // the candidate that holds the version (HeadObject); its check slot then makes it the origin.
       const unattributed = states.length === 0 && !originOf(record, pairIndex);
-      const candidates = unattributed ? [...new Set(candidateSources(record, pairIndex).flatMap((r) => r.sources))] : [];
+      const replicas = unattributed ? candidateSources(record, pairIndex) : [];
+      const candidates = [...new Set(replicas.flatMap((r) => r.sources))];
       if (unattributed && (!deps.inspector || candidates.length === 0)) summary.unattributed++;
       if (deps.inspector && (candidates.length > 0 || states.some((s) => s.state === 'OVERDUE'))) {
-        const buckets: { bucket: string; role: 'source' | 'destination' }[] = candidates.map((bucket) => ({ bucket, role: 'source' }));
+        const buckets: { bucket: string; role: HeadRole }[] = candidates.map((bucket) => ({ bucket, role: 'source' }));
+        // A write whose event did not name its writer (S3's EventBridge events): HeadObject there says whether it is a
+        // replica (REPLICA) or someone's own write (a source status, or none).
+        for (const r of replicas)
+          if (r.writerUnknown && !candidates.includes(r.destination)) buckets.push({ bucket: r.destination, role: 'writer' });
         if (states.length > 0) buckets.push({ bucket: states[0].source, role: 'source' });
         for (const s of states) if (!FINAL.has(s.state)) buckets.push({ bucket: s.destination, role: 'destination' });
         const due = buckets.filter(({ bucket }) => !(record.slots[checkSlot(bucket)]?.at > at - recheck));
@@ -236,7 +251,8 @@ export function createSweepHandler(deps: SweepDependencies): () => Promise<Sweep
         }
         record = predicted;
         states = evaluate(record);
-        if (unattributed && states.length === 0) summary.unattributed++;
+        // Still unattributed unless an answer gave it an origin (one without a pair: someone's own write, no rule).
+        if (unattributed && states.length === 0 && !originOf(record, pairIndex)) summary.unattributed++;
       }
       const attention = attentionFor(states);
       const same =

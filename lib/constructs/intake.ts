@@ -5,10 +5,17 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults';
-import { objectWritePatterns } from '../event-pattern';
+import type { IntakeMode } from '../../lambda/shared/config';
+import { OBJECT_CREATED_DETAIL_TYPE, objectCreatedPatterns, objectWritePatterns } from '../event-pattern';
 import { forwarderTopicName, QUEUE_NAME, roleArn } from '../names';
 
 export interface IntakeProps {
+  /**
+   * How writes reach the monitor. The agents of remote accounts forward CloudTrail's events (`cloudtrail`) or S3's
+   * `Object Created` events (`eventbridge`) to this account's bus; with `notifications` their buckets notify the
+   * regional forwarder topics directly, so the bus admits nothing.
+   */
+  readonly intake: IntakeMode;
   /** Regions with a CrrForwarder-<region> stack whose SNS topic delivers to the queue. */
   readonly forwarderRegions: readonly string[];
   /** Accounts whose AgentStacks forward events to this account's default event bus. */
@@ -24,8 +31,8 @@ export interface IntakeProps {
 /**
  * How events reach the drain: the central queue `CRRMonitorQueue` (SSE, TLS only) with a DLQ, a queue policy that
  * admits only this monitor's regional SNS topics (by exact ARN) and its own EventBridge rules, and — for
- * cross-account sources — a default-event-bus policy that admits exactly `remoteAccounts`, plus rules that send
- * their forwarded object-write events to the queue.
+ * cross-account sources with intake `cloudtrail` or `eventbridge` — a default-event-bus policy that admits exactly
+ * `remoteAccounts` and that intake's S3 events, plus rules that send their forwarded object-write events to the queue.
  *
  * SNS subscriptions use raw message delivery and EventBridge targets send the event itself, so every message body
  * is the EventBridge event JSON, whichever way it came.
@@ -84,7 +91,8 @@ export class Intake extends Construct {
       );
     }
 
-    if (props.remoteAccounts.length > 0) {
+    if (props.remoteAccounts.length > 0 && props.intake !== 'notifications') {
+      const detailType = props.intake === 'eventbridge' ? OBJECT_CREATED_DETAIL_TYPE : 'AWS API Call via CloudTrail';
       // The default bus of this account and region admits PutEvents from exactly the listed accounts.
       new events.CfnEventBusPolicy(this, 'RemoteAccountsBusPolicy', {
         eventBusName: 'default',
@@ -94,11 +102,14 @@ export class Intake extends Construct {
           Principal: { AWS: props.remoteAccounts.map((a) => `arn:${Aws.PARTITION}:iam::${a}:root`) },
           Action: 'events:PutEvents',
           Resource: `arn:${Aws.PARTITION}:events:${stack.region}:${Aws.ACCOUNT_ID}:event-bus/default`,
-          // Agents forward CloudTrail's S3 events and nothing else: a remote account cannot put other events here.
-          Condition: { StringEquals: { 'events:source': 'aws.s3', 'events:detail-type': 'AWS API Call via CloudTrail' } },
+          // Agents forward S3's events of one kind (the intake's) and nothing else: a remote account cannot put other events here.
+          Condition: { StringEquals: { 'events:source': 'aws.s3', 'events:detail-type': detailType } },
         },
       });
-      const patterns = objectWritePatterns(props.remoteSourceBuckets, props.remoteAccounts);
+      const patterns =
+        props.intake === 'eventbridge'
+          ? objectCreatedPatterns(props.remoteSourceBuckets, props.remoteAccounts)
+          : objectWritePatterns(props.remoteSourceBuckets, props.remoteAccounts);
       patterns.forEach((eventPattern, i) => {
         const rule = new events.Rule(this, `RemoteWrites${i}`, {
           description: `crr-monitor: object writes forwarded by the agents of ${props.remoteAccounts.length} account(s) (${i + 1}/${patterns.length})`,

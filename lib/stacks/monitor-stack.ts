@@ -63,7 +63,8 @@ export class MonitorStack extends Stack {
     const pairs = replicationPairs(config);
     const remoteAccountsWithSources = sourceAccounts(config);
 
-    if (!config.existingTrailArn) {
+    // Only the cloudtrail intake reads a trail; the others hear from S3 itself.
+    if (config.intake === 'cloudtrail' && !config.existingTrailArn) {
       this.trail = new WriteDataTrail(this, 'Trail', {
         buckets: localBuckets(config),
         logExpirationDays: config.trailLogExpirationDays,
@@ -72,6 +73,7 @@ export class MonitorStack extends Stack {
 
     const drainWindow = DEFAULTS.drain.maxBatchingWindow.toSeconds();
     this.intake = new Intake(this, 'Intake', {
+      intake: config.intake,
       forwarderRegions: config.regions,
       remoteAccounts: config.remoteAccounts,
       remoteSourceBuckets: remoteAccountsWithSources.flatMap((a) => remoteSourceBuckets(config, a)),

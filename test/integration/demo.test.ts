@@ -74,20 +74,23 @@ test('demo --events and analyze agree on a generated stream (duplicates, shuffle
   expect(local.failures.length).toBeGreaterThan(0);
 });
 
-test('the generated demo exits 0 and reports every configured pair', async () => {
-  const { code, stdout } = await runCli(['local', '--objects', '300', '--format', 'json', '--quiet']);
-  expect(code).toBe(0);
-  const report = JSON.parse(stdout);
-  expect(report.pairs.map((p: { source: string; destination: string }) => `${p.source}>${p.destination}`)).toEqual([
-    'backups-euw2>backups-use1',
-    'logs-use1>logs-usw2',
-    'photos-use1>photos-apse2',
-    'photos-use1>photos-euw2',
-  ]);
-  const total = report.pairs.reduce(
-    (n: number, p: { completed: number; failed: number; pending: number; overdue: number }) =>
-      n + p.completed + p.failed + p.pending + p.overdue,
-    0,
-  );
-  expect(total).toBe(400); // 300 objects, one rule in three has two destinations
-});
+test.each(['cloudtrail', 'notifications', 'eventbridge'])(
+  'the generated demo (intake %s) exits 0 and reports every configured pair',
+  async (intake) => {
+    const { code, stdout } = await runCli(['local', '--intake', intake, '--objects', '300', '--format', 'json', '--quiet']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.pairs.map((p: { source: string; destination: string }) => `${p.source}>${p.destination}`)).toEqual([
+      'backups-euw2>backups-use1',
+      'logs-use1>logs-usw2',
+      'photos-use1>photos-apse2',
+      'photos-use1>photos-euw2',
+    ]);
+    const total = report.pairs.reduce(
+      (n: number, p: { completed: number; failed: number; pending: number; overdue: number }) =>
+        n + p.completed + p.failed + p.pending + p.overdue,
+      0,
+    );
+    expect(total).toBe(400); // 300 objects, one rule in three has two destinations
+  },
+);

@@ -15,7 +15,7 @@ import { DynamoSweepWrites, type SweepWrites } from '../../lambda/adapters/sweep
 import { TableReader } from '../../lambda/adapters/table-reader';
 import { memoryLogger } from '../support/memory-logger';
 import { createSweepHandler } from '../../lambda/sweep/sweep';
-import { eventBridgeWrite, replicationNotification } from '../../tools/local-pipeline/events';
+import { eventBridgeWrite, replicationNotification, s3EventBridgeWrite } from '../../tools/local-pipeline/events';
 import { RecordingSweepMetrics } from '../../tools/local-pipeline/sweep';
 import { drainFor, eventSourceFor, publish, readAll, storeFor, tableOf, useEmulators } from '../support/pipeline';
 
@@ -328,4 +328,28 @@ test('a completed version whose tags did not replicate is marked FAILED in atten
   const stored = await readAll(tableOf(env.h, env.table));
   expect(stored.get('tags\u0000v')!.attention).toEqual({ state: 'FAILED', since: T0 });
   expect(stored.get('gone\u0000v')!.attention).toBeUndefined();
+});
+
+test('an EventBridge Object Created in a destination alone (writer unknown): HeadObject there settles it, REPLICA or not', async () => {
+  // S3's EventBridge events do not say whether replication wrote the version: a lone write into DST is not its own origin.
+  const pairs = [{ source: SRC, destination: DST }];
+  const store = storeFor(env.h, env.table);
+  for (const key of ['eb-replica', 'eb-user'])
+    await publish(env.h, s3EventBridgeWrite({ bucket: DST, key, versionId: 'v', at: T0, bytes: 700 }));
+  await eventSourceFor(env.h, drainFor(env.h, store, pairs)).run();
+  const s3 = new FakeS3({
+    [`${SRC}/eb-replica`]: { outcome: 'not-found' },
+    [`${DST}/eb-replica`]: { outcome: 'found', status: 'REPLICA' },
+    [`${SRC}/eb-user`]: { outcome: 'not-found' },
+    [`${DST}/eb-user`]: { outcome: 'found' },
+  });
+  const { handler, metrics } = sweepFor(s3, { pairs });
+  const summary = await handler();
+  // The candidate source and the destination itself are asked, for each.
+  expect(s3.calls.sort()).toEqual([`${DST}/eb-replica`, `${DST}/eb-user`, `${SRC}/eb-replica`, `${SRC}/eb-user`]);
+  expect(summary).toMatchObject({ unattributed: 0, completed: 1 });
+  // The REPLICA completes the pair (no latency); the other, no status at all, is someone's own write: nobody's replica.
+  expect(metrics.published).toEqual([
+    expect.objectContaining({ kind: 'completed', source: SRC, destination: DST, key: 'eb-replica', latencySeconds: null }),
+  ]);
 });

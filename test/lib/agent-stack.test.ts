@@ -102,7 +102,7 @@ test('the role the monitor assumes is exactly the one the agent creates', () => 
 
 test('EventBridge may assume the forwarding role only for this stack’s own rules, in this account', () => {
   th.hasResourceProperties('AWS::Events::Rule', { Name: `AgentStack-${REMOTE_ACCOUNT}-us-east-1-ObjectWrites0` });
-  const role = th.toJSON().Resources[home.getLogicalId(home.forwardRole.node.defaultChild as never)].Properties;
+  const role = th.toJSON().Resources[home.getLogicalId(home.forwardRole!.node.defaultChild as never)].Properties;
   const trust = role.AssumeRolePolicyDocument.Statement as Array<Record<string, any>>;
   expect(trust).toHaveLength(1);
   expect(trust[0].Principal).toEqual({ Service: 'events.amazonaws.com' });
@@ -111,7 +111,7 @@ test('EventBridge may assume the forwarding role only for this stack’s own rul
     { 'Fn::Join': ['', ['arn:', 'aws', `:events:us-east-1:${REMOTE_ACCOUNT}:rule/AgentStack-${REMOTE_ACCOUNT}-us-east-1-ObjectWrites0`]] },
   ]);
   // Every rule of the stack targets the bus through that role.
-  const roleRef = { 'Fn::GetAtt': [home.getLogicalId(home.forwardRole.node.defaultChild as never), 'Arn'] };
+  const roleRef = { 'Fn::GetAtt': [home.getLogicalId(home.forwardRole!.node.defaultChild as never), 'Arn'] };
   for (const rule of Object.values(th.findResources('AWS::Events::Rule'))) expect(rule.Properties.Targets[0].RoleArn).toEqual(roleRef);
 });
 

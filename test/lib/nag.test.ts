@@ -22,6 +22,8 @@ describe('cdk-nag AwsSolutions', () => {
   test.each([
     ['every feature (cross-account, archive, e-mail, three regions)', fullConfig],
     ['the defaults', minimalConfig],
+    ['every feature, intake notifications', () => ({ ...fullConfig(), intake: 'notifications' as const })],
+    ['every feature, intake eventbridge', () => ({ ...fullConfig(), intake: 'eventbridge' as const })],
   ])('%s: no unacknowledged finding in any stack', (_name, config) => {
     const { assembly, stacks } = synthWithNag(config());
     expect(assembly).not.toThrow();

@@ -3,7 +3,8 @@ import type { ReplicationNoticeKind } from '../../lambda/core';
 /**
  * Builders of realistic events, in the shapes of the samples (test/fixtures/events): EventBridge
  * "AWS API Call via CloudTrail" events for object writes — the uploader's and the replication role's,
- * ~1.5 KB like real ones — and native S3 replication notifications (`s3:Replication:*`, URL-encoded keys).
+ * ~1.5 KB like real ones —, the same writes as S3 event notifications (`ObjectCreated:*`) and as S3's own
+ * EventBridge events (`Object Created`), and native S3 replication notifications (`s3:Replication:*`, URL-encoded keys).
  * Deterministic: event IDs come from a counter unless given.
  */
 /** A key as S3 event notifications write it (URL-encoded, `+` for spaces): the inverse of core's decodeNotificationKey. */
@@ -184,4 +185,109 @@ export function replicationNotification(spec: NoticeSpec): Record<string, unknow
       },
     ],
   };
+}
+
+/** The three shapes an object write reaches the monitor in, one per config `intake`. */
+export type WriteShape = 'cloudtrail' | 'notifications' | 'eventbridge';
+
+const NOTIFICATION_EVENT_NAMES = {
+  PutObject: 'ObjectCreated:Put',
+  CopyObject: 'ObjectCreated:Copy',
+  CompleteMultipartUpload: 'ObjectCreated:CompleteMultipartUpload',
+} as const;
+
+/** A 16-hex-digit S3 sequencer and a 16-character request ID from an event ID (deterministic, distinct per write). */
+function identities(eventId: string): { sequencer: string; requestId: string } {
+  const hex = eventId
+    .replace(/[^0-9a-f]/gi, '')
+    .slice(-16)
+    .toUpperCase()
+    .padStart(16, '0');
+  return { sequencer: `00${hex}`, requestId: hex };
+}
+
+/**
+ * An S3 event notification (`{"Records": [...]}`) of an object write, as S3 sends it to SNS: in the shape of the real
+ * samples (oxbow's, aws-samples'): key URL-encoded, time with milliseconds, `size` for every write; a replica's
+ * principal is the replication role's session (`AWS:<role id>:s3-replication`) and its `sourceIPAddress` an IP
+ * address, a multipart replica's ETag ends `-1`.
+ */
+function s3NotificationWrite(spec: WriteSpec): Record<string, unknown> {
+  const operation = spec.operation ?? 'PutObject';
+  const region = spec.region ?? DEFAULT_REGION;
+  const { sequencer, requestId } = identities(spec.eventId ?? nextEventId());
+  const object: Record<string, unknown> = { key: encodeNotificationKey(spec.key), size: spec.bytes ?? 0 };
+  object.eTag = operation === 'CompleteMultipartUpload' ? '67165dca52a1089d312e19c3ddf1e342-1' : 'd41d8cd98f00b204e9800998ecf8427e';
+  if (spec.versionId) object.versionId = spec.versionId;
+  object.sequencer = sequencer;
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: region,
+        eventTime: new Date(spec.at).toISOString(),
+        eventName: NOTIFICATION_EVENT_NAMES[operation],
+        userIdentity: { principalId: spec.byReplication ? 'AWS:AROAREPLROLEID:s3-replication' : 'AWS:AROAEXAMPLEID:uploader' },
+        requestParameters: { sourceIPAddress: spec.byReplication ? '10.0.153.194' : '203.0.113.10' },
+        responseElements: { 'x-amz-request-id': requestId, 'x-amz-id-2': 'Kq3nT0yZfExampleId2Value/abcdefghijklmnop=' },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'crr-monitor',
+          bucket: { name: spec.bucket, ownerIdentity: { principalId: 'A3NL1KOZZKEXAMPLE' }, arn: `arn:aws:s3:::${spec.bucket}` },
+          object,
+        },
+      },
+    ],
+  };
+}
+
+const EVENTBRIDGE_REASONS = {
+  PutObject: 'PutObject',
+  CopyObject: 'CopyObject',
+  CompleteMultipartUpload: 'CompleteMultipartUpload',
+} as const;
+
+/**
+ * S3's own EventBridge event `Object Created` of an object write (S3 User Guide, "EventBridge event message
+ * structure"; test/fixtures/events/eventbridge-object-created.json): plain key, `time` in whole seconds, `size`.
+ * What `requester` a replica carries is undocumented: the account is written for both (the monitor never reads it).
+ */
+export function s3EventBridgeWrite(spec: WriteSpec): Record<string, unknown> {
+  const operation = spec.operation ?? 'PutObject';
+  const account = spec.account ?? DEFAULT_ACCOUNT;
+  const eventId = spec.eventId ?? nextEventId();
+  const { sequencer, requestId } = identities(eventId);
+  const object: Record<string, unknown> = { key: spec.key, size: spec.bytes ?? 0, etag: 'd41d8cd98f00b204e9800998ecf8427e' };
+  if (spec.versionId) object['version-id'] = spec.versionId;
+  object.sequencer = sequencer;
+  return {
+    version: '0',
+    id: `eb-${eventId}`,
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account,
+    time: iso(spec.at),
+    region: spec.region ?? DEFAULT_REGION,
+    resources: [`arn:aws:s3:::${spec.bucket}`],
+    detail: {
+      version: '0',
+      'event-version': '1.1',
+      bucket: { name: spec.bucket },
+      object,
+      'request-id': requestId,
+      requester: account,
+      'source-ip-address': spec.byReplication ? '10.0.153.194' : '203.0.113.10',
+      reason: EVENTBRIDGE_REASONS[operation],
+    },
+  };
+}
+
+/** The write in the shape of `shape`. */
+export function writeEvent(shape: WriteShape, spec: WriteSpec): Record<string, unknown> {
+  return shape === 'notifications'
+    ? s3NotificationWrite(spec)
+    : shape === 'eventbridge'
+      ? s3EventBridgeWrite(spec)
+      : eventBridgeWrite(spec);
 }

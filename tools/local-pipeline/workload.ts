@@ -1,8 +1,8 @@
-import { eventBridgeWrite, replicationNotification } from './events';
+import { replicationNotification, writeEvent, type WriteShape } from './events';
 
 /**
- * A synthetic replication workload: realistic CloudTrail data events (as EventBridge delivers them)
- * for source writes and their replicas, S3 replication failure notifications, with multipart and
+ * A synthetic replication workload: realistic object-write events for source writes and their replicas — CloudTrail
+ * data events as EventBridge delivers them, or (`shape`) S3 event notifications or S3's EventBridge events —, S3 replication failure notifications, with multipart and
  * copy writes, odd keys, duplicates and out-of-order delivery. Deterministic for a given seed, and it
  * knows its own ground truth, so tests can check the monitor against it.
  */
@@ -36,6 +36,14 @@ export interface WorkloadOptions {
   readonly untrackedRate?: number;
   /** Receives every source version with its fate per destination: what a simulated S3 answers HeadObject from. */
   readonly onObject?: (object: WorkloadObject) => void;
+  /**
+   * The shape of the object writes (config `intake`): CloudTrail's (default), S3 event notifications or S3's
+   * EventBridge events. In the last two every write carries its size (CloudTrail: PutObject's only), and times are
+   * whole seconds as CloudTrail's are, so that one workload gives the same report in every shape when it has no
+   * copies (`copyRate: 0`; a copy's size is in S3's events but not in CloudTrail's). Replication failure notices are
+   * S3 notifications in every shape. The random draws are the same in every shape.
+   */
+  readonly shape?: WriteShape;
 }
 
 /** One source version and where its replicas went (the ground truth a simulated S3 answers from). */
@@ -108,6 +116,10 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
   const spacing = options.spacingMillis ?? 50;
   const untrackedRate = options.untrackedRate ?? 0;
   let at = options.start ?? Date.parse('2026-11-20T10:00:00Z');
+  const shape = options.shape ?? 'cloudtrail';
+  // CloudTrail's times have one-second resolution: the other shapes are given the same times (see `shape`).
+  const when = (millis: number) => (shape === 'cloudtrail' ? millis : Math.floor(millis / 1000) * 1000);
+  const sized = (operation: string, bytes: number) => (shape === 'cloudtrail' && operation !== 'PutObject' ? 0 : bytes);
   const account = '111122223333';
   const regionOf = new Map<string, string>();
   const bucketRegion = (bucket: string) => {
@@ -160,14 +172,14 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
     const version = versionId(random);
     const sourceRegion = bucketRegion(rule.source);
     deliver(
-      eventBridgeWrite({
+      writeEvent(shape, {
         bucket: rule.source,
         region: sourceRegion,
         key,
         versionId: version,
-        at,
+        at: when(at),
         operation,
-        bytes: operation === 'PutObject' ? bytes : 0,
+        bytes: sized(operation, bytes),
         byReplication: false,
         account,
         eventId: eventId(),
@@ -206,18 +218,19 @@ export function generateWorkload(options: WorkloadOptions, emit: (event: Record<
       } else {
         fates.replicated.push(destination);
         truth.completed++;
-        // Only PutObject events carry a size; multipart replicas are written as multipart too.
-        truth.bytes += operation === 'PutObject' ? bytes : 0;
+        // CloudTrail: only PutObject events carry a size; multipart replicas are written as multipart too. S3's events
+        // carry every write's size (a multipart object's is 0 here: the workload draws none for it).
+        truth.bytes += sized(operation, bytes);
         const latency = 1_000 * (1 + Math.floor(random() * 120));
         const replicaOperation = operation === 'CompleteMultipartUpload' ? 'CompleteMultipartUpload' : 'PutObject';
-        const replicaBytes = operation === 'PutObject' ? bytes : 0;
+        const replicaBytes = sized(operation, bytes);
         deliver(
-          eventBridgeWrite({
+          writeEvent(shape, {
             bucket: destination,
             region: bucketRegion(destination),
             key,
             versionId: version,
-            at: at + latency,
+            at: when(at) + latency,
             operation: replicaOperation,
             bytes: replicaBytes,
             byReplication: true,
@@ -246,7 +259,16 @@ export const DEMO_RULES: WorkloadRule[] = [
  */
 export function demoWorkload(
   pairs: readonly { source: string; destination: string }[],
-  options: { objects: number; failRate: number; delayRate: number; seed: number; now: number; untrackedRate?: number },
+  options: {
+    objects: number;
+    failRate: number;
+    delayRate: number;
+    seed: number;
+    now: number;
+    untrackedRate?: number;
+    shape?: WriteShape;
+    copyRate?: number;
+  },
 ): { pairs: { source: string; destination: string }[]; rules: WorkloadRule[]; messages: string[]; objects: WorkloadObject[] } {
   const chosen = pairs.length
     ? [...pairs]

@@ -23,6 +23,8 @@ interface Account {
   versioning: Record<string, string>;
   replication: string;
   notification: string;
+  /** Per bucket, instead of `notification`. */
+  notifications?: Record<string, string>;
   stacks: Record<string, string>;
 }
 
@@ -104,7 +106,8 @@ function answer(account: Account, method: string, url: URL, headers: http.Incomi
     return xml(`<VersioningConfiguration xmlns="${S3_NS}">${status ? `<Status>${status}</Status>` : ''}</VersioningConfiguration>`);
   }
   if (url.searchParams.has('replication')) return { type: 'application/xml', body: account.replication };
-  if (url.searchParams.has('notification')) return { type: 'application/xml', body: account.notification };
+  if (url.searchParams.has('notification'))
+    return { type: 'application/xml', body: account.notifications?.[bucket] ?? account.notification };
   return { status: 501, type: 'text/plain', body: `not answered: ${method} ${url}` };
 }
 
@@ -182,5 +185,83 @@ describe('crr-monitor doctor (binary)', () => {
     const help = await run(['doctor', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('crr-monitor doctor [--config FILE]');
+  });
+});
+
+describe('crr-monitor doctor: intake notifications and eventbridge (binary)', () => {
+  type Checked = { check: string; subject: string; status: string; detail: string; fix?: string };
+  const doctorJson = async (account: Account, config: string) =>
+    withEndpoint(account, async (endpoint) => {
+      const result = await run(['doctor', '--config', config, '--format', 'json'], { AWS_ENDPOINT_URL: endpoint });
+      expect(result.stderr).toBe('');
+      return { code: result.code, ...(JSON.parse(result.stdout) as { checks: Checked[]; summary: Record<string, number> }) };
+    });
+  const NOTIFICATIONS = 'test/fixtures/doctor/config-notifications.json';
+  const EVENTBRIDGE = 'test/fixtures/doctor/config-eventbridge.json';
+  const TOPIC = 'arn:aws:sns:us-east-1:222222222222:CrrForwarder-us-east-1-Events';
+
+  it('notifications: passes when every bucket sends s3:ObjectCreated:* to its region’s forwarder topic; no trail check', async () => {
+    const account = { ...healthyAccount(), notification: fixture('notification-object-created.xml') };
+    const { code, checks, summary } = await doctorJson(account, NOTIFICATIONS);
+    expect(code).toBe(0);
+    expect(checks.filter((c) => c.check === 'intake')).toEqual([
+      { check: 'intake', subject: 'doctor-replica', status: 'pass', detail: `object creations (s3:ObjectCreated:*) go to ${TOPIC}` },
+      { check: 'intake', subject: 'doctor-source', status: 'pass', detail: `object creations (s3:ObjectCreated:*) go to ${TOPIC}` },
+    ]);
+    expect(checks.some((c) => c.check === 'trail')).toBe(false);
+    expect(summary).toEqual({ pass: 9, warn: 0, fail: 0, skip: 0 });
+  });
+
+  it('notifications: a bucket without it fails with the merge command', async () => {
+    const account = {
+      ...healthyAccount(),
+      notifications: {
+        'doctor-source': fixture('notification-object-created.xml'),
+        'doctor-replica': `<NotificationConfiguration xmlns="${S3_NS}"/>`,
+      },
+    };
+    const { code, checks } = await doctorJson(account, NOTIFICATIONS);
+    expect(code).toBe(1);
+    const replica = checks.find((c) => c.check === 'intake' && c.subject === 'doctor-replica')!;
+    expect(replica.status).toBe('fail');
+    expect(replica.detail).toBe(`no s3:ObjectCreated:* notification goes to ${TOPIC}: the bucket's writes never reach the monitor`);
+    expect(replica.fix).toContain('aws s3api get-bucket-notification-configuration --bucket doctor-replica > current.json');
+    expect(replica.fix).toContain(`{"Id": "crr-monitor", "TopicArn": "${TOPIC}", "Events": ["s3:ObjectCreated:*"]}`);
+    expect(replica.fix).toContain(
+      'aws s3api put-bucket-notification-configuration --bucket doctor-replica --notification-configuration file://current.json',
+    );
+  });
+
+  it('notifications: names a configuration that already sends object creations elsewhere (S3 would refuse ours)', async () => {
+    const account = {
+      ...healthyAccount(),
+      notifications: { 'doctor-source': fixture('notification-object-created.xml'), 'doctor-replica': fixture('notification-overlap.xml') },
+    };
+    await withEndpoint(account, async (endpoint) => {
+      const result = await run(['doctor', '--config', NOTIFICATIONS], { AWS_ENDPOINT_URL: endpoint });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/FAIL\s+intake\s+doctor-replica\s+no s3:ObjectCreated:\* notification goes to/);
+      expect(result.stdout).toContain(
+        "QueueConfiguration 'etl-ingest' → arn:aws:sqs:us-east-1:222222222222:etl-ingest (s3:ObjectCreated:*)",
+      );
+      expect(result.stdout).toContain('S3 would refuse one');
+      expect(result.stdout).toContain('set intake to "eventbridge"');
+    });
+  });
+
+  it('eventbridge: passes with EventBridgeConfiguration on, fails without it, with the merge command', async () => {
+    const on = await doctorJson({ ...healthyAccount(), notification: fixture('notification-eventbridge.xml') }, EVENTBRIDGE);
+    expect(on.code).toBe(0);
+    expect(on.checks.filter((c) => c.check === 'intake').map((c) => [c.subject, c.status])).toEqual([
+      ['doctor-replica', 'pass'],
+      ['doctor-source', 'pass'],
+    ]);
+    const off = await doctorJson({ ...healthyAccount(), notification: fixture('notification-object-created.xml') }, EVENTBRIDGE);
+    expect(off.code).toBe(1);
+    const failed = off.checks.filter((c) => c.check === 'intake');
+    expect(failed.map((c) => c.status)).toEqual(['fail', 'fail']);
+    expect(failed[0].detail).toBe('EventBridge notifications are off: its Object Created events never reach the monitor');
+    expect(failed[0].fix).toContain('add "EventBridgeConfiguration": {} to current.json');
+    expect(failed[0].fix).toContain('put-bucket-notification-configuration --bucket doctor-replica');
   });
 });

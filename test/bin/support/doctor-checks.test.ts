@@ -1,4 +1,5 @@
 import type { AdvancedEventSelector } from '@aws-sdk/client-cloudtrail';
+import type { NotificationConfiguration } from '@aws-sdk/client-s3';
 import {
   advancedSelectorCoverage,
   basicSelectorCoverage,
@@ -267,5 +268,116 @@ describe('runChecks', () => {
     expect(statusOf(checks, 'stack', 'AgentStack-111111111111-us-east-1 (111111111111, us-east-1)')).toBe('skip');
     expect(statusOf(checks, 'agent-role', 'arn:aws:iam::111111111111:role/crr-monitor-agent-read-us-east-1')).toBe('warn');
     expect(checks.some((c) => c.check === 'notifications')).toBe(false);
+  });
+});
+
+describe('intake notifications/eventbridge: each bucket’s notification configuration', () => {
+  const TOPIC = 'arn:aws:sns:us-east-1:222222222222:CrrForwarder-us-east-1-Events';
+  const config = (intake: 'notifications' | 'eventbridge') =>
+    validateConfig({
+      monitorRegion: 'us-east-1',
+      monitorAccount: '222222222222',
+      remoteAccounts: ['111111111111'],
+      intake,
+      replication: [
+        { source: 'src-bucket', destinations: ['dst-bucket'] },
+        { source: 'remote-src', destinations: ['dst-bucket'], sourceAccount: '111111111111' },
+      ],
+    });
+  const bucket = (notifications: SetupFacts['buckets'][string]['notifications']) => ({
+    region: { ok: true as const, value: 'us-east-1' },
+    versioning: { ok: true as const, value: 'Enabled' },
+    notifications,
+  });
+  const facts = (buckets: SetupFacts['buckets']): SetupFacts => ({
+    callerAccount: '222222222222',
+    monitorAccount: '222222222222',
+    buckets,
+    trails: { ok: true, value: [] },
+    stacks: [],
+    agentRoles: {},
+  });
+  const intakeChecks = (intake: 'notifications' | 'eventbridge', buckets: SetupFacts['buckets']) =>
+    runChecks(config(intake), facts(buckets)).filter((c) => c.check === 'intake');
+
+  it('warns when object creations reach the topic only for filtered keys; fails when only some event types do', () => {
+    const filtered = {
+      TopicConfigurations: [
+        {
+          TopicArn: TOPIC,
+          Events: ['s3:ObjectCreated:*' as const],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix' as const, Value: 'in/' }] } },
+        },
+      ],
+    };
+    const partial = { TopicConfigurations: [{ TopicArn: TOPIC, Events: ['s3:ObjectCreated:Put' as const] }] };
+    const [dst, remote, src] = intakeChecks('notifications', {
+      'dst-bucket': bucket({ ok: true, value: filtered }),
+      'remote-src': bucket({ ok: false, error: 'AccessDenied', httpStatus: 403 }),
+      'src-bucket': bucket({ ok: true, value: partial }),
+    });
+    expect(dst).toMatchObject({
+      subject: 'dst-bucket',
+      status: 'warn',
+      detail: `object creations reach ${TOPIC} only for some keys (a prefix or suffix filter)`,
+    });
+    // Another account's bucket these credentials may not read: skipped, with whose credentials to use.
+    expect(remote).toMatchObject({ subject: 'remote-src', status: 'skip' });
+    expect(remote.fix).toContain("run doctor with account 111111111111's credentials");
+    expect(src).toMatchObject({
+      subject: 'src-bucket',
+      status: 'fail',
+      detail: `only s3:ObjectCreated:Put go to ${TOPIC}: other object creations are not seen`,
+    });
+  });
+
+  it('the four event types one by one cover it too; a Lambda that already takes object creations is named', () => {
+    const four: NotificationConfiguration = {
+      TopicConfigurations: [
+        {
+          TopicArn: TOPIC,
+          Events: ['s3:ObjectCreated:Put', 's3:ObjectCreated:Post', 's3:ObjectCreated:Copy', 's3:ObjectCreated:CompleteMultipartUpload'],
+        },
+      ],
+    };
+    const lambda: NotificationConfiguration = {
+      LambdaFunctionConfigurations: [
+        { Id: 'thumbs', LambdaFunctionArn: 'arn:aws:lambda:us-east-1:222222222222:function:thumbs', Events: ['s3:ObjectCreated:Put'] },
+      ],
+    };
+    const [dst, , src] = intakeChecks('notifications', {
+      'dst-bucket': bucket({ ok: true, value: four }),
+      'remote-src': bucket({ ok: true, value: four }),
+      'src-bucket': bucket({ ok: true, value: lambda }),
+    });
+    expect(dst.status).toBe('pass');
+    expect(src.status).toBe('fail');
+    expect(src.detail).toContain(
+      "LambdaFunctionConfiguration 'thumbs' → arn:aws:lambda:us-east-1:222222222222:function:thumbs (s3:ObjectCreated:Put)",
+    );
+    expect(src.fix).toContain('set intake to "eventbridge"');
+  });
+
+  it('eventbridge: EventBridgeConfiguration on passes, whatever else the bucket sends; no trail check in either mode', () => {
+    const checks = runChecks(
+      config('eventbridge'),
+      facts({
+        'dst-bucket': bucket({ ok: true, value: { EventBridgeConfiguration: {} } }),
+        'remote-src': bucket({
+          ok: true,
+          value: {
+            EventBridgeConfiguration: {},
+            QueueConfigurations: [{ QueueArn: 'arn:aws:sqs:us-east-1:1:q', Events: ['s3:ObjectCreated:*'] }],
+          },
+        }),
+        'src-bucket': bucket({ ok: true, value: {} }),
+      }),
+    );
+    expect(checks.filter((c) => c.check === 'intake').map((c) => [c.subject, c.status])).toEqual([
+      ['dst-bucket', 'pass'],
+      ['remote-src', 'pass'],
+      ['src-bucket', 'fail'],
+    ]);
+    expect(checks.some((c) => c.check === 'trail')).toBe(false);
   });
 });

@@ -294,9 +294,9 @@ describe('replica-only versions (the source write was never seen)', () => {
     ]);
     expect(evaluateVersion(record, pairs, opts)).toEqual({
       states: [],
-      unattributed: [{ destination: 'dst', at: T0 + 5000, sources: ['s1', 's2'] }],
+      unattributed: [{ destination: 'dst', at: T0 + 5000, sources: ['s1', 's2'], writerUnknown: false }],
     });
-    expect(candidateSources(record, pairs)).toEqual([{ destination: 'dst', at: T0 + 5000, sources: ['s1', 's2'] }]);
+    expect(candidateSources(record, pairs)).toEqual([{ destination: 'dst', at: T0 + 5000, sources: ['s1', 's2'], writerUnknown: false }]);
     // Once HeadObject finds the version in s2 (any source status), s2 is its origin and the pair completes.
     const resolved = applyChange(record, changeFor(check('s2', 600, 'COMPLETED'))!);
     expect(candidateSources(resolved, pairs)).toEqual([]);
@@ -335,5 +335,108 @@ describe('replica-only versions (the source write was never seen)', () => {
   it('a check time never beats a write time for the same bucket, even when the checker clock is earlier', () => {
     const result = states([write('src', 100), check('src', 50, 'PENDING'), replica('dst', 130)], [['src', 'dst']], 3600);
     expect(result[0]).toMatchObject({ state: 'COMPLETED', latencySeconds: 30, withoutSource: false });
+  });
+});
+
+describe('writes whose event does not name the writer (S3 EventBridge "Object Created")', () => {
+  const seen = (bucket: string, atSeconds: number) => write(bucket, atSeconds, { writerUnknown: true, bytes: 64 });
+  const pairsOf = (list: [string, string][]) => indexPairs(list.map(([source, destination]) => ({ source, destination })));
+  const opts = { at: T0 + 3_600_000, overdueMillis: 15 * MIN };
+  const oneWay: [string, string][] = [['src', 'dst']];
+  const both: [string, string][] = [
+    ['a', 'b'],
+    ['b', 'a'],
+  ];
+
+  it('a destination write with the source write seen is its replica (same version ID), whatever the arrival order', () => {
+    for (const events of [
+      [seen('src', 1), seen('dst', 5)],
+      [seen('dst', 5), seen('src', 1)],
+    ]) {
+      expect(states(events, oneWay)).toEqual([
+        expect.objectContaining({
+          source: 'src',
+          destination: 'dst',
+          state: 'COMPLETED',
+          latencySeconds: 4,
+          withoutSource: false,
+          bytes: 64,
+        }),
+      ]);
+    }
+  });
+
+  it('a destination write alone is never its own origin: unattributed, with the candidates for HeadObject', () => {
+    const record = recordOf([seen('dst', 5)]);
+    expect(evaluateVersion(record, pairsOf(oneWay), opts)).toEqual({
+      states: [],
+      unattributed: [{ destination: 'dst', at: T0 + 5000, sources: ['src'], writerUnknown: true }],
+    });
+    expect(originOf(record, pairsOf(oneWay))).toBeUndefined();
+    expect(candidateSources(record, pairsOf(oneWay))).toEqual([
+      { destination: 'dst', at: T0 + 5000, sources: ['src'], writerUnknown: true },
+    ]);
+  });
+
+  it("HeadObject settles it: REPLICA there or a source status in the source completes it; no status there is nobody's replica", () => {
+    const record = recordOf([seen('dst', 5)]);
+    const after = (event: S3ChangeEvent) => evaluateVersion(applyChange(record, changeFor(event)!), pairsOf(oneWay), opts);
+    expect(after(check('dst', 600, 'REPLICA'))).toEqual({
+      states: [
+        expect.objectContaining({ source: 'src', destination: 'dst', state: 'COMPLETED', latencySeconds: null, withoutSource: true }),
+      ],
+      unattributed: [],
+    });
+    expect(after(check('src', 600, 'COMPLETED'))).toEqual({
+      states: [
+        expect.objectContaining({ source: 'src', destination: 'dst', state: 'COMPLETED', latencySeconds: null, withoutSource: true }),
+      ],
+      unattributed: [],
+    });
+    // Someone's own write into the destination, which no rule covers: not a pair's, and no longer unattributed.
+    expect(after(check('dst', 600, 'NONE'))).toEqual({ states: [], unattributed: [] });
+    // A 404 or a 403 says nothing.
+    expect(after(check('dst', 600, 'NOT_FOUND')).unattributed).toHaveLength(1);
+    expect(after(check('src', 600, 'FORBIDDEN')).unattributed).toHaveLength(1);
+  });
+
+  it('bi-directional: alone it is unattributed; seen in both buckets the earlier one is the origin; a source status makes it pending', () => {
+    expect(evaluateVersion(recordOf([seen('a', 1)]), pairsOf(both), opts)).toMatchObject({
+      states: [],
+      unattributed: [{ destination: 'a' }],
+    });
+    for (const events of [
+      [seen('a', 1), seen('b', 5)],
+      [seen('b', 5), seen('a', 1)],
+    ]) {
+      expect(states(events, both)).toEqual([
+        expect.objectContaining({ source: 'a', destination: 'b', state: 'COMPLETED', latencySeconds: 4, withoutSource: false }),
+      ]);
+    }
+    expect(states([seen('a', 1), check('a', 30, 'PENDING')], both, 3600)).toEqual([
+      expect.objectContaining({ source: 'a', destination: 'b', state: 'OVERDUE', withoutSource: false }),
+    ]);
+  });
+
+  it('two destinations complete for both from the events alone (each destination tells its own replica)', () => {
+    const pairs: [string, string][] = [
+      ['src', 'd1'],
+      ['src', 'd2'],
+    ];
+    expect(states([seen('d2', 7), seen('src', 0), seen('d1', 3)], pairs).map((s) => [s.destination, s.state, s.latencySeconds])).toEqual([
+      ['d1', 'COMPLETED', 3],
+      ['d2', 'COMPLETED', 7],
+    ]);
+  });
+
+  it('a CloudTrail event of the same write outranks the unknown one in the slot, whichever came first', () => {
+    const firm = write('dst', 5, { byReplication: true, bytes: 64 });
+    for (const events of [
+      [seen('dst', 5), firm],
+      [firm, seen('dst', 5)],
+    ]) {
+      expect(recordOf(events).slots['w:dst']).toMatchObject({ byReplication: 1 });
+      expect(states(events, oneWay)).toEqual([expect.objectContaining({ state: 'COMPLETED', withoutSource: true })]);
+    }
   });
 });

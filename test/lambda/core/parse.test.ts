@@ -56,7 +56,8 @@ describe('parse: EventBridge CloudTrail events', () => {
       { ...base, detail: { ...base.detail, eventName: 'UploadPart' } },
       { ...base, detail: { ...base.detail, errorCode: 'AccessDenied', errorMessage: 'Access Denied' } },
       { ...base, detail: { ...base.detail, eventSource: 'ec2.amazonaws.com' } },
-      { ...base, 'detail-type': 'Object Created' },
+      { ...base, 'detail-type': 'Object Deleted' },
+      { ...base, 'detail-type': 'Object Restore Completed' },
     ];
     for (const variant of variants) {
       const result = parseDocument(variant);
@@ -166,7 +167,7 @@ describe('parse: S3 event notifications', () => {
     expect(reused.unseenOperations).toBeUndefined();
   });
 
-  it('reads ObjectCreated notifications as writes and ignores removals', () => {
+  it('reads ObjectCreated notifications as writes and ignores removals; S3 as the principal is not the replication role', () => {
     const doc = JSON.parse(sample('s3-notification-replication-failed.json'));
     const record = doc.Records[0];
     const created = { ...record, eventName: 'ObjectCreated:CompleteMultipartUpload' };
@@ -182,7 +183,9 @@ describe('parse: S3 event notifications', () => {
         at: Date.parse(record.eventTime),
         operation: 'CompleteMultipartUpload',
         bytes: 48213,
-        byReplication: true,
+        // Replicas' notifications name the role's session (AWS:<role id>:s3-replication), never S3 itself.
+        byReplication: false,
+        deliveryId: '0066A1B2C3D4E5F6A7/D82B88E5F771F645',
       },
     ]);
   });
@@ -372,5 +375,158 @@ describe('parse: only S3 can say what S3 did', () => {
     expect(parseDocument(sourceless).rejected).toEqual([
       { reason: 'source is missing, expected aws.s3: only AWS can emit aws.* events', where: 'source' },
     ]);
+  });
+});
+
+describe('parse: replicas in S3 event notifications (real samples: test/fixtures/events/README.md)', () => {
+  it('a CompleteMultipartUpload replica in an SNS envelope: the s3-replication principal decides, though the IP is not S3', () => {
+    const result = parseText(sample('sns-s3-notification-replica-multipart.json'));
+    expect(result).toEqual({
+      events: [
+        {
+          type: 'write',
+          bucket: 'scribd-data-warehouse-dev',
+          key: 'databases/airbyte/faker_users/ds=2024-01-25/1706216212007_0.parquet',
+          versionId: '3v567TKlEQF5IBoeXrFBRiRX8vY.bY1m',
+          at: Date.parse('2024-01-25T20:57:23.379Z'),
+          operation: 'CompleteMultipartUpload',
+          bytes: 143785,
+          byReplication: true,
+          deliveryId: '0065B2CB162FC1AC3B/RYAX8R8CB6FF1MQN',
+        },
+      ],
+      ignored: 0,
+      rejected: [],
+    });
+  });
+
+  it('a PutObject replica in a Lambda SQS event', () => {
+    const [write] = parseText(sample('sqs-event-s3-notification-replica.json')).events as ObjectWrite[];
+    expect(write).toEqual({
+      type: 'write',
+      bucket: 'aws-cdk-s3-replication-wiackstagingbuckete0fa8810b2c5bdd9517c',
+      key: 'aws.test.ts',
+      versionId: '1BcZ.nMFgFqbqMHOALqVotZze01QFuDu',
+      at: Date.parse('2023-07-24T15:07:43.116Z'),
+      operation: 'PutObject',
+      bytes: 0,
+      byReplication: true,
+      deliveryId: '0064BE93A7383AFF0C/5KE88CB4G13G0D1X',
+    });
+  });
+
+  it('the same record in every envelope (raw, SNS, SQS) reads the same', () => {
+    const sqs = JSON.parse(sample('sqs-event-s3-notification-replica.json'));
+    const raw = JSON.parse(sqs.Records[0].body);
+    const sns = { Type: 'Notification', MessageId: 'm', TopicArn: 'arn:aws:sns:us-east-1:111122223333:t', Message: JSON.stringify(raw) };
+    const lambdaSns = { Records: [{ EventSource: 'aws:sns', Sns: sns }] };
+    const expected = parseDocument(raw).events;
+    expect(expected).toHaveLength(1);
+    for (const doc of [sqs, sns, lambdaSns, raw.Records[0]]) expect(parseDocument(doc).events).toEqual(expected);
+  });
+
+  it('only the principal decides: not a copy, not a POST, not another session, not S3 itself', () => {
+    const base = JSON.parse(JSON.parse(sample('sqs-event-s3-notification-replica.json')).Records[0].body).Records[0];
+    const variant = (change: (r: Record<string, any>) => void) => {
+      const record = structuredClone(base);
+      change(record);
+      return (parseDocument(record).events[0] as ObjectWrite).byReplication;
+    };
+    expect(variant(() => undefined)).toBe(true);
+    expect(variant((r) => (r.requestParameters.sourceIPAddress = 's3.amazonaws.com'))).toBe(true);
+    expect(variant((r) => delete r.requestParameters)).toBe(true);
+    expect(variant((r) => (r.eventName = 'ObjectCreated:CompleteMultipartUpload'))).toBe(true);
+    expect(variant((r) => (r.eventName = 'ObjectCreated:Copy'))).toBe(false);
+    expect(variant((r) => (r.eventName = 'ObjectCreated:Post'))).toBe(false);
+    expect(variant((r) => (r.userIdentity.principalId = 'AWS:AROAS5S37JUNW2YZMHWXJ:etl-job'))).toBe(false);
+    expect(variant((r) => (r.userIdentity.principalId = 's3.amazonaws.com'))).toBe(false);
+    expect(variant((r) => delete r.userIdentity)).toBe(false);
+  });
+
+  it('a delivery without a sequencer or request ID has no delivery identity', () => {
+    const base = JSON.parse(JSON.parse(sample('sqs-event-s3-notification-replica.json')).Records[0].body).Records[0];
+    delete base.s3.object.sequencer;
+    expect((parseDocument(base).events[0] as ObjectWrite).deliveryId).toBeUndefined();
+  });
+});
+
+describe('parse: S3 EventBridge events (S3 User Guide, "EventBridge event message structure")', () => {
+  const doc = () => JSON.parse(sample('eventbridge-object-created.json'));
+
+  it('reads Object Created: plain key, version, size, envelope time; the writer unknown; the delivery identity', () => {
+    expect(parseText(sample('eventbridge-object-created.json'))).toEqual({
+      events: [
+        {
+          type: 'write',
+          bucket: 'amzn-s3-demo-bucket1',
+          key: 'example-key',
+          versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e',
+          at: Date.parse('2021-11-12T00:00:00Z'),
+          operation: 'PutObject',
+          bytes: 5,
+          byReplication: false,
+          writerUnknown: true,
+          deliveryId: '617f08299329d189/N4N7GDK58NMKJ12R',
+        },
+      ],
+      ignored: 0,
+      rejected: [],
+    });
+    const [multipart] = parseText(sample('eventbridge-object-created-multipart.json')).events as ObjectWrite[];
+    expect(multipart).toMatchObject({ operation: 'CompleteMultipartUpload', bytes: 198524144, writerUnknown: true });
+  });
+
+  it.each([
+    ['PutObject', 'PutObject'],
+    ['POST Object', 'PutObject'],
+    ['CopyObject', 'CopyObject'],
+    ['CompleteMultipartUpload', 'CompleteMultipartUpload'],
+    ['SomethingNew', 'PutObject'],
+    [undefined, 'PutObject'],
+  ])('reason %s is a %s', (reason, operation) => {
+    const event = doc();
+    if (reason === undefined) delete event.detail.reason;
+    else event.detail.reason = reason;
+    expect((parseDocument(event).events[0] as ObjectWrite).operation).toBe(operation);
+  });
+
+  it('keeps the key as written: EventBridge keys are not URL-encoded', () => {
+    const event = doc();
+    event.detail.object.key = KEY;
+    expect((parseDocument(event).events[0] as ObjectWrite).key).toBe(KEY);
+    event.detail.object.key = 'a+b%20c';
+    expect((parseDocument(event).events[0] as ObjectWrite).key).toBe('a+b%20c');
+  });
+
+  it('ignores Object Deleted and the other detail types, and rejects an Object Created not from aws.s3', () => {
+    for (const type of ['Object Deleted', 'Object Restore Completed', 'Object Tags Added', 'Object Storage Class Changed']) {
+      expect(parseDocument({ ...doc(), 'detail-type': type })).toEqual({ events: [], ignored: 1, rejected: [] });
+    }
+    expect(parseDocument({ ...doc(), source: 'my.app' }).rejected).toEqual([
+      { reason: 'source "my.app" is not aws.s3: only AWS can emit aws.* events', where: 'source' },
+    ]);
+  });
+
+  it('rejects a malformed Object Created naming the field, and keeps one without a version (unversioned bucket)', () => {
+    const noObject = doc();
+    delete noObject.detail.object;
+    expect(parseDocument(noObject).rejected).toEqual([{ reason: 'object is missing, expected an object', where: 'detail.object' }]);
+    const badTime = doc();
+    badTime.time = 'yesterday';
+    expect(parseDocument(badTime).rejected[0].where).toBe('time');
+    const badSize = doc();
+    badSize.detail.object.size = -1;
+    expect(parseDocument(badSize).rejected[0].where).toBe('detail.object.size');
+    const noVersion = doc();
+    delete noVersion.detail.object['version-id'];
+    expect((parseDocument(noVersion).events[0] as ObjectWrite).versionId).toBeUndefined();
+  });
+
+  it('reads the same in every envelope (raw, SNS, SQS, Lambda SNS)', () => {
+    const raw = doc();
+    const sns = { Type: 'Notification', MessageId: 'm', TopicArn: 'arn:aws:sns:ca-central-1:111122223333:t', Message: JSON.stringify(raw) };
+    const sqs = { Records: [{ eventSource: 'aws:sqs', body: JSON.stringify(sns) }] };
+    const expected = parseDocument(raw).events;
+    for (const envelope of [sns, sqs, { Records: [{ Sns: sns }] }]) expect(parseDocument(envelope).events).toEqual(expected);
   });
 });

@@ -75,9 +75,23 @@ const replicaArb = fc.record({
   byReplication: fc.constant(true),
 });
 
+/** S3's EventBridge `Object Created` writes: the event does not say who wrote the version (`writerUnknown`). */
+const unknownWriterArb = fc.record({
+  type: fc.constant('write' as const),
+  bucket: fc.constantFrom(...BUCKETS),
+  key: fc.constantFrom('k', 'r/only'),
+  versionId: fc.constantFrom('v1', 'v3'),
+  at: fc.integer({ min: 0, max: 3_600 }).map((s) => T0 + s * 1000),
+  operation: fc.constantFrom('PutObject' as const, 'CopyObject' as const, 'CompleteMultipartUpload' as const),
+  bytes: fc.integer({ min: 0, max: 10_000 }),
+  byReplication: fc.constant(false),
+  writerUnknown: fc.constant(true as const),
+});
+
 const eventArb: fc.Arbitrary<S3ChangeEvent> = fc.oneof(
   { weight: 6, arbitrary: writeArb },
   { weight: 3, arbitrary: replicaArb },
+  { weight: 3, arbitrary: unknownWriterArb },
   { weight: 2, arbitrary: failureArb },
   { weight: 1, arbitrary: checkArb },
 );

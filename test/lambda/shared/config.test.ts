@@ -29,6 +29,26 @@ function errorOf(raw: unknown, origin?: string): ConfigError {
   throw new Error('validateConfig accepted an invalid config');
 }
 
+describe('validateConfig: intake', () => {
+  test.each(['cloudtrail', 'notifications', 'eventbridge'] as const)('%s is accepted', (intake) => {
+    expect(validateConfig({ ...minimal(), intake }).intake).toBe(intake);
+  });
+  test('intake notifications: every bucket publishes to the topic, so their ARNs must fit SNS’s 30 KB policy', () => {
+    const names = Array.from({ length: 250 }, (_, i) => `bucket-with-a-rather-long-name-number-${String(i).padStart(4, '0')}`);
+    const replication = [{ source: names[0], destinations: names.slice(1) }];
+    expect(validateConfig({ ...minimal(), replication }).replication).toHaveLength(1);
+    const err = errorOf({ ...minimal(), intake: 'notifications', replication });
+    expect(err.field).toBe('replication');
+    expect(err.message).toContain('names 250 buckets that publish to the forwarder topics (intake notifications: all of them)');
+    expect(err.message).toContain("over SNS's 30720-byte limit; use intake 'eventbridge'");
+    expect(validateConfig({ ...minimal(), intake: 'eventbridge', replication }).intake).toBe('eventbridge');
+  });
+  test('an existing trail is fine with the default intake', () => {
+    const trail = 'arn:aws:cloudtrail:us-east-1:222222222222:trail/org';
+    expect(validateConfig({ ...minimal(), existingTrailArn: trail })).toMatchObject({ intake: 'cloudtrail', existingTrailArn: trail });
+  });
+});
+
 describe('validateConfig: defaults', () => {
   test('a minimal config gets every default', () => {
     const config = validateConfig(minimal());
@@ -43,6 +63,7 @@ describe('validateConfig: defaults', () => {
       maxConcurrency: CONFIG_DEFAULTS.maxConcurrency,
       logRetentionDays: CONFIG_DEFAULTS.logRetentionDays,
       trailLogExpirationDays: CONFIG_DEFAULTS.trailLogExpirationDays,
+      intake: 'cloudtrail',
     });
     expect(CONFIG_DEFAULTS.retentionHours).toBe(24);
     expect(CONFIG_DEFAULTS.overdueMinutes).toBe(15);
@@ -68,6 +89,7 @@ describe('validateConfig: defaults', () => {
       existingTrailArn: 'arn:aws:cloudtrail:eu-west-1:222222222222:trail/my-trail',
       logRetentionDays: 14,
       trailLogExpirationDays: 30,
+      intake: 'cloudtrail',
     };
     expect(validateConfig(raw)).toEqual(raw);
   });
@@ -144,6 +166,24 @@ describe('validateConfig: errors name the field', () => {
     ['a log retention CloudWatch does not offer', { logRetentionDays: 10 }, 'logRetentionDays', 'not a CloudWatch Logs retention'],
     ['a typo in a top-level field', { overdueMinute: 5 }, 'overdueMinute', 'unknown field'],
     ['a bad trail ARN', { existingTrailArn: 'my-trail' }, 'existingTrailArn', 'not a CloudTrail trail ARN'],
+    [
+      'an unknown intake',
+      { intake: 'cloudwatch' },
+      'intake',
+      "must be one of 'cloudtrail', 'notifications', 'eventbridge', got 'cloudwatch'",
+    ],
+    [
+      'a trail with intake notifications',
+      { intake: 'notifications', existingTrailArn: 'arn:aws:cloudtrail:us-east-1:222222222222:trail/org' },
+      'existingTrailArn',
+      "is for intake 'cloudtrail' only: with intake 'notifications' S3 itself sends each write",
+    ],
+    [
+      'a trail with intake eventbridge',
+      { intake: 'eventbridge', existingTrailArn: 'arn:aws:cloudtrail:us-east-1:222222222222:trail/org' },
+      'existingTrailArn',
+      "with intake 'eventbridge'",
+    ],
   ])('%s', (_what, change, field, text) => {
     const err = errorOf({ ...minimal(), ...change });
     expect(err.field).toBe(field);

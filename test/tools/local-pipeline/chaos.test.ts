@@ -34,7 +34,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // leave an outcome unpublished (README, "The drain: outcomes, outages, dead letters"). With concurrent workers that
 // race shows up about one run in three at --chaos 0.05; it is a known gap, not something this test may hide by chance.
 const local = async (name: string, extra: string[]) => {
-  const out = path.join(dir, `${name}.jsonl`);
+  const out = path.join(dir, `${name}-${extra.join('-')}.jsonl`);
   const argv = [
     'local',
     '--objects',
@@ -61,57 +61,62 @@ const local = async (name: string, extra: string[]) => {
   return { report, lines, stderr: result.stderr };
 };
 
-test('--chaos 0.05: same report, same metrics; ReplicationObjects per pair = completed', async () => {
-  const calm = await local('calm', []);
-  const chaos = await local('chaos', ['--chaos', '0.05']);
-  // The faults did happen.
-  const injected = /chaos 0\.05: (\d+) throttled, (\d+) server errors, (\d+) lost responses, (\d+) workers died/.exec(chaos.stderr);
-  expect(injected).not.toBeNull();
-  expect(
-    injected!
-      .slice(1)
-      .map(Number)
-      .reduce((a, b) => a + b, 0),
-  ).toBeGreaterThan(0);
-  // The sweep died at least once and was run again. (Its deaths are drawn from their own PRNG seeded by --seed, one
-  // draw per write; for --seed 11 the first run dies: another seed may need another value here.)
-  const died = /, (\d+) sweep runs died half-way/.exec(chaos.stderr);
-  expect(Number(died?.[1])).toBeGreaterThan(0);
-  expect(Number(/sweep at \S+ \(run (\d+)\)/.exec(chaos.stderr)?.[1])).toBe(Number(died![1]) + 1);
-  expect(chaos.report).toEqual(calm.report);
-  expect(chaos.lines).toEqual(calm.lines);
-  // The sweep re-checked overdue versions with HeadObject (simulated S3).
-  expect(Number(/(\d+) HeadObject re-checks \(simulated S3\)/.exec(calm.stderr)?.[1])).toBeGreaterThan(0);
-  for (const p of calm.report.pairs as { source: string; destination: string; completed: number; failed: number }[]) {
-    const objects = calm.lines.find((l) => l.metric === 'ReplicationObjects' && l.source === p.source && l.destination === p.destination);
-    expect({ pair: `${p.source}>${p.destination}`, published: objects ? objects.counts.reduce((a, b) => a + b, 0) : 0 }).toEqual({
-      pair: `${p.source}>${p.destination}`,
-      published: p.completed,
-    });
-  }
-  // OverdueReplications: one complete sweep published one gauge per configured pair, the report's overdue count.
-  const overdue = calm.report.overdue as { source: string; destination: string }[];
-  expect(overdue.length).toBeGreaterThan(0);
-  for (const p of calm.report.pairs as { source: string; destination: string }[]) {
-    const gauge = calm.lines.filter((l) => l.metric === 'OverdueReplications' && l.source === p.source && l.destination === p.destination);
-    expect({ pair: `${p.source}>${p.destination}`, gauge: gauge.map((g) => [g.values, g.counts]) }).toEqual({
-      pair: `${p.source}>${p.destination}`,
-      gauge: [[[overdue.filter((o) => o.source === p.source && o.destination === p.destination).length], [1]]],
-    });
-  }
-  // UntrackedWrites (per source only): the workload's writes no rule covers, found by the sweep's HeadObject.
-  const untracked = calm.lines.filter((l) => l.metric === 'UntrackedWrites');
-  expect(untracked.length).toBeGreaterThan(0);
-  expect(untracked.every((l) => l.destination === undefined && l.values.every((v) => v === 1))).toBe(true);
-  const sweepUntracked = Number(/overdue, (\d+) untracked/.exec(calm.stderr)?.[1]);
-  expect(untracked.reduce((n, l) => n + l.counts.reduce((a, b) => a + b, 0), 0)).toBe(sweepUntracked);
-  expect(
-    calm.lines.every(
-      (l) =>
-        Object.keys(l).sort().join() ===
-        (l.destination === undefined ? 'counts,metric,source,unit,values' : 'counts,destination,metric,source,unit,values'),
-    ),
-  ).toBe(true);
+// Every intake mode (issue 14): the writes reach the drain as CloudTrail events, S3 notifications or S3 EventBridge events.
+describe.each(['cloudtrail', 'notifications', 'eventbridge'])('intake %s', (intake) => {
+  test('--chaos 0.05: same report, same metrics; ReplicationObjects per pair = completed', async () => {
+    const calm = await local('calm', ['--intake', intake]);
+    const chaos = await local('chaos', ['--intake', intake, '--chaos', '0.05']);
+    // The faults did happen.
+    const injected = /chaos 0\.05: (\d+) throttled, (\d+) server errors, (\d+) lost responses, (\d+) workers died/.exec(chaos.stderr);
+    expect(injected).not.toBeNull();
+    expect(
+      injected!
+        .slice(1)
+        .map(Number)
+        .reduce((a, b) => a + b, 0),
+    ).toBeGreaterThan(0);
+    // The sweep died at least once and was run again. (Its deaths are drawn from their own PRNG seeded by --seed, one
+    // draw per write; for --seed 11 the first run dies: another seed may need another value here.)
+    const died = /, (\d+) sweep runs died half-way/.exec(chaos.stderr);
+    expect(Number(died?.[1])).toBeGreaterThan(0);
+    expect(Number(/sweep at \S+ \(run (\d+)\)/.exec(chaos.stderr)?.[1])).toBe(Number(died![1]) + 1);
+    expect(chaos.report).toEqual(calm.report);
+    expect(chaos.lines).toEqual(calm.lines);
+    // The sweep re-checked overdue versions with HeadObject (simulated S3).
+    expect(Number(/(\d+) HeadObject re-checks \(simulated S3\)/.exec(calm.stderr)?.[1])).toBeGreaterThan(0);
+    for (const p of calm.report.pairs as { source: string; destination: string; completed: number; failed: number }[]) {
+      const objects = calm.lines.find((l) => l.metric === 'ReplicationObjects' && l.source === p.source && l.destination === p.destination);
+      expect({ pair: `${p.source}>${p.destination}`, published: objects ? objects.counts.reduce((a, b) => a + b, 0) : 0 }).toEqual({
+        pair: `${p.source}>${p.destination}`,
+        published: p.completed,
+      });
+    }
+    // OverdueReplications: one complete sweep published one gauge per configured pair, the report's overdue count.
+    const overdue = calm.report.overdue as { source: string; destination: string }[];
+    expect(overdue.length).toBeGreaterThan(0);
+    for (const p of calm.report.pairs as { source: string; destination: string }[]) {
+      const gauge = calm.lines.filter(
+        (l) => l.metric === 'OverdueReplications' && l.source === p.source && l.destination === p.destination,
+      );
+      expect({ pair: `${p.source}>${p.destination}`, gauge: gauge.map((g) => [g.values, g.counts]) }).toEqual({
+        pair: `${p.source}>${p.destination}`,
+        gauge: [[[overdue.filter((o) => o.source === p.source && o.destination === p.destination).length], [1]]],
+      });
+    }
+    // UntrackedWrites (per source only): the workload's writes no rule covers, found by the sweep's HeadObject.
+    const untracked = calm.lines.filter((l) => l.metric === 'UntrackedWrites');
+    expect(untracked.length).toBeGreaterThan(0);
+    expect(untracked.every((l) => l.destination === undefined && l.values.every((v) => v === 1))).toBe(true);
+    const sweepUntracked = Number(/overdue, (\d+) untracked/.exec(calm.stderr)?.[1]);
+    expect(untracked.reduce((n, l) => n + l.counts.reduce((a, b) => a + b, 0), 0)).toBe(sweepUntracked);
+    expect(
+      calm.lines.every(
+        (l) =>
+          Object.keys(l).sort().join() ===
+          (l.destination === undefined ? 'counts,metric,source,unit,values' : 'counts,destination,metric,source,unit,values'),
+      ),
+    ).toBe(true);
+  });
 });
 
 test('a sweep that dies half-way: no write starts after the death, the ones in flight are answered first', async () => {
