@@ -186,7 +186,8 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
     );
     say(
       `outcomes published: ${outcomes.published.length - metrics.published.length} by the drain ` +
-        `(${drain.handler.counters.recovered} after a lost response), ${metrics.published.length} by the sweep`,
+        `(${c.recovered} after a lost response, ${c.recoveredUnderLaterWrites} of them found under later writes), ` +
+        `${metrics.published.length} by the sweep`,
     );
     if (options.metricsOut) await options.metricsOut(outcomes.data());
     const untracked = untrackedBySource(metrics.published);
