@@ -1,13 +1,17 @@
 /**
  * lambda/adapters/dynamodb.ts `apply`: the exact request (aws-sdk-client-mock on the DocumentClient), what the
  * response and a condition failure give back (its item in DynamoDB JSON, as lib-dynamodb leaves it, or plain), and
- * the same on dynalite (real protocol); the conversions against lib-dynamodb's own reading of the same item.
+ * the same on dynalite (real protocol); the conversions against lib-dynamodb's own reading of the same item; and, on
+ * dynalite, every interleaving of a lost response with other writers' writes (the write log, property test).
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { changeFor, type SlotChange } from '../../../lambda/core';
+import { applyChange, changeFor, indexPairs, type SlotChange, type VersionRecord } from '../../../lambda/core';
+import { outcomesOf, type Outcome } from '../../../lambda/core/outcomes';
+import { DynamoSweepWrites } from '../../../lambda/adapters/sweep-writes';
+import { returnItemOnConditionFailure } from '../../../tools/dynalite-fidelity';
 import {
   DynamoRecordStore,
   conditionFailureItem,
@@ -20,7 +24,7 @@ import {
   type DueRules,
 } from '../../../lambda/adapters/dynamodb';
 import { marshalledSlot } from '../../support/attribute-values';
-import { storeFor, useEmulators } from '../../support/pipeline';
+import { readAll, storeFor, useEmulators } from '../../support/pipeline';
 
 const T = Date.parse('2026-11-20T10:15:28Z');
 const awsError = (name: string, status: number, extra: object = {}) =>
@@ -131,7 +135,11 @@ describe('updateFor', () => {
 
 describe('apply (aws-sdk-client-mock): before from ALL_OLD, after from applyChange, and the lost-response retry', () => {
   // The store sends through a DocumentClient of its own over the client it is given: mock that class.
-  const ddb = mockClient(DynamoDBDocumentClient);
+  // Made in beforeAll (not while the file is read), so that a filtered run (-t) leaves no mock behind for the emulator tests.
+  let ddb: AwsClientStub<DynamoDBDocumentClient>;
+  beforeAll(() => {
+    ddb = mockClient(DynamoDBDocumentClient);
+  });
   const store = new DynamoRecordStore({
     client: new DynamoDBClient({ region: 'us-east-1' }),
     tableName: 't',
@@ -456,5 +464,163 @@ describe('conversions on dynalite, against lib-dynamodb reading the same item', 
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('a lost response under other writers, on dynalite: every interleaving publishes each transition once', () => {
+  // One version's events, two pairs: the slots of every kind, the same slot superseded (MissedThreshold before the
+  // PutObject at the same time; a later failure notice; the replica before its ReplicatedAfterThreshold), a duplicate,
+  // and the sweep's HeadObject checks (DynamoSweepWrites: every writer of a slot is in the write log).
+  const env = useEmulators();
+  const PAIRS = indexPairs([
+    { source: 'src', destination: 'dst' },
+    { source: 'src', destination: 'dst2' },
+  ]);
+  type Job = { readonly by: 'drain' | 'sweep'; readonly change: SlotChange };
+  const event = (e: Parameters<typeof changeFor>[0]): SlotChange => changeFor(e)!;
+  const base = { key: 'k', versionId: 'v' };
+  const POOL: Job[] = (
+    [
+      { by: 'drain', change: write },
+      {
+        by: 'drain',
+        change: event({
+          type: 'replication',
+          notice: 'OperationMissedThreshold',
+          bucket: 'src',
+          ...base,
+          at: T + 900_000,
+          requestedAt: T,
+          bytes: 7,
+        }),
+      },
+      { by: 'drain', change: write },
+      { by: 'drain', change: replica },
+      {
+        by: 'drain',
+        change: event({
+          type: 'replication',
+          notice: 'OperationReplicatedAfterThreshold',
+          bucket: 'src',
+          destination: 'dst',
+          ...base,
+          at: T + 901_000,
+          bytes: 7,
+        }),
+      },
+      { by: 'drain', change: { ...failure, value: { ...failure.value, at: T + 3000 } } },
+      {
+        by: 'drain',
+        change: { ...failure, value: { ...failure.value, at: T + 3500, tie: 'DstBucketNotFound', what: 'DstBucketNotFound' } },
+      },
+      {
+        by: 'drain',
+        change: event({ type: 'write', bucket: 'dst2', ...base, at: T + 6000, operation: 'PutObject', bytes: 7, byReplication: true }),
+      },
+      { by: 'sweep', change: event({ type: 'check', bucket: 'dst2', ...base, at: T + 2_000_000, status: 'COMPLETED' }) },
+      { by: 'sweep', change: event({ type: 'check', bucket: 'src', ...base, at: T + 2_000_000, status: 'PENDING' }) },
+    ] as Job[]
+  ).map((job) => ({ ...job, change: { ...job.change, ...base } }));
+  // Every job as a step: `window` jobs that follow it are written, by other writers, after its write committed and
+  // before its response (lost) comes back, i.e. before the SDK's retry. At most WRITE_LOG.depth − 1 of them.
+  type Step = { readonly job: number; readonly window: Step[] };
+  const plan = fc
+    .shuffledSubarray(
+      POOL.map((_, i) => i),
+      { minLength: 2 },
+    )
+    .chain((order) =>
+      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: order.length, maxLength: order.length }).map((windows) => {
+        const nest = (from: number, to: number): Step[] => {
+          const steps: Step[] = [];
+          for (let i = from; i < to;) {
+            const end = Math.min(to, i + 1 + windows[i]);
+            steps.push({ job: order[i], window: nest(i + 1, end) });
+            i = end;
+          }
+          return steps;
+        };
+        return nest(0, order.length);
+      }),
+    );
+  const flat = (steps: Step[]): number[] => steps.flatMap((s) => [s.job, ...flat(s.window)]);
+  const sorted = (outcomes: Outcome[]) => outcomes.map((o) => JSON.stringify(o)).sort();
+
+  test('published outcomes = those of the writes applied one by one in commit order; the final item agrees', async () => {
+    let run = 0;
+    let underLater = 0;
+    let lostResponses = 0;
+    await fc.assert(
+      fc.asyncProperty(plan, async (steps) => {
+        const key = `k${++run}`;
+        const jobs = POOL.map((j) => ({ ...j, change: { ...j.change, key } }));
+        // Entry of the write whose response is lost → what runs in its window.
+        const windows = new Map<string, () => Promise<void>>();
+        const client = new DynamoDBClient({
+          region: 'us-east-1',
+          endpoint: env.h.emulators.endpoints.dynamodb,
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          maxAttempts: 3,
+        });
+        client.middlewareStack.add(
+          (next, context) => async (args) => {
+            const result = await next(args);
+            const body = (args as { request?: { body?: unknown } }).request?.body;
+            const text = typeof body === 'string' ? body : body instanceof Uint8Array ? new TextDecoder().decode(body) : '{}';
+            const entry: string | undefined = JSON.parse(text).ExpressionAttributeValues?.[':logEntry']?.S;
+            const hook = entry === undefined ? undefined : windows.get(entry);
+            const status = (result as { response?: { statusCode?: number } }).response?.statusCode;
+            if (!hook || entry === undefined || status !== 200 || (context as { commandName?: string }).commandName !== 'UpdateItemCommand')
+              return result;
+            windows.delete(entry);
+            lostResponses++;
+            await hook();
+            throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET', $metadata: {} });
+          },
+          { step: 'deserialize', name: 'loseResponseAfterWindow' },
+        );
+        const faulty = returnItemOnConditionFailure(client, env.h.clients.dynamodb);
+        const store = new DynamoRecordStore({ client: faulty, tableName: env.table, retentionHours: 24 });
+        const sweep = new DynamoSweepWrites({ client: faulty, tableName: env.table, retentionHours: 24 });
+        const published: Outcome[] = [];
+        const exec = async (step: Step): Promise<void> => {
+          const { by, change } = jobs[step.job];
+          const token = `job${step.job}#0@1`;
+          if (step.window.length)
+            windows.set(`${change.slot} ${token}`, async () => {
+              for (const s of step.window) await exec(s);
+            });
+          if (by === 'drain') {
+            const result = await store.apply(change, { token });
+            if (result.outcome === 'applied') published.push(...outcomesOf(result.before, result.after, PAIRS));
+            if (result.outcome === 'applied' && result.laterWrites) underLater++;
+          } else {
+            const result = await sweep.check(change, token, null);
+            if (result.applied) published.push(...outcomesOf(result.before, applyChange(result.before, change), PAIRS));
+          }
+          // Its write did not commit (a duplicate, or superseded): no response to lose; its window's writes come now.
+          const window = windows.get(`${change.slot} ${token}`);
+          windows.delete(`${change.slot} ${token}`);
+          await window?.();
+        };
+        for (const step of steps) await exec(step);
+        // The truth: each write applied in the order it committed (a lost write before its window), one at a time.
+        let record: VersionRecord | undefined;
+        const expected: Outcome[] = [];
+        for (const i of flat(steps)) {
+          if (jobs[i].by === 'sweep' && !record) continue; // a check writes only an existing version
+          const after = applyChange(record, jobs[i].change);
+          expected.push(...outcomesOf(record, after, PAIRS));
+          record = after;
+        }
+        expect(sorted(published)).toEqual(sorted(expected));
+        const stored = (await readAll({ client: env.h.clients.dynamodb, tableName: env.table })).get(`${key}\u0000v`);
+        expect(stored?.record).toEqual(record);
+      }),
+      { numRuns: 40 },
+    );
+    // The property did exercise the case: responses lost, and writes found under later writes of others.
+    expect(lostResponses).toBeGreaterThan(20);
+    expect(underLater).toBeGreaterThan(10);
   });
 });
