@@ -25,7 +25,8 @@ export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay
       --chaos RATE injects faults at that rate (DynamoDB throttling and errors, lost write responses, drain workers
       that die before acknowledging, sweep runs that die half-way and run again); --metrics-out FILE writes every
       metric datum the monitor published (drain and sweep), one JSON object per line:
-      {"metric","source","destination","unit","values","counts"}.
+      {"metric","source","destination","unit","values","counts"}. --outcomes-out FILE writes every outcome published
+      (a completion, failure, late latency or untracked write of one version), one JSON object per line, sorted.
       The untracked writes the sweep published (UntrackedWrites, per source bucket) follow the table, and are printed on stderr as
       'untracked writes: SOURCE N, ...' (or 'none'); they are not in the JSON report, which analyze also prints.
 `;
@@ -42,6 +43,7 @@ const OWN = {
   serve: { type: 'boolean' },
   chaos: { type: 'string' },
   'metrics-out': { type: 'string' },
+  'outcomes-out': { type: 'string' },
 } as const;
 
 /** The table output's section on untracked writes (what the sweep published as UntrackedWrites in this run). */
@@ -88,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
   const quiet = extra.quiet === true;
   const chaos = number(extra.chaos, 'chaos', 0, (n) => n >= 0 && n <= 0.5);
   const metricsOut = typeof extra['metrics-out'] === 'string' ? extra['metrics-out'] : undefined;
+  const outcomesOut = typeof extra['outcomes-out'] === 'string' ? extra['outcomes-out'] : undefined;
   const say = quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
   const started = Date.now();
   let inputsRead = false;
@@ -110,6 +113,20 @@ export async function run(argv: string[]): Promise<number> {
           async metricsOut(lines: readonly object[]) {
             const { writeFile } = await import('node:fs/promises');
             await writeFile(metricsOut, lines.map((l) => JSON.stringify(l) + '\n').join(''));
+          },
+        }
+      : {}),
+    ...(outcomesOut
+      ? {
+          async outcomesOut(outcomes: readonly object[]) {
+            const { writeFile } = await import('node:fs/promises');
+            await writeFile(
+              outcomesOut,
+              outcomes
+                .map((o) => JSON.stringify(o) + '\n')
+                .sort()
+                .join(''),
+            );
           },
         }
       : {}),
