@@ -1,5 +1,5 @@
 /**
- * npm run bench:pipeline [-- --objects N --workers W --json]
+ * npm run bench:pipeline [-- --objects N --workers W --chaos RATE --json]
  *
  * Drives ≥ 20,000 events through the emulated SNS → SQS → drain → DynamoDB path and prints events/s, AWS API
  * calls per event made by the monitor's side (SQS receive + delete, DynamoDB, S3, CloudWatch; not the
@@ -9,6 +9,10 @@
  * the drain's and sweep's writes per event, as dynalite computes them from the item sizes — condition failures, which
  * DynamoDB also bills, at their 1-unit minimum), itemBytes (mean size of a version item at the end, DynamoDB's rule),
  * drainEventsPerSecond (per worker), and sweepItemsRead (the sweep's figure, computed by its own function).
+ * `--chaos RATE` injects the local harness's DynamoDB faults into the drain's writes (tools/local-pipeline/chaos.ts:
+ * throttling, server errors, lost responses after a committed write; seeded), so that the lag and the calls of the
+ * writes recovered after a lost response are measured too; the GetItem with which the harness adds the item dynalite
+ * leaves out of a condition failure goes through an uncounted client (DynamoDB returns it with the failure).
  */
 import { cpus } from 'node:os';
 import { CreateTableCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -30,7 +34,9 @@ import { CallCounter, localClients } from '../../tools/local-pipeline/clients';
 import { startEmulators } from '../../tools/local-pipeline/emulators';
 import { LocalEventSource } from '../../tools/local-pipeline/event-source';
 import { provision } from '../../tools/local-pipeline/provision';
-import { generateWorkload } from '../../tools/local-pipeline/workload';
+import { generateWorkload, seededRandom } from '../../tools/local-pipeline/workload';
+import { chaosDynamo, noChaos } from '../../tools/local-pipeline/chaos';
+import { returnItemOnConditionFailure } from '../../tools/dynalite-fidelity';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,6 +46,7 @@ const arg = (name: string, fallback: number) => {
 async function main() {
   const objects = arg('objects', 9000);
   const workers = arg('workers', 1);
+  const chaosRate = arg('chaos', 0);
   const emulators = await startEmulators();
   try {
     const generator = localClients(emulators.endpoints); // publishes: not counted
@@ -69,7 +76,12 @@ async function main() {
     }
     const publishSeconds = (Date.now() - t0) / 1000;
 
-    const store = new DynamoRecordStore({ client: monitor.dynamodb, tableName: resources.tableName, retentionHours: 24 });
+    const faults = noChaos();
+    const drainClient =
+      chaosRate > 0
+        ? returnItemOnConditionFailure(chaosDynamo(monitor.dynamodb, chaosRate, seededRandom(7919), faults), generator.dynamodb)
+        : monitor.dynamodb;
+    const store = new DynamoRecordStore({ client: drainClient, tableName: resources.tableName, retentionHours: 24 });
     const outcomes = new RecordingOutcomeSink();
     const received = new Map<string, number>();
     const inner = createDrainHandler({
@@ -128,6 +140,12 @@ async function main() {
     line('drain: DynamoDB writes per event', (ddbWrites / c.events).toFixed(3));
     line('drain: AWS calls per event (SQS + DynamoDB)', (drainCalls / c.events).toFixed(3));
     line('drain: applied / duplicates / failed / DLQ', `${c.applied} / ${c.unchanged} / ${c.failed} / ${c.deadLettered}`);
+    if (chaosRate > 0) {
+      line(
+        `chaos ${chaosRate}: throttled / errors / lost responses`,
+        `${faults.throttled} / ${faults.serverErrors} / ${faults.lostResponses}; ${c.recovered} recovered (${c.recoveredUnderLaterWrites} under later writes)`,
+      );
+    }
     line(
       'sweep: due read / attention read / overdue',
       `${summary.dueRead} / ${summary.attentionRead} / ${summary.overdue} in ${sweepSeconds.toFixed(1)} s`,
