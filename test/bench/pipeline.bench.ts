@@ -15,11 +15,11 @@
  * leaves out of a condition failure goes through an uncounted client (DynamoDB returns it with the failure).
  */
 import { cpus } from 'node:os';
-import { CreateTableCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishBatchCommand } from '@aws-sdk/client-sns';
 import { changeFor } from '../../lambda/core';
 import { mapLimit } from '../../lambda/shared/concurrency';
-import { SWEEP_CURSOR, TABLE_KEY, pendingShardOf, tableDefinition } from '../../lambda/shared/contract';
+import { SWEEP_CURSOR, TABLE_KEY, pendingShardOf } from '../../lambda/shared/contract';
 import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { DynamoSweepWrites } from '../../lambda/adapters/sweep-writes';
@@ -33,7 +33,7 @@ import { RecordingSweepMetrics } from '../../tools/local-pipeline/sweep';
 import { CallCounter, localClients } from '../../tools/local-pipeline/clients';
 import { startEmulators } from '../../tools/local-pipeline/emulators';
 import { LocalEventSource } from '../../tools/local-pipeline/event-source';
-import { provision } from '../../tools/local-pipeline/provision';
+import { createTable, provision } from '../../tools/local-pipeline/provision';
 import { generateWorkload, seededRandom } from '../../tools/local-pipeline/workload';
 import { chaosDynamo, noChaos } from '../../tools/local-pipeline/chaos';
 import { returnItemOnConditionFailure } from '../../tools/dynalite-fidelity';
@@ -197,7 +197,7 @@ async function sweepItemsRead(dynamodb: DynamoDBClient, backlog: number) {
     { step: 'initialize', name: 'benchItemsRead' },
   );
   const run = async (pending: number, name: string) => {
-    await dynamodb.send(new CreateTableCommand(tableDefinition(name)));
+    await createTable(dynamodb, name); // waits until ACTIVE (a busy dynalite answers CREATING for a while)
     const now = Date.now();
     const store = new DynamoRecordStore({ client: dynamodb, tableName: name, retentionHours: 24 });
     const writes = new DynamoSweepWrites({ client: dynamodb, tableName: name, retentionHours: 24 });
