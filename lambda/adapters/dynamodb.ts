@@ -206,8 +206,10 @@ function attentionOf(item: Item): Pick<StoredRecord, 'attention'> {
 /**
  * The write log's clauses of one slot write (WRITE_LOG in lambda/shared/contract.ts), added to `names` and `values`:
  * every entry moves one down (the oldest falls off), this write's `<slot> <token>` goes first with the value `#slot`
- * held before it. DynamoDB evaluates every operand against the item as it was, so `#lw2 = #lw1` and `#lw1 = :entry`
- * in one SET read the old `lw1`, and `#lp1 = #slot` the old slot. Every writer of a slot must log (the drain's
+ * held before it. DynamoDB evaluates every action against the item as it was before the update ("an action's
+ * right-hand operand always refers to the pre-update value of an attribute": Developer Guide, Using update
+ * expressions), so `#lw2 = if_not_exists(#lw1, …)` and `#lw1 = :entry` in one SET read the old `lw1`, and
+ * `#lp1 = if_not_exists(#slot, …)` the old slot. Every writer of a slot must log (the drain's
  * events, the sweep's checks): a rebuild undoes the entries above its own, and a write missing from them would stay.
  */
 export function writeLogClauses(slot: string, token: string | undefined, names: Record<string, string>, values: Item): string[] {
