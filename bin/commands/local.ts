@@ -29,7 +29,8 @@ export const usage = `  crr-monitor local [--objects N] [--fail-rate R] [--delay
       --chaos RATE injects faults at that rate (DynamoDB throttling and errors, lost write responses, drain workers
       that die before acknowledging, sweep runs that die half-way and run again); --metrics-out FILE writes every
       metric datum the monitor published (drain and sweep), one JSON object per line:
-      {"metric","source","destination","unit","values","counts"}.
+      {"metric","source","destination","unit","values","counts"}. --outcomes-out FILE writes every outcome published
+      (a completion, failure, late latency or untracked write of one version), one JSON object per line, sorted.
       The untracked writes the sweep published (UntrackedWrites, per source bucket) follow the table, and are printed on stderr as
       'untracked writes: SOURCE N, ...' (or 'none'); they are not in the JSON report, which analyze also prints.
 `;
@@ -47,6 +48,7 @@ const OWN = {
   chaos: { type: 'string' },
   'metrics-out': { type: 'string' },
   intake: { type: 'string' },
+  'outcomes-out': { type: 'string' },
 } as const;
 
 /** The table output's section on untracked writes (what the sweep published as UntrackedWrites in this run). */
@@ -100,6 +102,7 @@ export async function run(argv: string[]): Promise<number> {
   if (replay && extra.intake !== undefined)
     throw new UsageError('--intake shapes the generated workload; recorded events (--events) are published as they are');
   const shape = intake as (typeof INTAKE_MODES)[number];
+  const outcomesOut = typeof extra['outcomes-out'] === 'string' ? extra['outcomes-out'] : undefined;
   const say = quiet ? () => undefined : (line: string) => process.stderr.write(line + '\n');
   const started = Date.now();
   let inputsRead = false;
@@ -123,6 +126,20 @@ export async function run(argv: string[]): Promise<number> {
           async metricsOut(lines: readonly object[]) {
             const { writeFile } = await import('node:fs/promises');
             await writeFile(metricsOut, lines.map((l) => JSON.stringify(l) + '\n').join(''));
+          },
+        }
+      : {}),
+    ...(outcomesOut
+      ? {
+          async outcomesOut(outcomes: readonly object[]) {
+            const { writeFile } = await import('node:fs/promises');
+            await writeFile(
+              outcomesOut,
+              outcomes
+                .map((o) => JSON.stringify(o) + '\n')
+                .sort()
+                .join(''),
+            );
           },
         }
       : {}),

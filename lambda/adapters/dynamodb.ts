@@ -9,11 +9,10 @@ import { applyChange, parseSlotName, type SlotChange, type SlotValue, type Versi
 import {
   ATTENTION_INDEX,
   DUE_INDEX,
-  LAST_WRITE_ATTRIBUTE,
-  PREVIOUS_SLOT_ATTRIBUTE,
   REPORTED_ATTRIBUTE,
   TABLE_KEY,
   TTL_ATTRIBUTE,
+  WRITE_LOG,
   pendingShardOf,
   type AttentionState,
 } from '../shared/contract';
@@ -40,7 +39,7 @@ export interface DueMark {
 
 /** What `apply` should also write besides the slot. */
 export interface ApplyOptions {
-  /** The drain's write token (`lw`); with it the write also keeps the slot's previous value (`lp`). */
+  /** The drain's write token, in the write log's entry (WRITE_LOG): a retry after a lost response finds its write by it. */
   readonly token?: string;
   readonly due?: DueMark;
 }
@@ -51,7 +50,14 @@ export interface ApplyOptions {
  * read. `unchanged`: the condition failed, so nothing changed (a duplicate, or a better value is stored).
  */
 export type ApplyResult =
-  | { readonly outcome: 'applied'; readonly before: VersionRecord | undefined; readonly after: VersionRecord; readonly recovered: boolean }
+  | {
+      readonly outcome: 'applied';
+      readonly before: VersionRecord | undefined;
+      readonly after: VersionRecord;
+      /** The response was lost and the write found in the write log on the retry; `laterWrites` others came after it. */
+      readonly recovered: boolean;
+      readonly laterWrites?: number;
+    }
   | { readonly outcome: 'unchanged' };
 
 /** The table of version records, behind the smallest interface the handlers need. */
@@ -199,11 +205,32 @@ function attentionOf(item: Item): Pick<StoredRecord, 'attention'> {
 }
 
 /**
- * The exact UpdateItem of one event. `SET #slot = :value, expiresAt = :ttl [, lp, lw] [, due attributes]`
+ * The write log's clauses of one slot write (WRITE_LOG in lambda/shared/contract.ts), added to `names` and `values`:
+ * every entry moves one down (the oldest falls off), this write's `<slot> <token>` goes first with the value `#slot`
+ * held before it. DynamoDB evaluates every action against the item as it was before the update ("an action's
+ * right-hand operand always refers to the pre-update value of an attribute": Developer Guide, Using update
+ * expressions), so `#lw2 = if_not_exists(#lw1, …)` and `#lw1 = :entry` in one SET read the old `lw1`, and
+ * `#lp1 = if_not_exists(#slot, …)` the old slot. Every writer of a slot must log (the drain's
+ * events, the sweep's checks): a rebuild undoes the entries above its own, and a write missing from them would stay.
+ */
+export function writeLogClauses(slot: string, token: string | undefined, names: Record<string, string>, values: Item): string[] {
+  const set: string[] = [];
+  for (let i = WRITE_LOG.depth; i >= 1; i--) {
+    names[`#lw${i}`] = WRITE_LOG.entry(i);
+    names[`#lp${i}`] = WRITE_LOG.previous(i);
+    if (i > 1) set.push(`#lw${i} = if_not_exists(#lw${i - 1}, :null)`, `#lp${i} = if_not_exists(#lp${i - 1}, :null)`);
+  }
+  set.push('#lw1 = :logEntry', '#lp1 = if_not_exists(#slot, :null)');
+  values[':logEntry'] = `${slot} ${token ?? '-'}`;
+  values[':null'] = null;
+  return set;
+}
+
+/**
+ * The exact UpdateItem of one event. `SET <write log>, #slot = :value, expiresAt = :ttl [, due attributes]`
  * on the condition that the slot is absent or the new value supersedes it (core `supersedes`):
  * for `earliest` slots `#slot.#at > :at OR (#slot.#at = :at AND #slot.#tie > :tie)`, mirrored for `latest`.
  * It returns the item as it was, both when it writes and when the condition fails (ReturnValuesOnConditionCheckFailure).
- * `lp` is set before the slot in the expression; DynamoDB evaluates every operand against the item as it was.
  */
 export function updateFor(tableName: string, change: SlotChange, expiresAt: number, options: ApplyOptions = {}): UpdateCommandInput {
   const cmp = change.keep === 'earliest' ? '>' : '<';
@@ -214,14 +241,7 @@ export function updateFor(tableName: string, change: SlotChange, expiresAt: numb
     ':tie': change.value.tie,
     ':ttl': expiresAt,
   };
-  const set: string[] = [];
-  if (options.token !== undefined) {
-    names['#lw'] = LAST_WRITE_ATTRIBUTE;
-    names['#lp'] = PREVIOUS_SLOT_ATTRIBUTE;
-    values[':token'] = options.token;
-    values[':null'] = null;
-    set.push('#lp = if_not_exists(#slot, :null)', '#lw = :token');
-  }
+  const set = writeLogClauses(change.slot, options.token, names, values);
   set.push('#slot = :value', '#ttl = :ttl');
   if (options.due) {
     names['#dueShard'] = DUE_INDEX.partitionKey;
@@ -249,29 +269,52 @@ function sameSlot(stored: unknown, value: SlotValue): boolean {
   return x !== undefined && y !== undefined && JSON.stringify(Object.entries(x).sort()) === JSON.stringify(Object.entries(y).sort());
 }
 
+/** What a rebuild found: the record just before the write, and how many later writes (by anyone) it undid first. */
+export interface Recovered {
+  readonly before: VersionRecord;
+  readonly laterWrites: number;
+}
+
 /**
- * The record before a write whose first attempt committed and whose response was lost, if `item` (the item a
- * retry's condition failure returned) shows this very write: its token in `lw` and its value in the slot. The slot
- * is put back to `lp` (null: it was empty). False: not ours.
+ * The record just before a write whose first attempt committed and whose response was lost, if `item` (the item a
+ * retry's condition failure returned) shows this very write: its `<slot> <token>` in the write log, under at most
+ * WRITE_LOG.depth − 1 later writes. The later writes are undone newest first (each slot back to its `lp`), which gives
+ * the record right after ours — our value must then be in our slot — and ours is undone last. False: not ours (not in
+ * the log: never committed, or pushed out of it by WRITE_LOG.depth later writes).
  */
-export function recoveredBefore(item: Item | undefined, change: SlotChange, token: string): VersionRecord | false {
-  if (!item || item[LAST_WRITE_ATTRIBUTE] !== token || !sameSlot(item[change.slot], change.value)) return false;
+export function recoveredBefore(item: Item | undefined, change: SlotChange, token: string): Recovered | false {
+  if (!item) return false;
+  const mine = `${change.slot} ${token}`;
   const restored: Item = { ...item };
-  const previous = item[PREVIOUS_SLOT_ATTRIBUTE];
-  if (previous !== undefined && previous !== null) restored[change.slot] = previous;
-  else delete restored[change.slot];
-  return itemToStored(restored).record;
+  for (let i = 1; i <= WRITE_LOG.depth; i++) {
+    const entry = item[WRITE_LOG.entry(i)];
+    if (typeof entry !== 'string') return false;
+    const slot = entry.slice(0, entry.indexOf(' '));
+    if (entry === mine && !sameSlot(restored[slot], change.value)) return false;
+    const previous = item[WRITE_LOG.previous(i)];
+    if (previous !== undefined && previous !== null) restored[slot] = previous;
+    else delete restored[slot];
+    if (entry === mine) return { before: itemToStored(restored).record, laterWrites: i - 1 };
+  }
+  return false;
 }
 
 /**
  * Whether a condition failure is this very call's own committed write: the SDK retried (attempts > 1) after a
- * first attempt whose response was lost, and the item's last write carries our token with the slot at our value.
+ * first attempt whose response was lost (or this is a resend), and the item's write log holds our entry. `before`
+ * undefined: there was no item before it.
  */
-function ownEarlierAttempt(error: unknown, change: SlotChange, options: ApplyOptions, resent: boolean): VersionRecord | false | undefined {
+function ownEarlierAttempt(
+  error: unknown,
+  change: SlotChange,
+  options: ApplyOptions,
+  resent: boolean,
+): { before: VersionRecord | undefined; laterWrites: number } | false {
   const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
   if (options.token === undefined || (attempts < 2 && !resent)) return false;
-  const before = recoveredBefore(conditionFailureItem(error), change, options.token);
-  return before && Object.keys(before.slots).length === 0 ? undefined : before;
+  const found = recoveredBefore(conditionFailureItem(error), change, options.token);
+  if (!found) return false;
+  return { before: Object.keys(found.before.slots).length === 0 ? undefined : found.before, laterWrites: found.laterWrites };
 }
 
 /** Resends of a write whose earlier attempt may have committed (about 1.5 s of back-off in all). */
@@ -334,7 +377,15 @@ export class DynamoRecordStore implements RecordStore {
     }
     // Our own earlier attempt committed and its response was lost: the write is ours, its outcome still to publish.
     const own = ownEarlierAttempt(answer.conditionFailure, change, options, answer.resent);
-    if (own !== false) return { outcome: 'applied', before: own, after: applyChange(own, change), recovered: true };
+    if (own !== false) {
+      return {
+        outcome: 'applied',
+        before: own.before,
+        after: applyChange(own.before, change),
+        recovered: true,
+        laterWrites: own.laterWrites,
+      };
+    }
     // Already applied (redelivery, duplicate), or superseded by a better observation: the event is in, idempotently.
     return { outcome: 'unchanged' };
   }

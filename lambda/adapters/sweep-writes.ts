@@ -3,9 +3,10 @@
  * - `check`: one HeadObject answer into a `c:<bucket>` slot, with the same supersedes condition as every event, and
  *   the version's `attention` entry in the same UpdateItem. It returns the item as it was (ReturnValues ALL_OLD), so
  *   the caller derives the outcomes of exactly this write (lambda/core/outcomes.ts) with no extra read.
- *   Like the drain, it stamps `lw` (a token of this write) and `lp` (the slot's previous value): if the SDK retries
- *   after a lost response, the condition fails, the returned item shows this token and value, and the state before
- *   the committed first attempt is rebuilt from `lp` — the outcome is published once, not lost.
+ *   Like the drain's, it is entered in the item's write log (WRITE_LOG: `<slot> <token>` and the slot's previous
+ *   value): if the SDK retries after a lost response, the condition fails, the returned item's log shows this write
+ *   (under any later writes by the drain), and the state before the committed first attempt is rebuilt from it — the
+ *   outcome is published once, not lost. Its entry also lets a drain write that came before it rebuild past it.
  * - `mark`: only the `attention` entry (set, or removed with `null`), on an existing item.
  * - `advanceCursor`: the sweep cursor, conditionally on the value this run read (a second sweep cannot move it twice).
  * Plain values in and out, through lib-dynamodb's DocumentClient.
@@ -13,16 +14,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { SlotChange, VersionRecord } from '../core';
-import {
-  ATTENTION_INDEX,
-  LAST_WRITE_ATTRIBUTE,
-  PREVIOUS_SLOT_ATTRIBUTE,
-  SWEEP_CURSOR,
-  TABLE_KEY,
-  TTL_ATTRIBUTE,
-  pendingShardOf,
-  type AttentionState,
-} from '../shared/contract';
+import { ATTENTION_INDEX, SWEEP_CURSOR, TABLE_KEY, TTL_ATTRIBUTE, pendingShardOf, type AttentionState } from '../shared/contract';
 import {
   conditionFailureItem,
   documentClientOf,
@@ -31,6 +23,7 @@ import {
   itemToStored,
   recoveredBefore,
   slotToAttribute,
+  writeLogClauses,
   type Item,
 } from './dynamodb';
 
@@ -89,19 +82,15 @@ function checkUpdate(
     '#at': 'at',
     '#tie': 'tie',
     '#ttl': TTL_ATTRIBUTE,
-    '#lw': LAST_WRITE_ATTRIBUTE,
-    '#lp': PREVIOUS_SLOT_ATTRIBUTE,
   };
   const values: Item = {
     ':value': slotToAttribute(change.value),
     ':at': change.value.at,
     ':tie': change.value.tie,
     ':ttl': expiresAt,
-    ':token': token,
-    ':null': null,
   };
   const attn = attentionClauses(change.key, change.versionId, attention, names, values);
-  const set = ['#lp = if_not_exists(#slot, :null)', '#slot = :value', '#ttl = :ttl', '#lw = :token', ...attn.set];
+  const set = [...writeLogClauses(change.slot, token, names, values), '#slot = :value', '#ttl = :ttl', ...attn.set];
   return {
     TableName: tableName,
     Key: keyOf(change.key, change.versionId),
@@ -139,8 +128,8 @@ export class DynamoSweepWrites implements SweepWrites {
       return { applied: true, ...(answer.output.Attributes ? { before: itemToStored(answer.output.Attributes).record } : {}) };
     }
     // Our own committed earlier attempt (its response was lost): rebuild the state before it.
-    const before = recoveredBefore(conditionFailureItem(answer.conditionFailure), change, token);
-    return before ? { applied: true, before } : { applied: false };
+    const found = recoveredBefore(conditionFailureItem(answer.conditionFailure), change, token);
+    return found ? { applied: true, before: found.before } : { applied: false };
   }
 
   async mark(key: string, versionId: string, attention: Attention | null): Promise<void> {

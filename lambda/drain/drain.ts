@@ -40,6 +40,8 @@ interface DrainCounters {
   unchanged: number;
   /** Writes whose response was lost and that the SDK's retry recognised as its own (outcomes still published). */
   recovered: number;
+  /** Of those, the ones found under later writes by other workers in the write log (the cross-worker case). */
+  recoveredUnderLaterWrites: number;
   /** Outcomes published. */
   outcomes: number;
   /** Events not started because the invocation was about to time out (their messages come back). */
@@ -58,7 +60,7 @@ export type DrainHandler = ((event: SQSEvent, context?: Pick<Context, 'getRemain
 
 type Outcome = 'done' | 'retry';
 
-/** The write token of one event of one delivery: see `lw` in lambda/shared/table-schema.ts. */
+/** The write token of one event of one delivery: see WRITE_LOG in lambda/shared/contract.ts. */
 function writeToken(record: Pick<SQSRecord, 'messageId' | 'attributes'>, index: number): string {
   return `${record.messageId}#${index}@${record.attributes?.ApproximateReceiveCount ?? '1'}`;
 }
@@ -92,11 +94,12 @@ export function backoffSeconds(receiveCount: number): number {
  * Exactly once per transition: each write returns the item as it was (ALL_OLD); the core's applyChange gives the
  * record after it and outcomesOf what it decided, which is published at once, with no await between the write's
  * response and the publish. A duplicate or a redelivery fails the condition and publishes nothing. An SDK retry
- * after a lost response recognises its own committed write by its token (`lw`, which includes the delivery's
- * receive count, so a later delivery of the same message never takes an earlier delivery's write for its own)
- * and publishes from the record rebuilt with `lp`. The one window left is a process that dies while its deciding
- * write is in flight: the write commits, nobody publishes. It is narrowed by starting no write in the last
- * `reserveMillis` of the invocation.
+ * after a lost response recognises its own committed write by its token in the item's write log (WRITE_LOG; the
+ * token includes the delivery's receive count, so a later delivery of the same message never takes an earlier
+ * delivery's write for its own), also when other workers wrote the version after it, and publishes from the record
+ * rebuilt as it was just before it: the later writers published from the record after it, so each transition is
+ * published once. The one window left is a process that dies while its deciding write is in flight: the write
+ * commits, nobody publishes. It is narrowed by starting no write in the last `reserveMillis` of the invocation.
  */
 export function createDrainHandler(deps: DrainDependencies): DrainHandler {
   const counters: DrainCounters = {
@@ -105,6 +108,7 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
     applied: 0,
     unchanged: 0,
     recovered: 0,
+    recoveredUnderLaterWrites: 0,
     outcomes: 0,
     deferred: 0,
     ignored: 0,
@@ -155,6 +159,7 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
         counters.outcomes += outcomes.length;
       }
       if (result.recovered) counters.recovered++;
+      if (result.recovered && result.laterWrites) counters.recoveredUnderLaterWrites++;
     }
     return undefined;
   }
@@ -198,8 +203,9 @@ export function createDrainHandler(deps: DrainDependencies): DrainHandler {
     const failed = new Set<number>();
     const deferredIndexes = new Set<number>();
     const unplaced = new Map<number, string[]>();
-    // The events of one version are written one after another (versions in parallel): two writes to one item in flight
-    // at once could, after a lost response, leave the first unable to recognise its own committed write.
+    // The events of one version are written one after another (versions in parallel). The write log lets a write
+    // recognise itself under later ones (other workers'), so this is no longer needed for exactness; it keeps one
+    // batch from racing itself on one item (its condition failures would be wasted writes).
     const byVersion = new Map<string, typeof work>();
     for (const item of work) {
       const id = item.event.versionId === undefined ? `#${byVersion.size}` : `${item.event.key}\u0000${item.event.versionId}`;

@@ -111,13 +111,19 @@ export function pendingShardOf(key: string, versionId: string, shards: number = 
 }
 
 /**
- * The drain's exactly-once bookkeeping (issue 9), on every successful drain write:
- * `lw` (S) the token of the write (`<SQS messageId>#<event index>@<ApproximateReceiveCount>`), `lp` the value the
- * written slot held before it (NULL when it had none). An SDK retry whose first attempt committed finds its own
- * token and rebuilds the record as it was before that attempt from `lp`.
+ * The write log: exactly-once bookkeeping of every slot write (the drain's and the sweep's checks; issues 9, 15.6).
+ * Each write shifts the last WRITE_LOG.depth writes to the item down by one and puts itself first, in the same
+ * UpdateItem: `lw1` (S) `<slot> <token>` of this write (token: `<SQS messageId>#<event index>@<ApproximateReceiveCount>`,
+ * or the sweep's `sweep:<time>:<slot>`), `lp1` the value the slot held before it (NULL when it had none); `lw2`/`lp2`
+ * the write before, and so on (NULL: no such write). A retry whose first attempt committed, its response lost, finds its
+ * own entry — also under the entries of writes by other workers that came after it — and rebuilds the record as it
+ * was just before its write by undoing, newest first, every write down to and including its own.
  */
-export const LAST_WRITE_ATTRIBUTE = 'lw';
-export const PREVIOUS_SLOT_ATTRIBUTE = 'lp';
+export const WRITE_LOG = {
+  depth: 4,
+  entry: (i: number): string => `lw${i}`,
+  previous: (i: number): string => `lp${i}`,
+} as const;
 
 // ---- the handler config (CONFIG_JSON) ------------------------------------------------------------------------------
 // What the handlers need of the crr-monitor config, as the CDK stack passes it:

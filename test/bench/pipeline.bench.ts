@@ -1,19 +1,25 @@
 /**
- * npm run bench:pipeline [-- --objects N --workers W --json]
+ * npm run bench:pipeline [-- --objects N --workers W --chaos RATE --json]
  *
  * Drives ≥ 20,000 events through the emulated SNS → SQS → drain → DynamoDB path and prints events/s, AWS API
  * calls per event made by the monitor's side (SQS receive + delete, DynamoDB, S3, CloudWatch; not the
  * generator's publishes), counted with SDK middleware, and DynamoDB writes per event. Then one sweep.
  * With `--json` the last line is one JSON object: callsPerEvent, writesPerEvent, outcomeLagSeconds (p99 of publish
- * time − the time the drain received the deciding event's message), drainEventsPerSecond (per worker), and
- * sweepItemsRead (the sweep's figure, computed by its own function).
+ * time − the time the drain received the deciding event's message), writeUnitsPerEvent (table write capacity units of
+ * the drain's and sweep's writes per event, as dynalite computes them from the item sizes — condition failures, which
+ * DynamoDB also bills, at their 1-unit minimum), itemBytes (mean size of a version item at the end, DynamoDB's rule),
+ * drainEventsPerSecond (per worker), and sweepItemsRead (the sweep's figure, computed by its own function).
+ * `--chaos RATE` injects the local harness's DynamoDB faults into the drain's writes (tools/local-pipeline/chaos.ts:
+ * throttling, server errors, lost responses after a committed write; seeded), so that the lag and the calls of the
+ * writes recovered after a lost response are measured too; the GetItem with which the harness adds the item dynalite
+ * leaves out of a condition failure goes through an uncounted client (DynamoDB returns it with the failure).
  */
 import { cpus } from 'node:os';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishBatchCommand } from '@aws-sdk/client-sns';
 import { changeFor } from '../../lambda/core';
 import { mapLimit } from '../../lambda/shared/concurrency';
-import { pendingShardOf, tableDefinition } from '../../lambda/shared/contract';
+import { SWEEP_CURSOR, TABLE_KEY, pendingShardOf } from '../../lambda/shared/contract';
 import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { SqsDeadLetters } from '../../lambda/adapters/dead-letters';
 import { DynamoSweepWrites } from '../../lambda/adapters/sweep-writes';
@@ -27,8 +33,10 @@ import { RecordingSweepMetrics } from '../../tools/local-pipeline/sweep';
 import { CallCounter, localClients } from '../../tools/local-pipeline/clients';
 import { startEmulators } from '../../tools/local-pipeline/emulators';
 import { LocalEventSource } from '../../tools/local-pipeline/event-source';
-import { provision } from '../../tools/local-pipeline/provision';
-import { generateWorkload } from '../../tools/local-pipeline/workload';
+import { createTable, provision } from '../../tools/local-pipeline/provision';
+import { generateWorkload, seededRandom } from '../../tools/local-pipeline/workload';
+import { chaosDynamo, noChaos } from '../../tools/local-pipeline/chaos';
+import { returnItemOnConditionFailure } from '../../tools/dynalite-fidelity';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,6 +46,7 @@ const arg = (name: string, fallback: number) => {
 async function main() {
   const objects = arg('objects', 9000);
   const workers = arg('workers', 1);
+  const chaosRate = arg('chaos', 0);
   const emulators = await startEmulators();
   try {
     const generator = localClients(emulators.endpoints); // publishes: not counted
@@ -45,6 +54,7 @@ async function main() {
     const calls = new CallCounter();
     calls.watch(monitor.dynamodb, 'dynamodb');
     calls.watch(monitor.sqs, 'sqs');
+    const units = watchWriteUnits(monitor.dynamodb);
     const resources = await provision(generator, { regions: ['us-east-1'], visibilityTimeoutSeconds: 30 });
 
     const messages: string[] = [];
@@ -66,7 +76,12 @@ async function main() {
     }
     const publishSeconds = (Date.now() - t0) / 1000;
 
-    const store = new DynamoRecordStore({ client: monitor.dynamodb, tableName: resources.tableName, retentionHours: 24 });
+    const faults = noChaos();
+    const drainClient =
+      chaosRate > 0
+        ? returnItemOnConditionFailure(chaosDynamo(monitor.dynamodb, chaosRate, seededRandom(7919), faults), generator.dynamodb)
+        : monitor.dynamodb;
+    const store = new DynamoRecordStore({ client: drainClient, tableName: resources.tableName, retentionHours: 24 });
     const outcomes = new RecordingOutcomeSink();
     const received = new Map<string, number>();
     const inner = createDrainHandler({
@@ -125,6 +140,12 @@ async function main() {
     line('drain: DynamoDB writes per event', (ddbWrites / c.events).toFixed(3));
     line('drain: AWS calls per event (SQS + DynamoDB)', (drainCalls / c.events).toFixed(3));
     line('drain: applied / duplicates / failed / DLQ', `${c.applied} / ${c.unchanged} / ${c.failed} / ${c.deadLettered}`);
+    if (chaosRate > 0) {
+      line(
+        `chaos ${chaosRate}: throttled / errors / lost responses`,
+        `${faults.throttled} / ${faults.serverErrors} / ${faults.lostResponses}; ${c.recovered} recovered (${c.recoveredUnderLaterWrites} under later writes)`,
+      );
+    }
     line(
       'sweep: due read / attention read / overdue',
       `${summary.dueRead} / ${summary.attentionRead} / ${summary.overdue} in ${sweepSeconds.toFixed(1)} s`,
@@ -140,7 +161,10 @@ async function main() {
       workers,
       outcomes,
       received,
+      writeUnits: units.total(),
+      itemBytes: await meanItemBytes(generator.dynamodb, resources.tableName),
     });
+    line('write capacity units per event / mean item bytes', `${figures.writeUnitsPerEvent} / ${figures.itemBytes}`);
     line('drain: outcomes published / lag p99', `${outcomes.published.length} / ${figures.outcomeLagSeconds.toFixed(3)} s`);
     const items = await sweepItemsRead(localClients(emulators.endpoints).dynamodb, arg('backlog', 1000));
     line(
@@ -173,7 +197,7 @@ async function sweepItemsRead(dynamodb: DynamoDBClient, backlog: number) {
     { step: 'initialize', name: 'benchItemsRead' },
   );
   const run = async (pending: number, name: string) => {
-    await dynamodb.send(new CreateTableCommand(tableDefinition(name)));
+    await createTable(dynamodb, name); // waits until ACTIVE (a busy dynalite answers CREATING for a while)
     const now = Date.now();
     const store = new DynamoRecordStore({ client: dynamodb, tableName: name, retentionHours: 24 });
     const writes = new DynamoSweepWrites({ client: dynamodb, tableName: name, retentionHours: 24 });
@@ -229,6 +253,59 @@ async function sweepItemsRead(dynamodb: DynamoDBClient, backlog: number) {
   return { backlog, itemsRead, backlog10x: 10 * backlog, itemsRead10x };
 }
 
+/**
+ * Table write capacity units of every UpdateItem `client` sends: ReturnConsumedCapacity TOTAL is added to the request
+ * (the handlers do not ask for it) and dynalite answers max(old, new item size) / 1 KB, rounded up, as DynamoDB bills
+ * a write. A condition failure carries no figure; DynamoDB bills it too (the existing item's size, at least 1 unit):
+ * it is counted at 1.
+ */
+function watchWriteUnits(client: DynamoDBClient) {
+  let total = 0;
+  client.middlewareStack.add(
+    (next: any, context: any) => async (args: any) => {
+      if (context.commandName !== 'UpdateItemCommand') return next(args);
+      args.input.ReturnConsumedCapacity = 'TOTAL';
+      try {
+        const out = await next(args);
+        total += out.output?.ConsumedCapacity?.CapacityUnits ?? 0;
+        return out;
+      } catch (error) {
+        if ((error as { name?: string }).name === 'ConditionalCheckFailedException') total += 1;
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'benchWriteUnits' },
+  );
+  return { total: () => total };
+}
+
+/** DynamoDB's size of an attribute value (UTF-8 bytes of strings, ~number digits / 2 + 1, 3 + 1 per element of maps and lists). */
+function valueBytes(value: AttributeValue): number {
+  if (value.S !== undefined) return Buffer.byteLength(value.S);
+  if (value.N !== undefined) return Math.ceil(value.N.replace(/^-|\./g, '').replace(/^0+/, '').length / 2) + 1;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.M !== undefined) return 3 + Object.entries(value.M).reduce((n, [k, v]) => n + 1 + Buffer.byteLength(k) + valueBytes(v), 0);
+  if (value.L !== undefined) return 3 + value.L.reduce((n, v) => n + 1 + valueBytes(v), 0);
+  return 0;
+}
+
+/** Mean size of the table's version items (names + values, DynamoDB's rule), the sweep cursor left out. */
+async function meanItemBytes(client: DynamoDBClient, tableName: string): Promise<number> {
+  let bytes = 0;
+  let items = 0;
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    for (const item of page.Items ?? []) {
+      if (item[TABLE_KEY.partition]?.S === SWEEP_CURSOR.pk) continue;
+      items++;
+      bytes += Object.entries(item).reduce((n, [k, v]) => n + Buffer.byteLength(k) + valueBytes(v), 0);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items ? Math.round(bytes / items) : 0;
+}
+
 /** The drain engineer's figures: calls and writes per event (sweep included), outcome lag, drain throughput. */
 function drainFigures(m: {
   events: number;
@@ -239,6 +316,8 @@ function drainFigures(m: {
   workers: number;
   outcomes: RecordingOutcomeSink;
   received: Map<string, number>;
+  writeUnits: number;
+  itemBytes: number;
 }) {
   const lags = m.outcomes.published
     .map((p) => (p.origin ? (p.at - (m.received.get(p.origin.messageId) ?? p.at)) / 1000 : 0))
@@ -249,6 +328,8 @@ function drainFigures(m: {
     callsPerEvent: round((m.drainCalls + m.sweepCalls) / m.events),
     writesPerEvent: round(m.writes / m.events),
     outcomeLagSeconds: round(p99),
+    writeUnitsPerEvent: round(m.writeUnits / m.events),
+    itemBytes: m.itemBytes,
     drainEventsPerSecond: Math.round(m.events / m.drainSeconds / m.workers),
   };
 }

@@ -231,8 +231,8 @@ test('check write retried after a lost response: the committed first attempt is 
     sk: { S: 'v' },
     [`w:${OTHER}`]: source,
     [`c:${OTHER}`]: marshalledSlot(change.value),
-    lw: { S: 'sweep:1' },
-    lp: previous,
+    lw1: { S: `c:${OTHER} sweep:1` },
+    lp1: previous,
   };
   const failure = (item: Record<string, unknown>) =>
     Object.assign(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }), { Item: item });
@@ -248,13 +248,15 @@ test('check write retried after a lost response: the committed first attempt is 
   expect(await writes.check(change, 'sweep:1', null)).toEqual({ applied: false });
   // The same item with plain values (a DocumentClient that translates errors) is recognised the same way.
   const plain = { pk: 'r', sk: 'v', [`w:${OTHER}`]: { at: T0, tie: '0|PutObject|', what: 'PutObject' }, [`c:${OTHER}`]: change.value };
-  mock.on(UpdateCommand).rejects(failure({ ...plain, lw: 'sweep:1', lp: { at: 5, tie: 'PENDING', what: 'PENDING' } }));
+  mock.on(UpdateCommand).rejects(failure({ ...plain, lw1: `c:${OTHER} sweep:1`, lp1: { at: 5, tie: 'PENDING', what: 'PENDING' } }));
   expect((await writes.check(change, 'sweep:1', null)).before!.slots[`c:${OTHER}`]).toMatchObject({ what: 'PENDING', at: 5 });
   expect(await writes.check(change, 'sweep:2', null)).toEqual({ applied: false });
   const sent = mock.commandCalls(UpdateCommand)[0].args[0].input;
   expect(sent).toMatchObject({ ReturnValues: 'ALL_OLD', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
-  expect(sent.UpdateExpression).toContain('#lp = if_not_exists(#slot, :null)');
-  expect(sent.ExpressionAttributeValues).toMatchObject({ ':value': change.value, ':token': 'sweep:1', ':null': null });
+  expect(sent.UpdateExpression).toContain(
+    '#lw2 = if_not_exists(#lw1, :null), #lp2 = if_not_exists(#lp1, :null), #lw1 = :logEntry, #lp1 = if_not_exists(#slot, :null)',
+  );
+  expect(sent.ExpressionAttributeValues).toMatchObject({ ':value': change.value, ':logEntry': `c:${OTHER} sweep:1`, ':null': null });
   mock.restore();
 });
 

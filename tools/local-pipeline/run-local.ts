@@ -5,6 +5,7 @@
  * way out, also on errors.
  */
 import type { ReplicationPair, ReplicationReport, ReportDetail } from '../../lambda/core';
+import type { Outcome } from '../../lambda/core/outcomes';
 import { DynamoRecordStore } from '../../lambda/adapters/dynamodb';
 import { RecordingOutcomeSink, type MetricLine } from '../recording-outcomes';
 import { returnItemOnConditionFailure } from '../dynalite-fidelity';
@@ -70,6 +71,8 @@ export interface LocalRunOptions {
   readonly seed?: number;
   /** `--metrics-out FILE`: every metric datum published, one JSON object per line. */
   readonly metricsOut?: (lines: readonly MetricLine[]) => Promise<void>;
+  /** `--outcomes-out FILE`: every outcome published (drain and sweep), one per line, sorted: exactly-once made visible. */
+  readonly outcomesOut?: (outcomes: readonly Outcome[]) => Promise<void>;
 }
 
 export async function runLocal(options: LocalRunOptions): Promise<void> {
@@ -189,9 +192,11 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
     );
     say(
       `outcomes published: ${outcomes.published.length - metrics.published.length} by the drain ` +
-        `(${drain.handler.counters.recovered} after a lost response), ${metrics.published.length} by the sweep`,
+        `(${c.recovered} after a lost response, ${c.recoveredUnderLaterWrites} of them found under later writes), ` +
+        `${metrics.published.length} by the sweep`,
     );
     if (options.metricsOut) await options.metricsOut(outcomes.data());
+    if (options.outcomesOut) await options.outcomesOut(outcomes.outcomes);
     const untracked = untrackedBySource(metrics.published);
     await options.afterReport({ emulators, tableName: resources.tableName, region: LOCAL_REGION, report, detail, untracked });
   } finally {

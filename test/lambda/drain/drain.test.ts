@@ -230,6 +230,53 @@ describe('drain: every transition published exactly once', () => {
     expect(publishedCounts(outcomes)).toEqual(await finalCounts());
   });
 
+  test("a lost response, then another worker's writes to the same version before the retry: each transition once", async () => {
+    // Worker B first drains the replicas into DST. Then worker A drains the source writes: each of A's committed writes
+    // decides its version's DST latency and loses its response, and B's other events of that version (the DST2 replica,
+    // a failure notice) are written and published by B before A's SDK retry. B decided the DST2 outcomes on the record
+    // with A's write in it; A's retry must find its write under B's in the write log and publish the outcome its own
+    // write decided, and nothing of B's (docs/drain.md: the cross-worker gap this closes).
+    const docs = workload();
+    const sources = docs.filter((d) => d.id.startsWith('src-'));
+    const early = docs.filter((d) => d.id.startsWith('r1-'));
+    const others = docs.filter((d) => !d.id.startsWith('src-') && !d.id.startsWith('r1-'));
+    const sink = new RecordingOutcomeSink();
+    const b = drainOn(dynamo(), sink);
+    await b.drain(batch(early.map(({ id, doc }) => sqsRecord(id, doc))));
+    const client = returnItemOnConditionFailure(dynamo(3), dynamo());
+    let interleaved = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const status = (result as { response?: { statusCode?: number } }).response?.statusCode;
+        const key = (args as { input?: { Key?: { pk?: { S?: string } } } }).input?.Key?.pk?.S;
+        const i = key?.startsWith('obj/') ? Number(/^obj\/(\d+)/.exec(key)![1]) : -1;
+        const mine = others.filter((d) => d.id.endsWith(`-${i}`));
+        if (status !== 200 || mine.length === 0) return result;
+        others.splice(0, others.length, ...others.filter((d) => !mine.includes(d)));
+        interleaved++;
+        await b.drain(batch(mine.map(({ id, doc }) => sqsRecord(id, doc))));
+        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET', $metadata: {} });
+      },
+      { step: 'deserialize', name: 'otherWorkerInTheWindow' },
+    );
+    const a = drainOn(client, sink);
+    for (const { id, doc } of sources) await a.drain(batch([sqsRecord(id, doc)]));
+    // Versions with a DST2 replica or a notice: all but obj/1, obj/5 and obj/9.
+    expect(interleaved).toBe(9);
+    expect(a.drain.counters).toMatchObject({ failed: 0, recovered: 9, recoveredUnderLaterWrites: 9 });
+    const origins = (kind: string, destination: string) =>
+      sink.published.filter((p) => p.outcome.kind === kind && p.outcome.destination === destination).map((p) => p.origin?.messageId);
+    // B's replicas completed DST without a source time; A's source writes gave those completions their latency (and
+    // the old single-entry log lost them: A found B's token). B published the DST2 completions.
+    expect(origins('latency', DST).sort()).toEqual(['src-0', 'src-1', 'src-10', 'src-3', 'src-4', 'src-6', 'src-7', 'src-9']);
+    expect(origins('completed', DST).every((id) => id?.startsWith('r1-'))).toBe(true);
+    expect(origins('completed', DST2).length).toBeGreaterThan(0);
+    expect(origins('completed', DST2).every((id) => id?.startsWith('r2-'))).toBe(true);
+    expect(duplicates(sink)).toEqual([]);
+    expect(publishedCounts(sink)).toEqual(await finalCounts());
+  });
+
   test('a worker dies after its write and publish, before acknowledging: the redelivery publishes nothing', async () => {
     const { drain, outcomes } = drainOn(dynamo());
     const docs = workload();
