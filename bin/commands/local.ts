@@ -10,7 +10,7 @@
  * know them; an `untracked` always empty in `analyze` would read as "none" where the truth is "unknown".
  */
 import { formatTable, table } from '../support/format';
-import { placeOf, readInputs } from '../support/inputs';
+import { placeOf, readInputs } from '../../engines/replay/inputs';
 import { parseArguments, UsageError } from '../support/options';
 import { RejectionLog } from '../support/rejections';
 

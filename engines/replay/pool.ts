@@ -1,0 +1,165 @@
+/**
+ * The worker threads of a multi-threaded replay. Tasks go to the least busy worker (at most `MAX_IN_FLIGHT` each,
+ * so reading waits for parsing and memory stays bounded); each worker parses, and sends every slot change to the
+ * worker that owns its version (a hash of key and version ID), over a channel between each two workers. At the end
+ * the workers merge, report their versions' latest time (and pairs), evaluate their versions into report parts, and
+ * those parts are merged here: the report is the one a single thread builds over the same versions.
+ *
+ * Workers are TypeScript: each registers tsx's CommonJS hook (resolved here, so that it loads from any working
+ * directory) and requires worker.ts, whether the CLI runs through bin/crr-monitor or a test runs through jest.
+ */
+import * as path from 'node:path';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { EpochMillis, ReplicationPair, ReportPart, SlotChange } from '../../lambda/core';
+import type { InputLimits } from './inputs';
+import type { ReplayTask, TaskResult } from './tasks';
+
+export interface WorkerSetup {
+  readonly index: number;
+  readonly workers: number;
+  readonly limits: InputLimits;
+  /** The channel to each other worker; null at the worker's own index. */
+  readonly peers: (MessagePort | null)[];
+}
+
+export type ToWorker =
+  | { readonly kind: 'task'; readonly task: ReplayTask }
+  | { readonly kind: 'end'; readonly inferPairs: boolean }
+  | { readonly kind: 'report'; readonly pairs: readonly ReplicationPair[]; readonly at: EpochMillis; readonly overdueMillis: number };
+
+export type FromWorker =
+  | { readonly kind: 'result'; readonly result: TaskResult }
+  | { readonly kind: 'merged'; readonly inferred: ReplicationPair[]; readonly latest: EpochMillis | undefined; readonly versions: number }
+  | { readonly kind: 'part'; readonly part: ReportPart }
+  | { readonly kind: 'failed'; readonly message: string };
+
+export type PeerMessage = { readonly kind: 'changes'; readonly changes: SlotChange[] } | { readonly kind: 'eos' };
+
+/** Tasks queued per worker: enough to keep it busy while the next piece is read, few enough to bound memory. */
+const MAX_IN_FLIGHT = 3;
+
+const WORKER_FILE = path.join(__dirname, 'worker.ts');
+const TSX_CJS = require.resolve('tsx/cjs');
+
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly inFlight: number[];
+  private waiting: (() => void)[] = [];
+  private failure: Error | undefined;
+  private readonly listeners = new Set<(index: number, message: FromWorker) => void>();
+
+  constructor(
+    count: number,
+    limits: InputLimits,
+    private readonly onResult: (result: TaskResult) => void,
+  ) {
+    this.inFlight = new Array<number>(count).fill(0);
+    const ports: (MessagePort | null)[][] = Array.from({ length: count }, () => new Array<MessagePort | null>(count).fill(null));
+    for (let a = 0; a < count; a++)
+      for (let b = a + 1; b < count; b++) {
+        const { port1, port2 } = new MessageChannel();
+        ports[a][b] = port1;
+        ports[b][a] = port2;
+      }
+    for (let index = 0; index < count; index++) {
+      const peers = ports[index];
+      const worker = new Worker(`require(${JSON.stringify(TSX_CJS)}); require(${JSON.stringify(WORKER_FILE)});`, {
+        eval: true,
+        workerData: { index, workers: count, limits, peers } satisfies WorkerSetup,
+        transferList: peers.filter((port): port is MessagePort => port !== null),
+      });
+      worker.on('message', (message: FromWorker) => this.received(index, message));
+      worker.on('error', (error) => this.fail(error));
+      worker.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`replay worker ${index} exited with code ${code}`));
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  private received(index: number, message: FromWorker): void {
+    if (message.kind === 'result') {
+      this.inFlight[index]--;
+      this.onResult(message.result);
+      this.wake();
+    } else if (message.kind === 'failed') {
+      this.fail(new Error(`replay worker ${index} failed: ${message.message}`));
+    }
+    for (const listener of this.listeners) listener(index, message);
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  private async until(ready: () => boolean): Promise<void> {
+    while (!this.failure && !ready()) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.failure) throw this.failure;
+  }
+
+  /** Sends a task to the least busy worker, once one has room. `bytes` are copied (the caller may reuse them). */
+  async submit(task: ReplayTask): Promise<void> {
+    await this.until(() => this.inFlight.some((n) => n < MAX_IN_FLIGHT));
+    let best = 0;
+    for (let i = 1; i < this.inFlight.length; i++) if (this.inFlight[i] < this.inFlight[best]) best = i;
+    this.inFlight[best]++;
+    if (task.kind === 'file') {
+      this.workers[best].postMessage({ kind: 'task', task } satisfies ToWorker);
+      return;
+    }
+    // A copy of its own, transferred: the caller's buffer may be a view of a larger (pooled or reused) one.
+    const bytes = new Uint8Array(task.bytes);
+    this.workers[best].postMessage({ kind: 'task', task: { ...task, bytes } } satisfies ToWorker, [bytes.buffer]);
+  }
+
+  /** Waits for every worker's answer of `kind` to a message sent to all. */
+  private async all<K extends FromWorker['kind']>(message: ToWorker, kind: K): Promise<Extract<FromWorker, { kind: K }>[]> {
+    const answers = new Array<Extract<FromWorker, { kind: K }> | undefined>(this.workers.length);
+    let count = 0;
+    const listener = (index: number, answer: FromWorker) => {
+      if (answer.kind !== kind) return;
+      answers[index] = answer as Extract<FromWorker, { kind: K }>;
+      count++;
+      this.wake();
+    };
+    this.listeners.add(listener);
+    try {
+      for (const worker of this.workers) worker.postMessage(message);
+      await this.until(() => count === this.workers.length);
+    } finally {
+      this.listeners.delete(listener);
+    }
+    return answers as Extract<FromWorker, { kind: K }>[];
+  }
+
+  /** Once every task is done: the workers merge their versions; their latest event time, pairs and version count. */
+  async merge(inferPairs: boolean): Promise<{ inferred: ReplicationPair[]; latest: EpochMillis | undefined; versions: number }> {
+    await this.until(() => this.inFlight.every((n) => n === 0));
+    const answers = await this.all({ kind: 'end', inferPairs }, 'merged');
+    const unique = new Map<string, ReplicationPair>();
+    let latest: EpochMillis | undefined;
+    let versions = 0;
+    for (const answer of answers) {
+      for (const pair of answer.inferred) unique.set(`${pair.source}>${pair.destination}`, pair);
+      if (answer.latest !== undefined && (latest === undefined || answer.latest > latest)) latest = answer.latest;
+      versions += answer.versions;
+    }
+    return { inferred: [...unique.values()], latest, versions };
+  }
+
+  /** Each worker's versions evaluated against `pairs` at `at`. */
+  async parts(pairs: readonly ReplicationPair[], at: EpochMillis, overdueMillis: number): Promise<ReportPart[]> {
+    return (await this.all({ kind: 'report', pairs, at, overdueMillis }, 'part')).map((answer) => answer.part);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}

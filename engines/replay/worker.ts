@@ -1,0 +1,84 @@
+/**
+ * A replay worker thread (started by engines/replay/pool.ts): parses the tasks it is given, routes each slot change
+ * to the worker that owns its version (engines/replay/partition.ts) and merges the changes it owns into its own
+ * tracker. At the end it reports its versions' latest time (and their pairs, when none are configured), then
+ * evaluates its versions into a report part that the coordinator merges.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { addRecords, indexPairs, inferPairs, latestTime, ReportBuilder, VersionTracker, type SlotChange } from '../../lambda/core';
+import type { InputLimits } from './inputs';
+import { ownerOf } from './partition';
+import { TaskRunner } from './tasks';
+import type { FromWorker, PeerMessage, ToWorker, WorkerSetup } from './pool';
+
+const setup = workerData as WorkerSetup;
+const { index, workers } = setup;
+const peers = setup.peers as (MessagePort | null)[];
+const tracker = new VersionTracker();
+const outboxes: SlotChange[][] = peers.map(() => []);
+
+const runner = new TaskRunner((change) => {
+  const owner = ownerOf(change.key, change.versionId, workers);
+  if (owner === index) tracker.applyChange(change);
+  else outboxes[owner].push(change);
+}, setup.limits as InputLimits);
+
+const send = (message: FromWorker) => parentPort!.postMessage(message);
+
+function flushOutboxes(): void {
+  for (let peer = 0; peer < workers; peer++) {
+    if (outboxes[peer].length === 0) continue;
+    peers[peer]!.postMessage({ kind: 'changes', changes: outboxes[peer] } satisfies PeerMessage);
+    outboxes[peer] = [];
+  }
+}
+
+let ending: { inferPairs: boolean } | undefined;
+let peersDone = 0;
+
+function maybeMerged(): void {
+  if (!ending || peersDone < workers - 1) return;
+  send({
+    kind: 'merged',
+    inferred: ending.inferPairs ? inferPairs(tracker.records()) : [],
+    latest: latestTime(tracker.records()),
+    versions: tracker.size,
+  });
+}
+
+for (const port of peers) {
+  port?.on('message', (message: PeerMessage) => {
+    if (message.kind === 'changes') for (const change of message.changes) tracker.applyChange(change);
+    else {
+      peersDone++;
+      maybeMerged();
+    }
+  });
+}
+
+parentPort!.on('message', (message: ToWorker) => {
+  switch (message.kind) {
+    case 'task':
+      runner.run(message.task).then(
+        (result) => {
+          flushOutboxes();
+          send({ kind: 'result', result });
+        },
+        (error: unknown) => send({ kind: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+      );
+      break;
+    case 'end':
+      flushOutboxes();
+      for (const port of peers) port?.postMessage({ kind: 'eos' } satisfies PeerMessage);
+      ending = { inferPairs: message.inferPairs };
+      maybeMerged();
+      break;
+    case 'report': {
+      const builder = new ReportBuilder();
+      addRecords(builder, tracker.records(), indexPairs(message.pairs), { at: message.at, overdueMillis: message.overdueMillis });
+      send({ kind: 'part', part: builder.part() });
+      for (const port of peers) port?.close();
+      break;
+    }
+  }
+});
