@@ -28,7 +28,7 @@ const send = (message: FromWorker) => parentPort!.postMessage(message);
 function flushOutboxes(): void {
   for (let peer = 0; peer < workers; peer++) {
     if (outboxes[peer].length === 0) continue;
-    peers[peer]!.postMessage({ kind: 'changes', changes: outboxes[peer] } satisfies PeerMessage);
+    peers[peer]!.postMessage({ kind: 'changes', changes: JSON.stringify(outboxes[peer]) } satisfies PeerMessage);
     outboxes[peer] = [];
   }
 }
@@ -48,7 +48,7 @@ function maybeMerged(): void {
 
 for (const port of peers) {
   port?.on('message', (message: PeerMessage) => {
-    if (message.kind === 'changes') for (const change of message.changes) tracker.applyChange(change);
+    if (message.kind === 'changes') for (const change of JSON.parse(message.changes) as SlotChange[]) tracker.applyChange(change);
     else {
       peersDone++;
       maybeMerged();
