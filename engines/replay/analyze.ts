@@ -7,7 +7,6 @@
  */
 import {
   reportOnRecords,
-  ReportBuilder,
   VersionTracker,
   type EpochMillis,
   type ReplicationPair,
@@ -19,6 +18,7 @@ import { describeError, localSources, placeOf, readPieces, readRawDocument, type
 import { WorkerPool } from './pool';
 import type { ProgressSink } from './progress';
 import { parseS3Url, s3Sources } from './s3';
+import { mergeReports, termsOf } from './shares';
 import { TaskRunner, type ReplayTask, type TaskResult } from './tasks';
 
 export interface AnalyzeOptions {
@@ -123,15 +123,12 @@ class PoolExecutor implements Executor {
   }
 
   async finish(options: AnalyzeOptions, counts: InOrder, onReplayed?: (versions: number) => void) {
-    // The same decisions reportOnRecords makes over one tracker, taken over the workers' trackers.
-    const inferPairs = options.pairs.length === 0;
-    const { inferred, latest, versions } = await this.pool.merge(inferPairs);
+    const summaries = await this.pool.merge(options.pairs.length === 0);
+    const versions = summaries.reduce((n, s) => n + s.versions, 0);
     onReplayed?.(versions);
-    const pairs = inferPairs ? inferred : options.pairs;
-    const at = options.at ?? latest ?? Date.now();
-    const builder = new ReportBuilder();
-    for (const part of await this.pool.parts(pairs, at, options.overdueMinutes * 60_000)) builder.merge(part);
-    const { report, detail } = builder.build(at, { rejected: counts.rejected, ignored: counts.ignored });
+    const terms = termsOf(summaries, { pairs: options.pairs, at: options.at, fallbackAt: Date.now() });
+    const parts = await this.pool.parts(terms, options.overdueMinutes * 60_000);
+    const { report, detail } = mergeReports(parts, terms.at, { rejected: counts.rejected, ignored: counts.ignored });
     return { report, detail, versions };
   }
 }

@@ -14,8 +14,9 @@
 import { buildSync } from 'esbuild';
 import * as path from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { EpochMillis, ReplicationPair, ReportPart } from '../../lambda/core';
+import type { ReportPart } from '../../lambda/core';
 import type { InputLimits } from './inputs';
+import type { ReportTerms, ShareSummary } from './shares';
 import type { ReplayTask, TaskResult } from './tasks';
 
 export interface WorkerSetup {
@@ -29,11 +30,11 @@ export interface WorkerSetup {
 export type ToWorker =
   | { readonly kind: 'task'; readonly task: ReplayTask }
   | { readonly kind: 'end'; readonly inferPairs: boolean }
-  | { readonly kind: 'report'; readonly pairs: readonly ReplicationPair[]; readonly at: EpochMillis; readonly overdueMillis: number };
+  | { readonly kind: 'report'; readonly terms: ReportTerms; readonly overdueMillis: number };
 
 export type FromWorker =
   | { readonly kind: 'result'; readonly result: TaskResult }
-  | { readonly kind: 'merged'; readonly inferred: ReplicationPair[]; readonly latest: EpochMillis | undefined; readonly versions: number }
+  | { readonly kind: 'merged'; readonly summary: ShareSummary }
   | { readonly kind: 'part'; readonly part: ReportPart }
   | { readonly kind: 'failed'; readonly message: string };
 
@@ -161,24 +162,15 @@ export class WorkerPool {
     return answers as Extract<FromWorker, { kind: K }>[];
   }
 
-  /** Once every task is done: the workers merge their versions; their latest event time, pairs and version count. */
-  async merge(inferPairs: boolean): Promise<{ inferred: ReplicationPair[]; latest: EpochMillis | undefined; versions: number }> {
+  /** Once every task is done: each worker's share of the versions, merged, summed up. */
+  async merge(inferPairs: boolean): Promise<ShareSummary[]> {
     await this.until(() => this.inFlight.every((n) => n === 0));
-    const answers = await this.all({ kind: 'end', inferPairs }, 'merged');
-    const unique = new Map<string, ReplicationPair>();
-    let latest: EpochMillis | undefined;
-    let versions = 0;
-    for (const answer of answers) {
-      for (const pair of answer.inferred) unique.set(`${pair.source}>${pair.destination}`, pair);
-      if (answer.latest !== undefined && (latest === undefined || answer.latest > latest)) latest = answer.latest;
-      versions += answer.versions;
-    }
-    return { inferred: [...unique.values()], latest, versions };
+    return (await this.all({ kind: 'end', inferPairs }, 'merged')).map((answer) => answer.summary);
   }
 
-  /** Each worker's versions evaluated against `pairs` at `at`. */
-  async parts(pairs: readonly ReplicationPair[], at: EpochMillis, overdueMillis: number): Promise<ReportPart[]> {
-    return (await this.all({ kind: 'report', pairs, at, overdueMillis }, 'part')).map((answer) => answer.part);
+  /** Each worker's versions evaluated on the agreed terms. */
+  async parts(terms: ReportTerms, overdueMillis: number): Promise<ReportPart[]> {
+    return (await this.all({ kind: 'report', terms, overdueMillis }, 'part')).map((answer) => answer.part);
   }
 
   async close(): Promise<void> {

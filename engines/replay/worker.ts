@@ -5,9 +5,10 @@
  * evaluates its versions into a report part that the coordinator merges.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { addRecords, indexPairs, inferPairs, latestTime, ReportBuilder, VersionTracker, type SlotChange } from '../../lambda/core';
+import { VersionTracker, type SlotChange } from '../../lambda/core';
 import type { InputLimits } from './inputs';
 import { ownerOf } from './partition';
+import { shareReport, summarizeShare } from './shares';
 import { TaskRunner } from './tasks';
 import type { FromWorker, PeerMessage, ToWorker, WorkerSetup } from './pool';
 
@@ -38,12 +39,7 @@ let peersDone = 0;
 
 function maybeMerged(): void {
   if (!ending || peersDone < workers - 1) return;
-  send({
-    kind: 'merged',
-    inferred: ending.inferPairs ? inferPairs(tracker.records()) : [],
-    latest: latestTime(tracker.records()),
-    versions: tracker.size,
-  });
+  send({ kind: 'merged', summary: summarizeShare(() => tracker.records(), tracker.size, ending.inferPairs) });
 }
 
 for (const port of peers) {
@@ -74,9 +70,7 @@ parentPort!.on('message', (message: ToWorker) => {
       maybeMerged();
       break;
     case 'report': {
-      const builder = new ReportBuilder();
-      addRecords(builder, tracker.records(), indexPairs(message.pairs), { at: message.at, overdueMillis: message.overdueMillis });
-      send({ kind: 'part', part: builder.part() });
+      send({ kind: 'part', part: shareReport(tracker.records(), message.terms, message.overdueMillis) });
       for (const port of peers) port?.close();
       break;
     }
