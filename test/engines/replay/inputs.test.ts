@@ -22,7 +22,10 @@ function reference(text: Buffer, maxBytes: number): { lines: [number, string][];
   parts.forEach((raw, index) => {
     const n = index + 1;
     const tooLong = raw.length > maxBytes && !(raw.length === maxBytes + 1 && raw[raw.length - 1] === 13);
-    if (tooLong) return overlong.push(n);
+    if (tooLong) {
+      overlong.push(n);
+      return;
+    }
     const text = (raw[raw.length - 1] === 13 ? raw.subarray(0, raw.length - 1) : raw).toString('utf8');
     if (text.trim() !== '') lines.push([n, text]);
   });
