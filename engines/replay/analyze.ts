@@ -82,7 +82,8 @@ class InOrder {
 
 /** Where tasks run: here, or in the worker pool. */
 interface Executor {
-  submit(task: ReplayTask): Promise<void>;
+  /** `owned`: the task's bytes are its own (made for it, referenced nowhere else), so a worker may take them whole. */
+  submit(task: ReplayTask, owned?: boolean): Promise<void>;
   finish(options: AnalyzeOptions, counts: InOrder, onReplayed?: (versions: number) => void): Promise<Omit<AnalyzeResult, 'analysed'>>;
 }
 
@@ -118,8 +119,8 @@ class HereExecutor implements Executor {
 class PoolExecutor implements Executor {
   constructor(private readonly pool: WorkerPool) {}
 
-  submit(task: ReplayTask): Promise<void> {
-    return this.pool.submit(task);
+  submit(task: ReplayTask, owned?: boolean): Promise<void> {
+    return this.pool.submit(task, owned);
   }
 
   async finish(options: AnalyzeOptions, counts: InOrder, onReplayed?: (versions: number) => void) {
@@ -167,7 +168,7 @@ async function readAll(
       await readPieces(
         source,
         limits,
-        (bytes, firstLine) => executor.submit({ kind: 'lines', seq: seq++, name: source.name, firstLine, bytes }),
+        (bytes, firstLine, _count, owned) => executor.submit({ kind: 'lines', seq: seq++, name: source.name, firstLine, bytes }, owned),
         (failure) => order.failure(seq++, placeOf(failure), failure.reason),
       );
       progress?.inputRead(source.size);
@@ -190,7 +191,10 @@ async function readAll(
         order.failure(mine, source.name, describeError(error));
         return;
       }
-      await executor.submit({ kind: 'bytes', seq: mine, name: source.name, gzipped: source.gzipped, bytes });
+      await executor.submit(
+        { kind: 'bytes', seq: mine, name: source.name, gzipped: source.gzipped, bytes },
+        bytes.length > Buffer.poolSize,
+      );
       progress?.inputRead(source.size);
     })().finally(() => fetching.delete(fetch));
     fetching.add(fetch);

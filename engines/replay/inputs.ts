@@ -235,7 +235,7 @@ async function readSource(source: InputSource, sink: InputSink, limits: InputLim
 export async function readPieces(
   source: InputSource,
   limits: InputLimits,
-  onPiece: (piece: Buffer, firstLine: number, lines: number) => void | Promise<void>,
+  onPiece: (piece: Buffer, firstLine: number, lines: number, owned: boolean) => void | Promise<void>,
   failure: (failure: InputFailure) => void,
 ): Promise<void> {
   const file = source.name;
@@ -245,9 +245,9 @@ export async function readPieces(
     await forEachPiece(
       stream,
       limits.maxLineBytes,
-      async (piece, firstLine, count) => {
+      async (piece, firstLine, count, owned) => {
         lines = firstLine + count - 1;
-        await onPiece(piece, firstLine, count);
+        await onPiece(piece, firstLine, count, owned);
       },
       (line) => {
         lines = line;
@@ -305,13 +305,15 @@ export async function readDocument(source: InputSource, limits: InputLimits): Pr
  * Cuts a byte stream into pieces of whole lines ('\n' or '\r\n'; the last need not end with one), linear in the
  * input: each byte is scanned once, and only the current line's bytes are kept across chunks. A piece holds the
  * complete lines of one chunk (plus the line that began in the one before), numbered from `firstLine`; a line past
- * `maxBytes` is never held: `onOverlong` gets its number and its bytes are dropped as they come. `onPiece` may
+ * `maxBytes` is never held: `onOverlong` gets its number and its bytes are dropped as they come. `owned` says the
+ * piece is a buffer of its own, made here and referenced nowhere else (a worker may take it whole); otherwise it is
+ * a view of the stream's chunk, valid only until `onPiece` returns. `onPiece` may
  * make the stream wait (a worker pool that is busy).
  */
 export async function forEachPiece(
   stream: Readable,
   maxBytes: number,
-  onPiece: (piece: Buffer, firstLine: number, lines: number) => void | Promise<void>,
+  onPiece: (piece: Buffer, firstLine: number, lines: number, owned: boolean) => void | Promise<void>,
   onOverlong: (line: number) => void,
 ): Promise<void> {
   let carry: Buffer[] = []; // the current line's bytes from earlier chunks
@@ -324,11 +326,12 @@ export async function forEachPiece(
   let first = 1;
   const flush = async () => {
     if (count === 0) return;
-    const piece = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    const owned = parts.length > 1;
+    const piece = owned ? Buffer.concat(parts) : parts[0];
     const [from, n] = [first, count];
     parts = [];
     count = 0;
-    await onPiece(piece, from, n);
+    await onPiece(piece, from, n, owned);
   };
   const tooLong = (length: number, last: number | undefined) =>
     // One byte over is still within the limit when it is the '\r' of a '\r\n'.
@@ -375,7 +378,7 @@ export async function forEachPiece(
     line++;
     const tail = carry.length === 1 ? carry[0] : Buffer.concat(carry);
     if (overlong || tooLong(tail.length, tail.at(-1))) onOverlong(line);
-    else await onPiece(tail, line, 1);
+    else await onPiece(tail, line, 1, false);
   }
 }
 

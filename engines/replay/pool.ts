@@ -127,8 +127,11 @@ export class WorkerPool {
     if (this.failure) throw this.failure;
   }
 
-  /** Sends a task to the least busy worker, once one has room. `bytes` are copied (the caller may reuse them). */
-  async submit(task: ReplayTask): Promise<void> {
+  /**
+   * Sends a task to the least busy worker, once one has room. Its bytes move to the worker when `owned` (a buffer
+   * made for this task alone, not from Node's shared pool) and are copied otherwise (the caller may reuse them).
+   */
+  async submit(task: ReplayTask, owned = false): Promise<void> {
     await this.until(() => this.inFlight.some((n) => n < MAX_IN_FLIGHT));
     let best = 0;
     for (let i = 1; i < this.inFlight.length; i++) if (this.inFlight[i] < this.inFlight[best]) best = i;
@@ -137,9 +140,10 @@ export class WorkerPool {
       this.workers[best].postMessage({ kind: 'task', task } satisfies ToWorker);
       return;
     }
-    // A copy of its own, transferred: the caller's buffer may be a view of a larger (pooled or reused) one.
-    const bytes = new Uint8Array(task.bytes);
-    this.workers[best].postMessage({ kind: 'task', task: { ...task, bytes } } satisfies ToWorker, [bytes.buffer]);
+    const whole = owned && task.bytes.byteOffset === 0 && task.bytes.byteLength === task.bytes.buffer.byteLength;
+    // Otherwise a copy of its own: the caller's buffer may be a view of a larger (pooled or reused) one.
+    const bytes = whole ? task.bytes : new Uint8Array(task.bytes);
+    this.workers[best].postMessage({ kind: 'task', task: { ...task, bytes } } satisfies ToWorker, [bytes.buffer as ArrayBuffer]);
   }
 
   /** Waits for every worker's answer of `kind` to a message sent to all. */

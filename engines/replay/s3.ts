@@ -82,7 +82,7 @@ export function prefixesFor(prefix: string, range: { since?: number; until?: num
 }
 
 /** An SDK error as `Name: message` (`AccessDenied: Access Denied`, `NoSuchBucket: The specified bucket does not exist`). */
-export function describeS3Error(error: unknown): string {
+function describeS3Error(error: unknown): string {
   const e = error as { name?: string; Code?: string; message?: string };
   const name = e?.name && e.name !== 'Error' ? e.name : e?.Code;
   const message = e?.message && e.message !== name && e.message !== 'UnknownError' ? e.message : '';

@@ -23,6 +23,9 @@ export interface TaskResult {
   readonly events: number;
 }
 
+/** Where a unit came from (built only for a rejection: most units have none). */
+const placeOf = (file: string, line: number | undefined) => (line ? `${file}:${line}` : file);
+
 /** Parses units of text into slot changes, counting what it ignores and collecting what it rejects. */
 class Replayer {
   private readonly parsed = emptyParseResult();
@@ -36,8 +39,7 @@ class Replayer {
   unit(text: string, file: string, line?: number): void {
     const parsed = parseTextInto(text, this.parsed);
     this.ignored += parsed.ignored;
-    const where = () => (line ? `${file}:${line}` : file);
-    for (const rejection of parsed.rejected) this.rejections.push([where(), formatRejection(rejection)]);
+    for (const rejection of parsed.rejected) this.rejections.push([placeOf(file, line), formatRejection(rejection)]);
     // A document rejected whole (bad JSON, unknown shape) has not been analysed.
     if (parsed.events.length > 0 || parsed.ignored > 0 || parsed.rejected.length === 0) this.analysed = true;
     for (const event of parsed.events) {
@@ -46,7 +48,7 @@ class Replayer {
       if (change) this.place(change);
       else if (event.type === 'write')
         this.rejections.push([
-          where(),
+          placeOf(file, line),
           `${event.operation} s3://${event.bucket}/${event.key} has no x-amz-version-id; only the monitor (HeadObject) can resolve it`,
         ]);
       else this.ignored++; // a notice that carries no replication state
