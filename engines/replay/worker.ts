@@ -35,6 +35,8 @@ function flushOutboxes(): void {
 }
 
 let ending: { inferPairs: boolean } | undefined;
+/** Tasks run one after the other: one document at most is held (inflated) per worker. */
+let queue: Promise<void> = Promise.resolve();
 let peersDone = 0;
 
 function maybeMerged(): void {
@@ -54,15 +56,19 @@ for (const port of peers) {
 
 parentPort!.on('message', (message: ToWorker) => {
   switch (message.kind) {
-    case 'task':
-      runner.run(message.task).then(
-        (result) => {
-          flushOutboxes();
-          send({ kind: 'result', result });
-        },
-        (error: unknown) => send({ kind: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
-      );
+    case 'task': {
+      const { task } = message;
+      queue = queue
+        .then(() => runner.run(task))
+        .then(
+          (result) => {
+            flushOutboxes();
+            send({ kind: 'result', result });
+          },
+          (error: unknown) => send({ kind: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+        );
       break;
+    }
     case 'end':
       flushOutboxes();
       for (const port of peers) port?.postMessage({ kind: 'eos' } satisfies PeerMessage);

@@ -6,7 +6,7 @@
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { analyze as replay, listInputs, type AnalyzeResult } from '../../engines/replay/analyze';
 import { DEFAULT_LIMITS, readInputs } from '../../engines/replay/inputs';
 import { generateWorkload } from '../../tools/local-pipeline/workload';
@@ -77,6 +77,11 @@ async function parseOnly(file: string): Promise<number> {
 }
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+/** CPU seconds of the whole process (every thread: workers and the collector's helpers included). */
+const cpuSeconds = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'crr-bench-'));
@@ -93,23 +98,31 @@ async function main(): Promise<void> {
     let bestThreads = Infinity;
     let bestReport = Infinity;
     let reference = '';
+    // CPU time is what the machine's other load does not change: the least of the rounds, per run.
+    const cpu = { parse: Infinity, analyze: Infinity, threads: Infinity };
     for (let round = 0; round < ROUNDS; round++) {
       gc?.();
       let start = process.hrtime.bigint();
+      let cpuStart = process.cpuUsage();
       await parseOnly(file);
       bestParse = Math.min(bestParse, seconds(start));
+      cpu.parse = Math.min(cpu.parse, cpuSeconds(cpuStart));
       gc?.();
       start = process.hrtime.bigint();
+      cpuStart = process.cpuUsage();
       let replayed = start;
       const result = await analyze(file, 1, failOnRejection, () => {
         replayed = process.hrtime.bigint();
       });
       bestAnalyze = Math.min(bestAnalyze, seconds(start));
+      cpu.analyze = Math.min(cpu.analyze, cpuSeconds(cpuStart));
       bestReport = Math.min(bestReport, seconds(replayed));
       gc?.();
       start = process.hrtime.bigint();
+      cpuStart = process.cpuUsage();
       const threaded = await analyze(file, THREADS, failOnRejection);
       bestThreads = Math.min(bestThreads, seconds(start));
+      cpu.threads = Math.min(cpu.threads, cpuSeconds(cpuStart));
       if (round === 0) {
         reference = JSON.stringify(result.report);
         console.log(`report: ${result.report.pairs.map((p) => `${p.source}→${p.destination} ${p.completed} completed`).join(', ')}`);
@@ -130,6 +143,13 @@ async function main(): Promise<void> {
     const parseRate = events / bestParse;
     const analyzeRate = events / bestAnalyze;
     const threadsRate = events / bestThreads;
+    console.log(
+      `load average at the end: ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores (other processes take their share of the wall time)`,
+    );
+    console.log(
+      `CPU seconds per run (all threads): bare loop ${cpu.parse.toFixed(2)}, --threads 1 ${cpu.analyze.toFixed(2)}, --threads ${THREADS} ${cpu.threads.toFixed(2)}; ` +
+        `on ${THREADS} otherwise idle cores --threads ${THREADS} could reach at most ${((cpu.parse * THREADS) / cpu.threads).toFixed(2)} × the bare loop`,
+    );
     const rate = (r: number, t: number) =>
       `${Math.round(r).toLocaleString('en-US')} events/s (${(bytes / t / 1e6).toFixed(0)} MB/s), best of ${ROUNDS}`;
     console.log(`bare JSON.parse loop, 1 thread: ${rate(parseRate, bestParse)}`);
