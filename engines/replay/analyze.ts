@@ -140,7 +140,7 @@ export async function analyze(listed: AsyncIterable<Listed>, options: AnalyzeOpt
   const pool = options.threads > 1 ? new WorkerPool(options.threads, options.limits, (result) => order.done(result)) : undefined;
   const executor: Executor = pool ? new PoolExecutor(pool) : new HereExecutor(options.limits, order);
   try {
-    await readAll(listed, executor, order, options.limits, hooks.progress);
+    await readAll(hooks.progress ? listAhead(listed, hooks.progress) : listed, executor, order, options.limits, hooks.progress);
     const result = await executor.finish(options, order, hooks.onReplayed);
     return { ...result, analysed: order.analysed };
   } finally {
@@ -163,15 +163,22 @@ async function readAll(
       continue;
     }
     const { source } = item;
-    progress?.list(source.size);
     if (source.layout === 'lines') {
+      let read = 0;
       await readPieces(
         source,
         limits,
-        (bytes, firstLine, _count, owned) => executor.submit({ kind: 'lines', seq: seq++, name: source.name, firstLine, bytes }, owned),
+        (bytes, firstLine, _count, owned) => {
+          // Bytes as they are read, for the progress line (of a gzipped input only its size, once read: its pieces are inflated).
+          if (!source.gzipped) {
+            read += bytes.length;
+            progress?.advance(bytes.length);
+          }
+          return executor.submit({ kind: 'lines', seq: seq++, name: source.name, firstLine, bytes }, owned);
+        },
         (failure) => order.failure(seq++, placeOf(failure), failure.reason),
       );
-      progress?.inputRead(source.size);
+      progress?.inputRead(source.size === undefined ? undefined : Math.max(0, source.size - read));
       continue;
     }
     const mine = seq++;
@@ -199,8 +206,46 @@ async function readAll(
     })().finally(() => fetching.delete(fetch));
     fetching.add(fetch);
   }
-  progress?.listingComplete();
   await Promise.all(fetching);
+}
+
+/**
+ * The listing pulled ahead of the reading (names and sizes only: memory linear in the number of inputs), so that the
+ * progress line knows the totals, and an ETA, while the first inputs are read.
+ */
+async function* listAhead(listed: AsyncIterable<Listed>, progress: ProgressSink): AsyncGenerator<Listed> {
+  const queue: Listed[] = [];
+  let done = false;
+  let failed: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const pump = (async () => {
+    try {
+      for await (const item of listed) {
+        if ('source' in item) progress.list(item.source.size);
+        queue.push(item);
+        wake?.();
+      }
+      progress.listingComplete();
+    } catch (error) {
+      failed = { error };
+    } finally {
+      done = true;
+      wake?.();
+    }
+  })();
+  for (let next = 0; ;) {
+    if (next < queue.length) {
+      const item = queue[next];
+      queue[next++] = undefined as unknown as Listed; // let it go once read
+      yield item;
+      continue;
+    }
+    if (failed) throw failed.error;
+    if (done) break;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  }
+  await pump;
 }
 
 /** Where S3 inputs come from, and which of their date folders to read. */

@@ -9,6 +9,9 @@ const MB = 1e6;
 export interface ProgressSink {
   list(size: number | undefined): void;
   listingComplete(): void;
+  /** Bytes of an input read so far (before it is read to its end). */
+  advance(bytes: number): void;
+  /** An input read to its end: its size, less what `advance` already counted. */
   inputRead(size: number | undefined): void;
   parsed(events: number): void;
 }
@@ -48,6 +51,11 @@ export class Progress implements ProgressSink {
   /** Every input is listed: the totals are final. */
   listingComplete(): void {
     this.listingDone = true;
+  }
+
+  advance(bytes: number): void {
+    this.bytesDone += bytes;
+    this.draw();
   }
 
   /** An input read to its end (handed to the parsers). */
