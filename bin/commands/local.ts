@@ -11,7 +11,7 @@
  */
 import { INTAKE_MODES } from '../../lambda/shared/config';
 import { formatTable, table } from '../support/format';
-import { placeOf, readInputs } from '../support/inputs';
+import { placeOf, readInputs } from '../../engines/replay/inputs';
 import { parseArguments, UsageError } from '../support/options';
 import { RejectionLog } from '../support/rejections';
 

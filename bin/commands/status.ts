@@ -5,7 +5,7 @@
 import { renderHtml } from '../../engines/report/html';
 import { TableReader } from '../../lambda/adapters/table-reader';
 import { formatBytes, formatTable } from '../support/format';
-import { liveReport, type LiveReport } from '../support/live-report';
+import { liveReport, type LiveReport } from '../../engines/replay/live-report';
 import { objectStatus, placesOf, type VersionView } from '../support/object-status';
 import {
   configOption,

@@ -7,14 +7,14 @@ import { parseArgs } from 'node:util';
 import { bucketNameProblem, ConfigError, replicationPairs, sloMinutesOf } from '../../lambda/shared/config';
 import { loadConfig } from '../../lib/config-loader';
 import { parseIsoTime, type ReplicationPair } from '../../lambda/core';
-import { DEFAULT_LIMITS, type InputLimits } from './inputs';
+import { DEFAULT_LIMITS, type InputLimits } from '../../engines/replay/inputs';
 
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
 type OutputFormat = 'table' | 'json' | 'html';
 
-export interface ReportOptions {
+interface ReportOptions {
   /** Configured pairs (`--pair` and `--config`); empty means infer them from the events. */
   readonly pairs: ReplicationPair[];
   readonly overdueMinutes: number;

@@ -1,7 +1,7 @@
 import type { FailureClass } from './failures';
-import { PairStatistics, bySourceThenDestination, compareText, type LatencySummary } from './statistics';
-import { evaluateVersion, indexPairs, inferPairs } from './evaluate';
-import { SloBuilder, type SloReport } from './slo';
+import { PairStatistics, bySourceThenDestination, compareText, type LatencySummary, type StatisticsPart } from './statistics';
+import { evaluateVersion, indexPairs, inferPairs, type EvaluationOptions, type PairIndex } from './evaluate';
+import { SloBuilder, type SloPart, type SloReport } from './slo';
 import { latestTime } from './tracker';
 import type { EpochMillis, PairState, ReplicationPair, VersionRecord } from './types';
 
@@ -60,7 +60,19 @@ export interface ReportTerms {
   readonly objectiveSeconds: number;
 }
 
-/** Collects pair states one at a time (nothing else is kept) and builds the report. */
+/** What a `ReportBuilder` has collected, as plain data (it crosses worker threads), for `merge`. */
+export interface ReportPart {
+  readonly statistics: StatisticsPart;
+  readonly slo: SloPart;
+  readonly failures: ReplicationReport['failures'];
+  readonly overdue: ReplicationReport['overdue'];
+  readonly unattributed: number;
+}
+
+/**
+ * Collects pair states one at a time (nothing else is kept) and builds the report. Builders fed disjoint sets of
+ * versions and merged build the report one builder fed them all builds (lists are sorted, counts summed).
+ */
 export class ReportBuilder {
   private readonly statistics = new PairStatistics();
   private readonly slo: SloBuilder;
@@ -87,6 +99,24 @@ export class ReportBuilder {
     else if (state.state === 'FAILED') this.failures.push({ source, destination, key, versionId, reason: 'Unknown', class: 'data' });
     else if (state.state === 'OVERDUE')
       this.overdue.push({ source, destination, key, versionId, pendingSeconds: state.pendingSeconds ?? 0 });
+  }
+
+  part(): ReportPart {
+    return {
+      statistics: this.statistics.part(),
+      slo: this.slo.part(),
+      failures: this.failures,
+      overdue: this.overdue,
+      unattributed: this.unattributed,
+    };
+  }
+
+  merge(part: ReportPart): void {
+    this.statistics.merge(part.statistics);
+    this.slo.merge(part.slo);
+    for (const failure of part.failures) this.failures.push(failure);
+    for (const overdue of part.overdue) this.overdue.push(overdue);
+    this.unattributed += part.unattributed;
   }
 
   build(counts: { rejected: number; ignored: number }): { report: ReplicationReport; detail: ReportDetail } {
@@ -159,11 +189,20 @@ export function reportOnRecords(
   const pairs = indexPairs(options.pairs.length > 0 ? options.pairs : inferPairs(records()));
   const at = options.at ?? latestTime(records()) ?? options.fallbackAt;
   const builder = new ReportBuilder({ at, objectiveSeconds: (options.sloMillis ?? options.overdueMillis) / 1000 });
-  const evaluation = { at, overdueMillis: options.overdueMillis };
-  for (const record of records()) {
+  addRecords(builder, records(), pairs, { at, overdueMillis: options.overdueMillis });
+  return builder.build(counts);
+}
+
+/** Evaluates each record into `builder`: the loop `reportOnRecords` runs, also run by each replay worker over its versions. */
+export function addRecords(
+  builder: ReportBuilder,
+  records: Iterable<VersionRecord>,
+  pairs: PairIndex,
+  evaluation: EvaluationOptions,
+): void {
+  for (const record of records) {
     const { states, unattributed } = evaluateVersion(record, pairs, evaluation);
     for (const state of states) builder.add(state);
     if (unattributed.length > 0) builder.addUnattributed(unattributed.length);
   }
-  return builder.build(counts);
 }

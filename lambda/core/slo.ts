@@ -119,6 +119,12 @@ export function utcDay(at: EpochMillis): string {
   return new Date(at).toISOString().slice(0, 10);
 }
 
+/** What an `SloBuilder` has tallied, as plain data (it crosses worker threads), for `merge`. */
+export interface SloPart {
+  readonly pairs: readonly { source: string; destination: string }[];
+  readonly days: readonly { source: string; destination: string; day: string; within: number; missed: number; worstSeconds: number }[];
+}
+
 /** Folds judged versions into the `slo` report; feed it pair states (or per-day tallies) one at a time, then `build()`. */
 export class SloBuilder {
   private readonly byPair = new Map<string, { source: string; destination: string; total: Tally; days: Map<string, Tally> }>();
@@ -153,6 +159,22 @@ export class SloBuilder {
       t.missed += tally.missed;
       if (tally.within + tally.missed > 0 && tally.worstSeconds > t.worst) t.worst = tally.worstSeconds;
     }
+  }
+
+  part(): SloPart {
+    const pairs: { source: string; destination: string }[] = [];
+    const days: { source: string; destination: string; day: string; within: number; missed: number; worstSeconds: number }[] = [];
+    for (const { source, destination, days: byDay } of this.byPair.values()) {
+      pairs.push({ source, destination });
+      for (const [day, t] of byDay) days.push({ source, destination, day, within: t.within, missed: t.missed, worstSeconds: t.worst });
+    }
+    return { pairs, days };
+  }
+
+  /** Tallies of builders fed disjoint sets of versions (same objective and time): as if this one had been fed them. */
+  merge(part: SloPart): void {
+    for (const { source, destination } of part.pairs) this.addPair(source, destination);
+    for (const day of part.days) this.addDay(day);
   }
 
   private tally(pair: { total: Tally; days: Map<string, Tally> }, sample: SloSample): void {

@@ -81,9 +81,41 @@ interface Accumulator {
   latencies: number[];
 }
 
-/** Folds pair states into per-pair statistics; feed it states one at a time, then read `summaries()`. */
+/** What a `PairStatistics` has folded so far, as plain data (it crosses worker threads), for `merge`. */
+export type StatisticsPart = readonly Accumulator[];
+
+/**
+ * Folds pair states into per-pair statistics; feed it states one at a time, then read `summaries()`. States
+ * folded into several instances and merged give the same summaries as folding them all into one (in any order).
+ */
 export class PairStatistics {
   private readonly byPair = new Map<string, Accumulator>();
+
+  part(): StatisticsPart {
+    return [...this.byPair.values()];
+  }
+
+  merge(part: StatisticsPart): void {
+    for (const other of part) {
+      const id = `${other.source}>${other.destination}`;
+      const acc = this.byPair.get(id);
+      if (!acc) {
+        this.byPair.set(id, { ...other, failedByReason: { ...other.failedByReason }, latencies: [...other.latencies] });
+        continue;
+      }
+      acc.completed += other.completed;
+      acc.completedWithoutSource += other.completedWithoutSource;
+      acc.failed += other.failed;
+      acc.metadataFailed += other.metadataFailed;
+      acc.deleteMarkersFailed += other.deleteMarkersFailed;
+      acc.sourceDeleted += other.sourceDeleted;
+      for (const [reason, n] of Object.entries(other.failedByReason)) acc.failedByReason[reason] = (acc.failedByReason[reason] ?? 0) + n;
+      acc.pending += other.pending;
+      acc.overdue += other.overdue;
+      acc.bytes += other.bytes;
+      for (const latency of other.latencies) acc.latencies.push(latency);
+    }
+  }
 
   add(state: PairState): void {
     const id = `${state.source}>${state.destination}`;

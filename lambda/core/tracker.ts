@@ -1,5 +1,5 @@
 import { applyChangeInPlace, changeFor, SLOT_PREFIX } from './record';
-import type { S3ChangeEvent, SlotValue, VersionRecord } from './types';
+import type { S3ChangeEvent, SlotChange, SlotValue, VersionRecord } from './types';
 
 /** Why an event could not be placed in a record (it is still counted). */
 export type Unplaced = 'missing-version-id' | 'no-replication-state';
@@ -25,6 +25,12 @@ export class VersionTracker {
   apply(event: S3ChangeEvent): Unplaced | undefined {
     const change = changeFor(event);
     if (!change) return event.type === 'write' ? 'missing-version-id' : 'no-replication-state';
+    this.applyChange(change);
+    return undefined;
+  }
+
+  /** Applies one slot change (the multi-threaded replay routes changes, not events, to the tracker that owns them). */
+  applyChange(change: SlotChange): void {
     const first = this.byVersion.get(change.versionId);
     let record = first;
     while (record && record.key !== change.key) record = record.next;
@@ -34,7 +40,6 @@ export class VersionTracker {
       this.count++;
     }
     applyChangeInPlace(record, change);
-    return undefined;
   }
 
   get size(): number {

@@ -93,6 +93,11 @@ function startChild(name: string, args: string[], timeoutMillis = 15_000): Promi
   });
 }
 
+/** fauxqs alone, for its basic S3 (no versioning): what `analyze s3://…` is tested against. */
+export function startS3Emulator(): Promise<Emulator> {
+  return startChild('fauxqs', ['--input-type=module', '-e', FAUXQS]);
+}
+
 export async function startEmulators(): Promise<Emulators> {
   const [dynamodb, sqs] = await Promise.allSettled([
     startChild('dynalite', ['-e', DYNALITE]),

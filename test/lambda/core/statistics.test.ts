@@ -79,6 +79,31 @@ describe('PairStatistics', () => {
       latencyHistogram: [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
     });
   });
+
+  it('merged from parts fed disjoint states (in any split), gives the summaries of one fed them all', () => {
+    const states: PairState[] = [];
+    for (let i = 0; i < 60; i++) {
+      const kind = (['COMPLETED', 'FAILED', 'PENDING', 'OVERDUE'] as const)[i % 4];
+      states.push({
+        ...base,
+        source: i % 3 === 0 ? 'a' : 's',
+        versionId: `v${i}`,
+        state: kind,
+        latencySeconds: kind === 'COMPLETED' ? (i * 7) % 23 : null,
+        failureReason: kind === 'FAILED' ? (i % 8 === 1 ? 'DstKmsKeyNotFound' : 'DstPutObjectNotPermitted') : undefined,
+        withoutSource: i % 10 === 0,
+      });
+    }
+    const whole = new PairStatistics();
+    states.forEach((s) => whole.add(s));
+    for (const parts of [1, 2, 3, 7]) {
+      const shares = Array.from({ length: parts }, () => new PairStatistics());
+      states.forEach((s, i) => shares[(i * 5) % parts].add(s));
+      const merged = new PairStatistics();
+      shares.forEach((share) => merged.merge(share.part()));
+      expect(merged.summaries()).toEqual(whole.summaries());
+    }
+  });
 });
 
 describe('the latency histogram', () => {
