@@ -16,23 +16,8 @@ import * as fs from 'node:fs';
 
 const MANIFEST_FORMAT = 'S3BatchOperations_CSV_20180820';
 
-/** A key as Batch Operations reads it from a CSV manifest. */
-export function encodeManifestKey(key: string): string {
-  return encodeURIComponent(key).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/**
- * Version IDs as S3 writes them: today 32 URL-safe characters, in older documentation also base64 (`+`, `/`, `=`).
- * They are written as they are (the User Guide's manifest example has the version ID unencoded); anything that
- * could end the CSV field or line is refused rather than guessed at.
- */
-const VERSION_ID = /^[A-Za-z0-9._+/=-]+$/;
-
-/** One manifest line (with its newline). Throws on a version ID that could not be written unquoted. */
-export function manifestLine(bucket: string, key: string, versionId: string): string {
-  if (!VERSION_ID.test(versionId)) throw new Error(`version ID ${JSON.stringify(versionId)} of ${key}: not a version ID S3 would give`);
-  return `${bucket},${encodeManifestKey(key)},${versionId}\n`;
-}
+// The manifest lines are pure (lambda/core/batch-manifest.ts): the cloud reconcile (lambda/reconcile) writes the same.
+export { encodeManifestKey, manifestLine } from '../../lambda/core/batch-manifest';
 
 export interface ReplicationJobRequest {
   readonly accountId: string;

@@ -47,6 +47,8 @@ export interface InventorySnapshot {
   readonly format: 'CSV' | 'Parquet';
   /** The report's columns, in order, named as the guide's Athena table names them (`version_id`, `e_tag`, ...). */
   readonly columns: readonly string[];
+  /** How many data files the manifest lists. */
+  readonly files: number;
 }
 
 /** Columns reconcile reads (query.ts' relation contract): an inventory without them is refused by name. */
@@ -132,6 +134,7 @@ export function snapshotOf(location: { bucket: string; key: string }, manifest: 
     createdAt: created,
     format,
     columns,
+    files: Array.isArray(m.files) ? m.files.length : 0,
   };
 }
 

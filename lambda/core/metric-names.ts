@@ -38,6 +38,16 @@ export const METRIC = {
   ReplicationBytes: 'ReplicationBytes',
   /** Source versions HeadObject showed no replication status for (no enabled rule covers them); SourceBucket only. Count. */
   UntrackedWrites: 'UntrackedWrites',
+  // ---- from the reconcile of S3 Inventory (issue 16): one datapoint per pair each time a pair is reconciled,
+  // stamped when the reconcile ran; each counts versions of the whole snapshot, not of a minute ----
+  /** Source versions the destination's inventory lacks: failed + overdue + completedButMissing. Unit Count. */
+  MissingReplicas: 'MissingReplicas',
+  /** Source versions present in the destination with another size. Unit Count. */
+  ReplicaSizeMismatches: 'ReplicaSizeMismatches',
+  /** Destination versions whose source version is gone (status REPLICA, in no configured source). Unit Count. */
+  OrphanReplicaVersions: 'OrphanReplicaVersions',
+  /** Source versions with no replication status: no enabled rule covered them (notReplicated). Unit Count. */
+  UnreplicatedVersions: 'UnreplicatedVersions',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
@@ -51,4 +61,8 @@ export const METRIC_UNIT: Record<MetricName, 'Count' | 'Bytes' | 'Seconds' | 'By
   OverdueReplications: 'Count',
   ReplicationBytes: 'Bytes',
   UntrackedWrites: 'Count',
+  MissingReplicas: 'Count',
+  ReplicaSizeMismatches: 'Count',
+  OrphanReplicaVersions: 'Count',
+  UnreplicatedVersions: 'Count',
 };
