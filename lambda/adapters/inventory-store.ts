@@ -15,7 +15,7 @@ export class S3InventoryStore implements InventoryStore {
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw new Error(`s3://${bucket}/${key} is not JSON: ${(error as Error).message}`);
+      throw new Error(`s3://${bucket}/${key} is not JSON: ${(error as Error).message}`, { cause: error });
     }
   }
 
