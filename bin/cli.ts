@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   status: () => import('./commands/status'),
   redrive: () => import('./commands/redrive'),
   doctor: () => import('./commands/doctor'),
+  reconcile: () => import('./commands/reconcile'),
 };
 
 const HELP = '  crr-monitor help | --help | COMMAND --help\n';

@@ -4,13 +4,12 @@
  * by itself, and Batch Replication's own manifest generator lists the whole bucket: this lists exactly the versions
  * the monitor holds as failed.
  */
-import * as fs from 'node:fs';
 import { GetBucketLocationCommand } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { TableReader } from '../../lambda/adapters/table-reader';
 import { partitionOf } from '../../lambda/shared/config';
 import { selectVersions, type SelectionCounts } from '../support/attention-selection';
-import { manifestLine, startReplicationJob } from '../support/batch-replication';
+import { startReplicationJob, writeManifest } from '../support/batch-replication';
 import { regionOfLocation } from '../support/doctor-probe';
 import {
   configOption,
@@ -106,7 +105,7 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   );
   let count: number;
   try {
-    count = await writeManifest(selection, pair.source, toStdout ? undefined : manifest, io);
+    count = await writeManifest(selection, pair.source, toStdout ? undefined : manifest, io.out);
   } catch (error) {
     const problem = tableProblem(error, tableName);
     if (!problem) throw error;
@@ -173,26 +172,4 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   }
   say(lines.join('\n') + '\n');
   return 0;
-}
-
-/** Streams the manifest to `file` (or stdout), one line per selected version; resolves to the count. */
-async function writeManifest(
-  selection: AsyncIterable<{ key: string; versionId: string }>,
-  bucket: string,
-  file: string | undefined,
-  io: CommandIo,
-): Promise<number> {
-  const stream = file !== undefined ? fs.createWriteStream(file) : undefined;
-  let count = 0;
-  try {
-    for await (const version of selection) {
-      const line = manifestLine(bucket, version.key, version.versionId);
-      count++;
-      if (!stream) io.out(line);
-      else if (!stream.write(line)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
-    }
-  } finally {
-    if (stream) await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
-  }
-  return count;
 }

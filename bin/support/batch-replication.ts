@@ -88,3 +88,28 @@ export async function startReplicationJob(
   if (!job.JobId) throw new Error('CreateJob returned no JobId');
   return { jobId: job.JobId, manifestKey };
 }
+
+/**
+ * Streams a manifest of `bucket`'s versions to `file` (or, without one, to `out`), one line per version in the order
+ * given; resolves to the count. What `redrive` and `reconcile --manifest` write.
+ */
+export async function writeManifest(
+  selection: AsyncIterable<{ key: string; versionId: string }>,
+  bucket: string,
+  file: string | undefined,
+  out: (text: string) => void,
+): Promise<number> {
+  const stream = file !== undefined ? fs.createWriteStream(file) : undefined;
+  let count = 0;
+  try {
+    for await (const version of selection) {
+      const line = manifestLine(bucket, version.key, version.versionId);
+      count++;
+      if (!stream) out(line);
+      else if (!stream.write(line)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+    }
+  } finally {
+    if (stream) await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+  return count;
+}

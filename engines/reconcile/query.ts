@@ -47,10 +47,15 @@ export interface ReconcileQueryOptions {
   readonly createdAt: Readonly<Record<string, number>>;
   /** How long a version may stay PENDING before it is overdue (ms). */
   readonly overdueMillis: number;
+  /**
+   * Optional: add a column `examples` to `reconcileSql`'s rows, the category's first N versions, each as
+   * `key + ' ' + version_id`, in that string's order (version IDs hold no space: split at the last one). Off by default.
+   */
+  readonly examples?: number;
 }
 
 /** The categories of the result rows: the reconcile JSON's counts, dotted for the nested `deleteMarkers`. */
-export type Category =
+type Category =
   | 'replicated'
   | 'sizeMismatch'
   | 'failed'
@@ -64,7 +69,7 @@ export type Category =
   | 'deleteMarkers.missing';
 
 /** The categories `--manifest` lists: the versions a Batch Replication job should copy again. */
-export const REDRIVE_CATEGORIES: readonly Category[] = ['failed', 'overdue', 'completedButMissing'];
+const REDRIVE_CATEGORIES: readonly Category[] = ['failed', 'overdue', 'completedButMissing'];
 
 /** One pair's counts, as in docs/report-schema.md (`pairs[]` of the reconcile report). */
 export interface PairCounts {
@@ -96,6 +101,14 @@ const DIALECTS: Record<Dialect, { timestamp(ms: number): string }> = {
   duckdb: { timestamp: (ms) => `TIMESTAMP '${timestampText(ms)}'` },
   athena: { timestamp: (ms) => `TIMESTAMP '${timestampText(ms)}'` },
 };
+
+/** The `examples` column: `min(x, n)` (the n least values, ordered) is DuckDB's and Trino's alike. */
+function examples(opts: ReconcileQueryOptions): string {
+  const n = opts.examples ?? 0;
+  if (n === 0) return '';
+  if (!Number.isSafeInteger(n) || n < 0 || n > 1000) throw new Error(`examples ${n}: expected 0 to 1000`);
+  return `, min("key" || ' ' || version_id, ${n}) AS examples`;
+}
 
 function timestampText(ms: number): string {
   if (!Number.isFinite(ms)) throw new Error(`not a time: ${ms}`);
@@ -181,7 +194,7 @@ export function reconcileSql(opts: ReconcileQueryOptions): string {
   const parts = opts.pairs.map((pair) => {
     const label = `${literal(pair.source)} AS source, ${literal(pair.destination)} AS destination`;
     return [sourceSide(pair, opts, r), destinationSide(pair, opts, r)].map(
-      (side) => `SELECT ${label}, category, COUNT(*) AS n FROM (\n  ${side}\n) x GROUP BY category`,
+      (side) => `SELECT ${label}, category, COUNT(*) AS n${examples(opts)} FROM (\n  ${side}\n) x GROUP BY category`,
     );
   });
   return parts.flat().join('\nUNION ALL\n');
