@@ -4,7 +4,9 @@
  * report (docs/report-schema.md) and, with --manifest, writes the S3 Batch Operations manifest of the versions to
  * replicate again, as `redrive` writes it (`redrive --from-reconcile FILE` starts the job).
  */
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
+import { athenaEngine } from '../../engines/reconcile/athena';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,11 +29,14 @@ import { environmentRegion } from '../support/operator-clients';
 
 export const usage = `  crr-monitor reconcile [--pair SRC=DST]... [--config FILE] --inventory MANIFEST... [--overdue-minutes 15]
                         [--manifest FILE] [--format table|json] [--engine duckdb] [--memory-limit 2GB] [--examples 3]
+                        [--engine athena --workgroup W --database D --output s3://BUCKET/PREFIX/]
       Compares every version in each source bucket's S3 Inventory (all versions, with ReplicationStatus) with its
       destination's: replicated, size mismatches, failed, pending, overdue, never replicated, completed but missing,
       orphan replicas, destination-only versions, delete markers. MANIFEST: a manifest.json, local or s3://, one per
       bucket (CSV or Parquet). --manifest (one pair): the S3 Batch Operations CSV of the failed, overdue and
       completed-but-missing versions, for \`redrive --from-reconcile FILE --execute ...\`.
+      --engine athena runs the same query on Amazon Athena where the inventories are (s3:// manifests only): one
+      table per report in database D (Glue), queries in workgroup W, results under --output.
 `;
 
 const OPTIONS = {
@@ -43,7 +48,16 @@ const OPTIONS = {
   engine: { type: 'string' },
   'memory-limit': { type: 'string' },
   examples: { type: 'string' },
+  workgroup: { type: 'string' },
+  database: { type: 'string' },
+  output: { type: 'string' },
 } as const;
+
+/** Options only one engine reads: given to another, they are refused rather than ignored. */
+const ENGINE_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
+  duckdb: ['memory-limit'],
+  athena: ['workgroup', 'database', 'output'],
+};
 
 type Values = ReturnType<typeof parseCommand<typeof OPTIONS>>['values'];
 
@@ -57,6 +71,21 @@ const ENGINES: Record<string, (values: Values) => ReconcileEngine> = {
     if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit))
       throw new UsageError(`--memory-limit ${memoryLimit}: expected a size such as 2GB or 512MB`);
     return duckdbEngine({ memoryLimit });
+  },
+  athena: (values) => {
+    const missing = (['workgroup', 'database', 'output'] as const).filter((o) => values[o] === undefined);
+    if (missing.length > 0) throw new UsageError(`--engine athena needs ${missing.map((o) => `--${o}`).join(', ')}`);
+    const output = values.output!;
+    if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(output))
+      throw new UsageError(`--output ${output}: expected an s3://bucket/prefix/ for Athena's query results`);
+    const region = values.region ?? environmentRegion() ?? 'us-east-1';
+    let client: AthenaClient | undefined;
+    return athenaEngine({
+      athena: () => (client ??= new AthenaClient({ region })),
+      workgroup: values.workgroup!,
+      database: values.database!,
+      outputLocation: output.endsWith('/') ? output : `${output}/`,
+    });
   },
 };
 
@@ -91,6 +120,10 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   const engineName = values.engine ?? 'duckdb';
   const makeEngine = Object.hasOwn(ENGINES, engineName) ? ENGINES[engineName] : undefined;
   if (!makeEngine) throw new UsageError(`--engine ${engineName}: expected ${Object.keys(ENGINES).join(' or ')}`);
+  for (const [other, names] of Object.entries(ENGINE_OPTIONS)) {
+    if (other === engineName) continue;
+    for (const name of names) if (values[name] !== undefined) throw new UsageError(`--${name} applies to --engine ${other} only`);
+  }
   const engine = makeEngine(values);
 
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crr-reconcile-'));

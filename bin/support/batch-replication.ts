@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 const MANIFEST_FORMAT = 'S3BatchOperations_CSV_20180820';
 
 // The manifest lines are pure (lambda/core/batch-manifest.ts): the cloud reconcile (lambda/reconcile) writes the same.
+import { manifestLine } from '../../lambda/core/batch-manifest';
 export { encodeManifestKey, manifestLine } from '../../lambda/core/batch-manifest';
 
 export interface ReplicationJobRequest {

@@ -30,6 +30,9 @@ import {
   StopQueryExecutionCommand,
   type AthenaClient,
 } from '@aws-sdk/client-athena';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { checkCoverage, type ReconcileEngine, type ReconcileRequest, type ReconcileResult } from './engine';
+import { InventoryError, MAX_MANIFEST_BYTES } from './manifest';
 import { countsFromRows, manifestSql, reconcileSql, type BucketPair, type CountRow, type PairCounts } from './query';
 
 /** One inventory report (one snapshot of one bucket), as its manifest.json describes it. */
@@ -288,6 +291,8 @@ export interface RedriveVersion {
 /** The tables are ready: count every pair, or list one pair's versions to redrive. */
 export interface PreparedReconcile {
   counts(): Promise<AthenaReconcile>;
+  /** How many rows each bucket's snapshot has (one query over every table). */
+  rows(): Promise<Record<string, number>>;
   /** One pair's failed, overdue and completed-but-missing versions, in key order, streamed page by page. */
   manifest(pair: BucketPair): AsyncGenerator<RedriveVersion>;
 }
@@ -323,6 +328,14 @@ export async function prepareReconcile(request: AthenaReconcileRequest): Promise
       }
       return { pairs: countsFromRows(rows, request.pairs), queryExecutionId: id };
     },
+    async rows() {
+      const sql = Object.entries(tables)
+        .map(([bucket, relation]) => `SELECT '${bucket}' AS "bucket", COUNT(*) AS n FROM ${relation} x`)
+        .join('\nUNION ALL\n');
+      const counted: Record<string, number> = {};
+      for await (const row of queryRows(request.target, await runQuery(request.target, sql))) counted[row.bucket ?? ''] = Number(row.n);
+      return counted;
+    },
     async *manifest(pair) {
       if (!request.pairs.some((p) => p.source === pair.source && p.destination === pair.destination))
         throw new Error(`${pair.source} → ${pair.destination} is not one of the pairs prepared`);
@@ -331,6 +344,97 @@ export async function prepareReconcile(request: AthenaReconcileRequest): Promise
         if (!row.key) throw new Error(`Athena query ${id}: a manifest row without a key`);
         yield { bucket: row.bucket ?? pair.source, key: row.key, versionId: row.version_id ?? 'null' };
       }
+    },
+  };
+}
+
+// ---- the engine of `crr-monitor reconcile --engine athena` ----------------------------------------------------------
+
+export interface AthenaEngineOptions {
+  readonly athena: () => Pick<AthenaClient, 'send'>;
+  readonly workgroup: string;
+  readonly database: string;
+  /** `s3://bucket/prefix/`: where Athena writes query results. */
+  readonly outputLocation: string;
+}
+
+/** `s3://bucket/key` → its parts, or undefined. */
+function s3Location(uri: string): { bucket: string; key: string } | undefined {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  return m ? { bucket: m[1], key: m[2] } : undefined;
+}
+
+/**
+ * The Athena engine for the command line: the inventories stay where S3 wrote them (Athena reads them there), so
+ * every manifest must be an `s3://` one; only the manifests are fetched. Examples are not listed (Athena renders an
+ * array as one string that keys with ', ' would make ambiguous); the counts, the rows and the manifest are exact.
+ */
+export function athenaEngine(options: AthenaEngineOptions): ReconcileEngine {
+  return {
+    name: 'athena',
+    async reconcile(request: ReconcileRequest): Promise<ReconcileResult> {
+      const snapshots: InventorySnapshot[] = [];
+      for (const uri of request.inventories) {
+        const at = s3Location(uri);
+        if (!at)
+          throw new InventoryError(
+            `--inventory ${uri}: the athena engine reads inventories where S3 wrote them; give s3://bucket/…/manifest.json`,
+          );
+        if (!request.s3) throw new InventoryError(`--inventory ${uri}: no S3 client to read it with`);
+        let text: string;
+        try {
+          const out = await request.s3().send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key }));
+          if ((out.ContentLength ?? 0) > MAX_MANIFEST_BYTES) throw new Error(`larger than ${MAX_MANIFEST_BYTES} bytes`);
+          text = (await out.Body?.transformToString('utf-8')) ?? '';
+        } catch (error) {
+          throw new InventoryError(`--inventory ${uri}: cannot read it: ${(error as Error).message}`, { cause: error });
+        }
+        try {
+          snapshots.push(snapshotOf(at, JSON.parse(text)));
+        } catch (error) {
+          throw new InventoryError(
+            (error as Error).message.startsWith('s3://') ? (error as Error).message : `${uri}: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
+        }
+      }
+      checkCoverage(request.pairs, new Set(snapshots.map((s) => s.bucket)));
+      const used = new Set(request.pairs.flatMap((p) => [p.source, p.destination]));
+      const target: AthenaTarget = {
+        client: options.athena(),
+        workgroup: options.workgroup,
+        database: options.database,
+        outputLocation: options.outputLocation,
+      };
+      const prepared = await prepareReconcile({
+        target,
+        snapshots: snapshots.filter((s) => used.has(s.bucket)),
+        pairs: request.pairs,
+        overdueMillis: request.overdueMillis,
+      });
+      const { pairs } = await prepared.counts();
+      const rows = await prepared.rows();
+      let manifestCount: number | undefined;
+      if (request.manifest) {
+        const pair = request.manifest.pair;
+        manifestCount = await request.manifest.write(
+          (async function* () {
+            for await (const v of prepared.manifest(pair)) yield { key: v.key, versionId: v.versionId };
+          })(),
+        );
+      }
+      const inventories = snapshots
+        .filter((s) => used.has(s.bucket))
+        .map((s) => ({
+          bucket: s.bucket,
+          createdAt: new Date(s.createdAt).toISOString(),
+          format: s.format,
+          files: s.files,
+          rows: rows[s.bucket] ?? 0,
+        }));
+      return { report: { pairs, inventories }, examples: [], manifestCount };
     },
   };
 }

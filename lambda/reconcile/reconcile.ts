@@ -187,6 +187,7 @@ export function createReconcileHandler(deps: ReconcileDeps): (event: ObjectCreat
     const prepared = await deps.engine.prepare({ snapshots: [...snapshots.values()], pairs, overdueMillis: deps.overdueMillis });
     const { pairs: counts, queryExecutionId } = await prepared.counts();
     deps.metrics.publish(counts);
+    const rows = await prepared.rows();
 
     const manifests: string[] = [];
     for (const c of counts) {
@@ -204,8 +205,7 @@ export function createReconcileHandler(deps: ReconcileDeps): (event: ObjectCreat
         createdAt: new Date(s.createdAt).toISOString(),
         format: s.format,
         files: s.files,
-        // Athena counts no rows of its own: only the embedded engine reads every row.
-        rows: null,
+        rows: rows[s.bucket] ?? 0,
       })),
       athena: { queryExecutionId, workgroup: settings.workgroup, database: settings.database },
       manifests,

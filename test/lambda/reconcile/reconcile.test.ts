@@ -104,6 +104,11 @@ function athenaAnswers(counts: string[][], manifest: string[][]) {
   athena.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId: string }) => {
     const sql = queries.get(input.QueryExecutionId) ?? '';
     if (sql.includes('AS "bucket", "key", version_id')) return page(['bucket', 'key', 'version_id'], manifest);
+    if (sql.includes('AS "bucket", COUNT(*) AS n'))
+      return page(
+        ['bucket', 'n'],
+        [...sql.matchAll(/SELECT '([^']+)' AS "bucket"/g)].map((m, i) => [m[1], String(100 + i)]),
+      );
     return page(['source', 'destination', 'category', 'n'], counts);
   });
   return queries;
@@ -204,9 +209,9 @@ describe('the reconcile handler', () => {
     const report = JSON.parse(puts[`${runs}reconcile.json`].Body as string);
     expect(report.pairs[0]).toMatchObject({ source: 'photos-a', destination: 'photos-b', sourceVersions: 17, orphanReplicas: 4 });
     expect(report.inventories).toEqual([
-      { bucket: 'photos-a', createdAt: '2026-11-20T12:00:00.000Z', format: 'CSV', files: 1, rows: null },
-      { bucket: 'photos-b', createdAt: '2026-11-20T12:00:00.000Z', format: 'Parquet', files: 1, rows: null },
-      { bucket: 'photos-c', createdAt: '2026-11-20T12:00:00.000Z', format: 'CSV', files: 1, rows: null },
+      { bucket: 'photos-a', createdAt: '2026-11-20T12:00:00.000Z', format: 'CSV', files: 1, rows: 100 },
+      { bucket: 'photos-b', createdAt: '2026-11-20T12:00:00.000Z', format: 'Parquet', files: 1, rows: 101 },
+      { bucket: 'photos-c', createdAt: '2026-11-20T12:00:00.000Z', format: 'CSV', files: 1, rows: 102 },
     ]);
     expect(report.manifests).toEqual([`${runs}photos-a--photos-b.manifest.csv`]);
   });
