@@ -112,7 +112,10 @@ const reconcileSettingsSchema = z.strictObject({
   /** '' or ending in '/'. */
   inventoryPrefix: z.string().refine((v) => v === '' || v.endsWith('/')),
   /** Ends in '/': Athena results go to `<outputPrefix>athena/`, reports and manifests to `<outputPrefix>runs/`. */
-  outputPrefix: z.string().min(1).refine((v) => v.endsWith('/')),
+  outputPrefix: z
+    .string()
+    .min(1)
+    .refine((v) => v.endsWith('/')),
   workgroup: z.string().min(1),
   database: z.string().min(1),
 });
