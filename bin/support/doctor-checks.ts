@@ -251,7 +251,7 @@ function notificationCheck(bucket: string, facts: BucketFacts | undefined, monit
  * What `reconcile` needs of an inventory (issue 16): every version (`IncludedObjectVersions` All adds VersionId,
  * IsLatest and IsDeleteMarker; Key is always there) and these optional fields. ORC reports are refused by reconcile.
  */
-export const RECONCILE_INVENTORY_FIELDS = ['Size', 'LastModifiedDate', 'ReplicationStatus'] as const;
+const RECONCILE_INVENTORY_FIELDS = ['Size', 'LastModifiedDate', 'ReplicationStatus'] as const;
 const RECONCILE_FORMATS = ['CSV', 'Parquet'];
 
 /** The inventory bucket an inventory configuration delivers to (`arn:aws:s3:::name` as S3 returns it). */

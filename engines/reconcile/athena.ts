@@ -248,7 +248,7 @@ export async function runQuery(target: AthenaTarget, sql: string): Promise<strin
 }
 
 /** A succeeded query's rows as objects of strings (NULL as null), page by page, the header row skipped. */
-export async function* queryRows(target: AthenaTarget, queryExecutionId: string): AsyncGenerator<Record<string, string | null>> {
+async function* queryRows(target: AthenaTarget, queryExecutionId: string): AsyncGenerator<Record<string, string | null>> {
   let token: string | undefined;
   let first = true;
   do {
@@ -275,14 +275,14 @@ export interface AthenaReconcileRequest {
   readonly overdueMillis: number;
 }
 
-export interface AthenaReconcile {
+interface AthenaReconcile {
   readonly pairs: PairCounts[];
   /** The query that counted, for the record (its result CSV is in the output location). */
   readonly queryExecutionId: string;
 }
 
 /** One line of a Batch Operations manifest: a source version to replicate again. */
-export interface RedriveVersion {
+interface RedriveVersion {
   readonly bucket: string;
   readonly key: string;
   readonly versionId: string;

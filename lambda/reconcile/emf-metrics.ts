@@ -8,7 +8,7 @@ import { DIMENSION_DEST_BUCKET, DIMENSION_SOURCE_BUCKET, METRIC } from '../core/
 import type { ReconcileMetrics } from './reconcile';
 
 /** A pair's counts as the four reconcile metrics. */
-export function reconcileMetricValues(c: PairCounts): [string, number][] {
+function reconcileMetricValues(c: PairCounts): [string, number][] {
   return [
     [METRIC.MissingReplicas, c.failed + c.overdue + c.completedButMissing],
     [METRIC.ReplicaSizeMismatches, c.sizeMismatch],

@@ -28,7 +28,7 @@ export interface InventoryStore {
 }
 
 /** The reconcile engine: Athena in the cloud (tests give another). */
-export interface ReconcileEngine {
+interface ReconcileEngine {
   prepare(request: {
     snapshots: readonly InventorySnapshot[];
     pairs: readonly BucketPair[];
