@@ -13,6 +13,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateJobCommand, type CreateJobCommandInput, type S3ControlClient } from '@aws-sdk/client-s3-control';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as readline from 'node:readline';
 
 const MANIFEST_FORMAT = 'S3BatchOperations_CSV_20180820';
 
@@ -111,6 +112,47 @@ export async function writeManifest(
     }
   } finally {
     if (stream) await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+  return count;
+}
+
+/** A key as encodeManifestKey writes it: unreserved characters and percent-escapes only. */
+const ENCODED_KEY = /^(?:[A-Za-z0-9._~-]|%[0-9A-F]{2})+$/;
+
+/**
+ * Checks a manifest written by `writeManifest` (e.g. `reconcile --manifest`) line by line, streaming: every line
+ * `bucket,key,versionId` with `bucket` the given source, the key encoded as encodeManifestKey does, a version ID S3
+ * would give. Resolves to the number of lines; throws naming the file and the first bad line.
+ */
+export async function readManifestFile(file: string, bucket: string): Promise<number> {
+  let stream: fs.ReadStream;
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    stream = fs.createReadStream(file, { encoding: 'utf8' });
+  } catch {
+    throw new Error(`${file}: cannot be read`);
+  }
+  let count = 0;
+  const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      count++;
+      const fields = line.split(',');
+      const problem =
+        fields.length !== 3
+          ? 'expected bucket,key,versionId'
+          : fields[0] !== bucket
+            ? `bucket ${fields[0]}, not the pair's source ${bucket}`
+            : !ENCODED_KEY.test(fields[1])
+              ? 'the key is not URL-encoded as a Batch Operations manifest needs'
+              : !VERSION_ID.test(fields[2])
+                ? `version ID ${JSON.stringify(fields[2])} is not one S3 would give`
+                : undefined;
+      if (problem) throw new Error(`${file} line ${count}: ${problem}`);
+    }
+  } finally {
+    lines.close();
+    stream.destroy();
   }
   return count;
 }

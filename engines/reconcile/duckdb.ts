@@ -33,13 +33,13 @@ export const DEFAULT_MEMORY_LIMIT = '2GB';
 
 /** The normalised table every inventory is loaded into (the columns query.ts reads). */
 const TABLE_COLUMNS =
-  '"key" VARCHAR, version_id VARCHAR, is_delete_marker BOOLEAN, size BIGINT, last_modified_date TIMESTAMP, replication_status VARCHAR';
+  '"key" VARCHAR, version_id VARCHAR, is_delete_marker BOOLEAN, size BIGINT, last_modified_date TIMESTAMPTZ, replication_status VARCHAR';
 
 const sqlString = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** ISO-8601 text (S3 writes `2022-12-12T13:20:39.000Z`) to a UTC TIMESTAMP; the session's zone is UTC. */
-const textTime = (expr: string) => `CAST(CAST(NULLIF(${expr}, '') AS TIMESTAMPTZ) AS TIMESTAMP)`;
+/** ISO-8601 text (S3 writes `2022-12-12T13:20:39.000Z`; an offset is honoured) to a TIMESTAMPTZ. */
+const textTime = (expr: string) => `CAST(NULLIF(${expr}, '') AS TIMESTAMPTZ)`;
 
 /** The SELECT that reads one CSV data file (gzip, no header, every field quoted, columns in fileSchema's order). */
 function csvSelect(manifest: InventoryManifest, file: string): string {
@@ -69,11 +69,16 @@ async function parquetSelect(c: DuckDBConnection, manifest: InventoryManifest, f
     );
   const col = (c: string) => ident(types.get(c)!.name);
   const lm = types.get('last_modified_date')!.type;
-  const time = lm.startsWith('TIMESTAMP')
-    ? `CAST(CAST(${col('last_modified_date')} AS TIMESTAMPTZ) AS TIMESTAMP)`
-    : /INT/.test(lm)
-      ? `make_timestamp(CAST(${col('last_modified_date')} AS BIGINT) * 1000)` // epoch ms without a logical type
-      : textTime(`CAST(${col('last_modified_date')} AS VARCHAR)`);
+  // S3 writes TIMESTAMP(MILLIS,true) (DuckDB: TIMESTAMP WITH TIME ZONE, taken as it is); a timestamp without the UTC
+  // flag is UTC too (the session's zone); a bare int64 is epoch milliseconds.
+  const time =
+    lm === 'TIMESTAMP WITH TIME ZONE'
+      ? col('last_modified_date')
+      : lm.startsWith('TIMESTAMP')
+        ? `CAST(${col('last_modified_date')} AS TIMESTAMPTZ)`
+        : /INT/.test(lm)
+          ? `make_timestamptz(CAST(${col('last_modified_date')} AS BIGINT) * 1000)`
+          : textTime(`CAST(${col('last_modified_date')} AS VARCHAR)`);
   return `SELECT CAST(${col('key')} AS VARCHAR), NULLIF(CAST(${col('version_id')} AS VARCHAR), ''), CAST(${col('is_delete_marker')} AS BOOLEAN),
     CAST(${col('size')} AS BIGINT), ${time}, NULLIF(CAST(${col('replication_status')} AS VARCHAR), '') FROM ${source}`;
 }
@@ -106,7 +111,15 @@ export function duckdbEngine(options: DuckDbEngineOptions = {}): ReconcileEngine
   return {
     name: 'duckdb',
     async reconcile(request: ReconcileRequest): Promise<ReconcileResult> {
+      const clock = { at: Date.now() };
+      const lap = () => {
+        const now = Date.now();
+        const s = (now - clock.at) / 1000;
+        clock.at = now;
+        return s;
+      };
       const inventories = await loadInventories(request.inventories, { tempDir: request.tempDir, s3: request.s3 });
+      const verify = lap();
       checkCoverage(request.pairs, new Set(inventories.map((i) => i.manifest.bucket)));
       const used = new Set(request.pairs.flatMap((p) => [p.source, p.destination]));
       const spill = path.join(request.tempDir, 'spill');
@@ -118,7 +131,8 @@ export function duckdbEngine(options: DuckDbEngineOptions = {}): ReconcileEngine
         enable_external_access: 'true',
       };
       if (options.threads) config.threads = String(options.threads);
-      const instance = await DuckDBInstance.create(path.join(request.tempDir, 'reconcile.duckdb'), config);
+      // In memory, spilling to the temporary folder past memory_limit (tables included): no database file to write.
+      const instance = await DuckDBInstance.create(':memory:', config);
       const c = await instance.connect();
       try {
         await c.run(`SET TimeZone = 'UTC'`);
@@ -140,6 +154,7 @@ export function duckdbEngine(options: DuckDbEngineOptions = {}): ReconcileEngine
             rows,
           });
         }
+        const loadSeconds = lap();
         const opts = { dialect: 'duckdb' as const, pairs: request.pairs, tables, createdAt, overdueMillis: request.overdueMillis };
         const rows = (
           await c.runAndReadAll(reconcileSql({ ...opts, examples: request.examples }))
@@ -164,7 +179,12 @@ export function duckdbEngine(options: DuckDbEngineOptions = {}): ReconcileEngine
             })(),
           );
         }
-        return { report: { pairs: countsFromRows(rows, request.pairs), inventories: counted }, examples, manifestCount };
+        return {
+          report: { pairs: countsFromRows(rows, request.pairs), inventories: counted },
+          examples,
+          manifestCount,
+          seconds: { verify, load: loadSeconds, query: lap() },
+        };
       } finally {
         c.closeSync();
         instance.closeSync();

@@ -47,6 +47,8 @@ export interface ReconcileResult {
   readonly examples: ReconcileExample[];
   /** How many manifest rows `manifest.write` wrote, when a manifest was asked for. */
   readonly manifestCount?: number;
+  /** Where the time went (seconds): fetching and proving the data files, loading them, the reconcile query. */
+  readonly seconds: { readonly verify: number; readonly load: number; readonly query: number };
 }
 
 export interface ReconcileEngine {

@@ -10,7 +10,8 @@
  *   version_id          VARCHAR    NULL or '' for a null version (both read as the version ID `null`)
  *   is_delete_marker    BOOLEAN    NULL reads as false
  *   size                BIGINT
- *   last_modified_date  TIMESTAMP  UTC, without zone
+ *   last_modified_date  TIMESTAMP  Athena: TIMESTAMP (UTC); DuckDB: TIMESTAMP WITH TIME ZONE (the session in UTC), as its
+ *                                  Parquet reader gives S3's `TIMESTAMP(MILLIS,true)`: no per-row conversion
  *   replication_status  VARCHAR    COMPLETED (or COMPLETE), PENDING, FAILED, REPLICA, or NULL/'' for none
  * Other columns (bucket, is_latest, e_tag, …) may be there; the query does not read them.
  *
@@ -96,9 +97,12 @@ export interface CountRow {
   readonly n: number | bigint | string;
 }
 
-/** Where DuckDB's SQL and Athena's (Trino) differ. Both take `TIMESTAMP 'YYYY-MM-DD HH:MM:SS.mmm'` literals. */
+/**
+ * Where DuckDB's SQL and Athena's (Trino) differ: the time literal, of the type each engine's relations hold
+ * (comparing a column with a literal of another type would convert every row).
+ */
 const DIALECTS: Record<Dialect, { timestamp(ms: number): string }> = {
-  duckdb: { timestamp: (ms) => `TIMESTAMP '${timestampText(ms)}'` },
+  duckdb: { timestamp: (ms) => `TIMESTAMPTZ '${timestampText(ms)}+00'` },
   athena: { timestamp: (ms) => `TIMESTAMP '${timestampText(ms)}'` },
 };
 

@@ -21,12 +21,12 @@ const OVERDUE = 15 * 60_000;
 
 async function table(c: DuckDBConnection, name: string, rows: Row[]): Promise<void> {
   await c.run(
-    `CREATE TABLE ${name} ("bucket" VARCHAR, "key" VARCHAR, version_id VARCHAR, is_latest BOOLEAN, is_delete_marker BOOLEAN, size BIGINT, last_modified_date TIMESTAMP, e_tag VARCHAR, replication_status VARCHAR)`,
+    `CREATE TABLE ${name} ("bucket" VARCHAR, "key" VARCHAR, version_id VARCHAR, is_latest BOOLEAN, is_delete_marker BOOLEAN, size BIGINT, last_modified_date TIMESTAMPTZ, e_tag VARCHAR, replication_status VARCHAR)`,
   );
   const q = (s: string | null) => (s === null ? 'NULL' : `'${s.replace(/'/g, "''")}'`);
   for (const r of rows)
     await c.run(
-      `INSERT INTO ${name} VALUES ('b', ${q(r.key)}, ${q(r.v)}, true, ${r.dm ?? false}, ${r.size ?? 1}, TIMESTAMP ${q(r.lm)}, 'e', ${q(r.st)})`,
+      `INSERT INTO ${name} VALUES ('b', ${q(r.key)}, ${q(r.v)}, true, ${r.dm ?? false}, ${r.size ?? 1}, TIMESTAMPTZ ${q(r.lm + "+00")}, 'e', ${q(r.st)})`,
     );
 }
 
@@ -70,6 +70,7 @@ describe.each<Dialect>(['duckdb', 'athena'])('reconcileSql (%s text) on DuckDB',
   let c: DuckDBConnection;
   beforeAll(async () => {
     c = await (await DuckDBInstance.create(':memory:')).connect();
+    await c.run(`SET TimeZone = 'UTC'`);
     await table(c, 'inv_a', A);
     await table(c, 'inv_b', B);
   });
