@@ -18,7 +18,7 @@ import * as readline from 'node:readline';
 const MANIFEST_FORMAT = 'S3BatchOperations_CSV_20180820';
 
 // The manifest lines are pure (lambda/core/batch-manifest.ts): the cloud reconcile (lambda/reconcile) writes the same.
-import { manifestLine } from '../../lambda/core/batch-manifest';
+import { manifestLine, VERSION_ID } from '../../lambda/core/batch-manifest';
 export { encodeManifestKey, manifestLine } from '../../lambda/core/batch-manifest';
 
 export interface ReplicationJobRequest {

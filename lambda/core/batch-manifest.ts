@@ -19,7 +19,7 @@ export function encodeManifestKey(key: string): string {
  * They are written as they are (the User Guide's manifest example has the version ID unencoded); anything that
  * could end the CSV field or line is refused rather than guessed at.
  */
-const VERSION_ID = /^[A-Za-z0-9._+/=-]+$/;
+export const VERSION_ID = /^[A-Za-z0-9._+/=-]+$/;
 
 /** One manifest line (with its newline). Throws on a version ID that could not be written unquoted. */
 export function manifestLine(bucket: string, key: string, versionId: string): string {
