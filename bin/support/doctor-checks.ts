@@ -18,7 +18,15 @@ type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export interface Check {
   readonly check:
-    'versioning' | 'replication-rule' | 'replication-metrics' | 'notifications' | 'inventory' | 'trail' | 'stack' | 'agent-role';
+    | 'versioning'
+    | 'replication-rule'
+    | 'replication-metrics'
+    | 'notifications'
+    | 'inventory'
+    | 'reconcile-trigger'
+    | 'trail'
+    | 'stack'
+    | 'agent-role';
   /** What was checked: a bucket, a pair `SRC → DST`, a stack, a role. */
   readonly subject: string;
   readonly status: CheckStatus;
@@ -73,6 +81,8 @@ export interface SetupFacts {
   readonly stacks: readonly StackFacts[];
   /** Remote account → AssumeRole of its agent read role. */
   readonly agentRoles: Readonly<Record<string, Probe<true>>>;
+  /** With `reconcile`: GetBucketNotificationConfiguration of the inventory bucket (its EventBridge switch). */
+  readonly inventoryBucketNotifications?: Probe<NotificationConfiguration>;
 }
 
 const unreadable = (probe: { ok: false; error: string; httpStatus?: number }) =>
@@ -341,6 +351,36 @@ function inventoryCheck(bucket: string, facts: BucketFacts | undefined, config: 
   };
 }
 
+/** The cloud reconcile is triggered by the inventory bucket's EventBridge events: they must be on. */
+function reconcileTriggerCheck(inventoryBucket: string, probe: Probe<NotificationConfiguration> | undefined): Check {
+  const subject = inventoryBucket;
+  const fix =
+    `turn on EventBridge for ${inventoryBucket}: aws s3api get-bucket-notification-configuration --bucket ${inventoryBucket}, ` +
+    'add "EventBridgeConfiguration": {}, then put-bucket-notification-configuration (it replaces the whole configuration)';
+  if (!probe?.ok)
+    return {
+      check: 'reconcile-trigger',
+      subject,
+      status: 'fail',
+      detail: `cannot read the inventory bucket's notification configuration: ${probe ? unreadable(probe) : 'not read'}`,
+      fix,
+    };
+  if (probe.value.EventBridgeConfiguration === undefined)
+    return {
+      check: 'reconcile-trigger',
+      subject,
+      status: 'fail',
+      detail: 'EventBridge notifications are off: no manifest arrival reaches the reconcile',
+      fix,
+    };
+  return {
+    check: 'reconcile-trigger',
+    subject,
+    status: 'pass',
+    detail: 'EventBridge notifications are on: arriving manifests start the reconcile',
+  };
+}
+
 type Coverage = 'all' | 'partial' | 'none';
 const RANK: Record<Coverage, number> = { none: 0, partial: 1, all: 2 };
 const least = (a: Coverage, b: Coverage): Coverage => (RANK[a] <= RANK[b] ? a : b);
@@ -584,6 +624,7 @@ export function runChecks(config: MonitorConfig, facts: SetupFacts): Check[] {
     checks.push(notificationCheck(source, facts.buckets[source], facts.monitorAccount, config.regions));
   }
   for (const bucket of buckets) checks.push(inventoryCheck(bucket, facts.buckets[bucket], config, remote.get(bucket)));
+  if (config.reconcile) checks.push(reconcileTriggerCheck(config.reconcile.inventoryBucket, facts.inventoryBucketNotifications));
   for (const bucket of localBuckets(config)) checks.push(trailCheck(bucket, facts.buckets[bucket], facts.trails, partition));
   for (const stack of facts.stacks) checks.push(stackCheck(stack, facts.callerAccount));
   for (const account of sourceAccounts(config)) checks.push(agentRoleCheck(account, facts.agentRoles[account], config.monitorRegion));

@@ -1,7 +1,7 @@
 /**
  * Gathers what `doctor` checks (SetupFacts) from the live account, read-only: per bucket GetBucketLocation,
  * GetBucketVersioning, ListBucketInventoryConfigurations (every page), and for sources GetBucketReplication and
- * GetBucketNotificationConfiguration; per region
+ * GetBucketNotificationConfiguration (and the reconcile's inventory bucket's); per region
  * DescribeTrails (shadow trails included) then GetEventSelectors and GetTrailStatus per trail in its home region;
  * DescribeStacks per expected stack; AssumeRole of each agent read role. An error is recorded as that check's
  * answer, never thrown: one unreadable bucket must not hide the rest of the report.
@@ -99,7 +99,19 @@ export async function gatherFacts(config: MonitorConfig, clients: OperatorClient
       return true as const;
     });
   }
-  return { callerAccount, monitorAccount, buckets: bucketFacts, trails, stacks, agentRoles };
+  const inventoryBucket = config.reconcile?.inventoryBucket;
+  const inventoryBucketNotifications = inventoryBucket
+    ? await probe(() => clients.s3(home).send(new GetBucketNotificationConfigurationCommand({ Bucket: inventoryBucket })))
+    : undefined;
+  return {
+    callerAccount,
+    monitorAccount,
+    buckets: bucketFacts,
+    trails,
+    stacks,
+    agentRoles,
+    ...(inventoryBucketNotifications ? { inventoryBucketNotifications } : {}),
+  };
 }
 
 /** Every inventory configuration of a bucket: S3 returns at most 100 per page (a bucket may have 1,000). */

@@ -25,6 +25,8 @@ interface Account {
   notification: string;
   /** ListBucketInventoryConfigurations per bucket; a bucket without an entry has none (an empty list). */
   inventory: Record<string, string>;
+  /** The reconcile's inventory bucket has EventBridge notifications on. */
+  inventoryBucketEventBridge?: boolean;
   stacks: Record<string, string>;
 }
 
@@ -107,7 +109,13 @@ function answer(account: Account, method: string, url: URL, headers: http.Incomi
     return xml(`<VersioningConfiguration xmlns="${S3_NS}">${status ? `<Status>${status}</Status>` : ''}</VersioningConfiguration>`);
   }
   if (url.searchParams.has('replication')) return { type: 'application/xml', body: account.replication };
-  if (url.searchParams.has('notification')) return { type: 'application/xml', body: account.notification };
+  if (url.searchParams.has('notification')) {
+    if (bucket === 'doctor-inventories' && account.inventoryBucketEventBridge)
+      return xml(
+        `<NotificationConfiguration xmlns="${S3_NS}"><EventBridgeConfiguration></EventBridgeConfiguration></NotificationConfiguration>`,
+      );
+    return { type: 'application/xml', body: account.notification };
+  }
   if (url.searchParams.has('inventory')) {
     const none = `<ListInventoryConfigurationsResult xmlns="${S3_NS}"><IsTruncated>false</IsTruncated></ListInventoryConfigurationsResult>`;
     return { type: 'application/xml', body: account.inventory[bucket] ?? xml(none).body };
@@ -188,6 +196,9 @@ describe('crr-monitor doctor (binary)', () => {
       expect(on.stdout).toContain('lacks the field(s) LastModifiedDate, ReplicationStatus');
       expect(on.stdout).toContain("its prefix is '', not reconcile.inventoryPrefix 'inventories/'");
       expect(on.stdout).toContain('put-bucket-inventory-configuration --bucket doctor-replica');
+      // The trigger: the inventory bucket answers with the source's configuration, which has no EventBridgeConfiguration.
+      expect(on.stdout).toMatch(/FAIL\s+reconcile-trigger\s+doctor-inventories\s+EventBridge notifications are off/);
+      expect(on.stdout).toContain('add "EventBridgeConfiguration": {}');
       const off = await run(['doctor', '--config', CONFIG, '--format', 'json'], { AWS_ENDPOINT_URL: endpoint });
       expect(off.code).toBe(0);
       const { checks, summary } = JSON.parse(off.stdout);
@@ -195,6 +206,22 @@ describe('crr-monitor doctor (binary)', () => {
       expect(checks.find((c: { check: string; subject: string }) => c.check === 'inventory' && c.subject === 'doctor-replica').status).toBe(
         'warn',
       );
+    });
+  });
+
+  it('passes the reconcile trigger when the inventory bucket sends its events to EventBridge', async () => {
+    const account = { ...healthyAccount(), inventoryBucketEventBridge: true };
+    await withEndpoint(account, async (endpoint) => {
+      const result = await run(['doctor', '--config', 'test/fixtures/doctor/config-reconcile.json', '--format', 'json'], {
+        AWS_ENDPOINT_URL: endpoint,
+      });
+      expect(result.code).toBe(0);
+      const { checks, summary } = JSON.parse(result.stdout);
+      expect(summary).toEqual({ pass: 12, warn: 0, fail: 0, skip: 0 });
+      expect(checks.find((c: { check: string }) => c.check === 'reconcile-trigger')).toMatchObject({
+        subject: 'doctor-inventories',
+        status: 'pass',
+      });
     });
   });
 
