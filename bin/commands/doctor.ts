@@ -11,8 +11,9 @@ import { describeError, OperatorClients } from '../support/operator-clients';
 export const usage = `  crr-monitor doctor [--config FILE] [--format table|json]
       Checks the deployed setup against the config (default crr-monitor.config.json): versioning on every bucket,
       an enabled replication rule with metrics for every pair, s3:Replication:* notifications to the forwarder
-      topic, an all-versions S3 Inventory with the fields reconcile needs on every bucket, a trail logging the
-      buckets' object writes, the stacks, the agent read roles. Read-only.
+      topic, an all-versions S3 Inventory with the fields reconcile needs on every bucket (and, with the config's
+      reconcile, EventBridge on its inventory bucket), a trail logging the buckets' object writes, the stacks, the
+      agent read roles. Read-only.
       Exit 0: nothing failed; 1: a check failed; 2: usage error.
 `;
 
