@@ -84,6 +84,8 @@ function formDecoded(key: string): string | undefined {
   }
 }
 
+const pairId = (p: BucketPair) => JSON.stringify([p.source, p.destination]);
+
 export function createReconcileHandler(deps: ReconcileDeps): (event: ObjectCreatedEvent) => Promise<ReconcileOutcome> {
   const { settings, store, logger } = deps;
   const buckets = new Set(deps.pairs.flatMap((p) => [p.source, p.destination]));
@@ -163,29 +165,50 @@ export function createReconcileHandler(deps: ReconcileDeps): (event: ObjectCreat
     if (!(await store.exists(settings.inventoryBucket, symlink)))
       throw new Error(`s3://${settings.inventoryBucket}/${symlink} is not there yet: Athena reads the report through it`);
 
+    // What the query needs to count a pair S → D right: every source of D (orphans are D's versions in none of
+    // them) and whether D is itself a source (then only REPLICA versions can be orphans). So each counted pair runs
+    // with the pairs it depends on, whose inventories must be there too; only the counted pairs are published.
+    const dependsOn = (p: BucketPair) => deps.pairs.filter((q) => q.destination === p.destination || q.source === p.destination);
+    const involved = deps.pairs.filter((p) => p.source === snapshot.bucket || p.destination === snapshot.bucket);
+    const needed = (p: BucketPair) => [...new Set([p, ...dependsOn(p)].flatMap((q) => [q.source, q.destination]))];
     const snapshots = new Map<string, InventorySnapshot>([[snapshot.bucket, snapshot]]);
-    const pairs: BucketPair[] = [];
-    const waiting: { source: string; destination: string; reason: string }[] = [];
-    for (const pair of deps.pairs.filter((p) => p.source === snapshot.bucket || p.destination === snapshot.bucket)) {
-      const other = pair.source === snapshot.bucket ? pair.destination : pair.source;
-      if (!snapshots.has(other)) {
-        const found = await newestSnapshot(other);
-        if (typeof found === 'string') {
-          waiting.push({ ...pair, reason: found });
-          continue;
-        }
-        snapshots.set(other, found);
-      }
-      pairs.push(pair);
+    const missing = new Map<string, string>();
+    for (const bucket of new Set(involved.flatMap(needed))) {
+      if (snapshots.has(bucket)) continue;
+      const found = await newestSnapshot(bucket);
+      if (typeof found === 'string') missing.set(bucket, found);
+      else snapshots.set(bucket, found);
     }
+    const waiting: { source: string; destination: string; reason: string }[] = [];
+    const counted: BucketPair[] = [];
+    for (const p of involved) {
+      const absent = needed(p).filter((b) => missing.has(b));
+      if (absent.length === 0) counted.push(p);
+      else if (absent.includes(p.source) || absent.includes(p.destination))
+        waiting.push({ ...p, reason: missing.get(absent.includes(p.source) ? p.source : p.destination)! });
+      else
+        waiting.push({
+          ...p,
+          reason: `waits for the inventory of ${absent.join(', ')}: every source of ${p.destination} and every bucket it replicates to are needed`,
+        });
+    }
+    const ids = new Set(counted.flatMap((p) => [p, ...dependsOn(p)]).map(pairId));
+    const pairs = deps.pairs.filter((p) => ids.has(pairId(p)));
     for (const w of waiting) logger.warn('reconcile: pair not reconciled yet', { ...w });
 
-    const runs = `${settings.outputPrefix}${RECONCILE_OUTPUT.runs}${snapshot.bucket}/${arrived.key.split('/').at(-2)}/`;
-    if (pairs.length === 0) {
+    const folder = `${settings.outputPrefix}${RECONCILE_OUTPUT.runs}${snapshot.bucket}/${arrived.key.split('/').at(-2)}/`;
+    if (counted.length === 0) {
       return { status: 'reconciled', bucket: snapshot.bucket, report: '', manifests: [], pairs: [], waiting };
     }
-    const prepared = await deps.engine.prepare({ snapshots: [...snapshots.values()], pairs, overdueMillis: deps.overdueMillis });
-    const { pairs: counts, queryExecutionId } = await prepared.counts();
+    const used = new Set(pairs.flatMap((p) => [p.source, p.destination]));
+    const prepared = await deps.engine.prepare({
+      snapshots: [...snapshots.values()].filter((s) => used.has(s.bucket)),
+      pairs,
+      overdueMillis: deps.overdueMillis,
+    });
+    const result = await prepared.counts();
+    const queryExecutionId = result.queryExecutionId;
+    const counts = result.pairs.filter((c) => counted.some((p) => pairId(p) === pairId(c)));
     deps.metrics.publish(counts);
     const rows = await prepared.rows();
 
@@ -194,23 +217,25 @@ export function createReconcileHandler(deps: ReconcileDeps): (event: ObjectCreat
       if (c.failed + c.overdue + c.completedButMissing === 0) continue;
       const lines: string[] = [];
       for await (const v of prepared.manifest(c)) lines.push(manifestLine(v.bucket, v.key, v.versionId));
-      const manifestKey = `${runs}${c.source}--${c.destination}.manifest.csv`;
+      const manifestKey = `${folder}${c.source}--${c.destination}.manifest.csv`;
       await store.put(settings.inventoryBucket, manifestKey, lines.join(''), 'text/csv');
       manifests.push(manifestKey);
     }
     const report = {
       pairs: counts,
-      inventories: [...snapshots.values()].map((s) => ({
-        bucket: s.bucket,
-        createdAt: new Date(s.createdAt).toISOString(),
-        format: s.format,
-        files: s.files,
-        rows: rows[s.bucket] ?? 0,
-      })),
+      inventories: [...snapshots.values()]
+        .filter((s) => used.has(s.bucket))
+        .map((s) => ({
+          bucket: s.bucket,
+          createdAt: new Date(s.createdAt).toISOString(),
+          format: s.format,
+          files: s.files,
+          rows: rows[s.bucket] ?? 0,
+        })),
       athena: { queryExecutionId, workgroup: settings.workgroup, database: settings.database },
       manifests,
     };
-    const reportKey = `${runs}reconcile.json`;
+    const reportKey = `${folder}reconcile.json`;
     await store.put(settings.inventoryBucket, reportKey, JSON.stringify(report, null, 2) + '\n', 'application/json');
     logger.info('reconcile: done', { bucket: snapshot.bucket, report: reportKey, manifests, pairs: counts });
     return { status: 'reconciled', bucket: snapshot.bucket, report: reportKey, manifests, pairs: counts, waiting };

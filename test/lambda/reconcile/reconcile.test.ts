@@ -114,10 +114,10 @@ function athenaAnswers(counts: string[][], manifest: string[][]) {
   return queries;
 }
 
-function handler(published: PairCounts[][] = [], logger = memoryLogger()) {
+function handler(published: PairCounts[][] = [], logger = memoryLogger(), pairs = PAIRS) {
   return createReconcileHandler({
     settings,
-    pairs: PAIRS,
+    pairs,
     overdueMillis: 15 * 60_000,
     store: new S3InventoryStore(new S3Client({ region: 'us-east-1' })),
     engine: {
@@ -283,6 +283,43 @@ describe('the reconcile handler', () => {
     expect(outcome.waiting[1].reason).toContain('ORC inventory reports are not read by reconcile');
     expect(athena.calls()).toHaveLength(0);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('counts a pair with every source of its destination, and waits while one of them has no inventory', async () => {
+    // x → d and y → d: d's versions from y are no orphans of x → d, so x → d needs y's inventory too.
+    const pairs = [
+      { source: 'photos-x', destination: 'photos-d' },
+      { source: 'photos-y', destination: 'photos-d' },
+    ];
+    const X = manifestOf('photos-x', 'csv');
+    const D = manifestOf('photos-d', 'parquet');
+    inventoryBucket([X, D], [symlink('photos-x')]);
+    athenaAnswers([], []);
+    const first = await handler([], memoryLogger(), pairs)(objectCreated(X.key));
+    expect(first).toMatchObject({
+      status: 'reconciled',
+      pairs: [],
+      waiting: [{ source: 'photos-x', destination: 'photos-d', reason: expect.stringContaining('waits for the inventory of photos-y') }],
+    });
+    expect(athena.calls()).toHaveLength(0);
+
+    s3.reset();
+    athena.reset();
+    inventoryBucket([X, D, manifestOf('photos-y', 'csv')], [symlink('photos-x')]);
+    const queries = athenaAnswers(
+      [
+        ['photos-x', 'photos-d', 'replicated', '3'],
+        ['photos-y', 'photos-d', 'replicated', '4'],
+      ],
+      [],
+    );
+    const published: PairCounts[][] = [];
+    const second = await handler(published, memoryLogger(), pairs)(objectCreated(X.key));
+    // The query knows y → d (for d's orphans), but only x → d — the arriving bucket's pair — is published.
+    const count = [...queries.values()].find((q) => q.includes('AS category'))!;
+    expect(count).toContain("'photos-y' AS source");
+    expect(second).toMatchObject({ status: 'reconciled', waiting: [] });
+    expect(published).toEqual([[expect.objectContaining({ source: 'photos-x', destination: 'photos-d', replicated: 3 })]]);
   });
 
   it('refuses, naming it, a manifest reconcile cannot read', async () => {
