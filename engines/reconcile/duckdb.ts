@@ -42,9 +42,9 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const textTime = (expr: string) => `CAST(NULLIF(${expr}, '') AS TIMESTAMPTZ)`;
 
 /** The SELECT that reads one CSV data file (gzip, no header, every field quoted, columns in fileSchema's order). */
-function csvSelect(manifest: InventoryManifest, file: string): string {
+function csvSelect(manifest: InventoryManifest, file: string, key: string): string {
   const columns = manifest.columns.map((c, i) => `${sqlString(manifest.columns.indexOf(c) === i ? c : `${c}_${i}`)}: 'VARCHAR'`);
-  const gz = file.endsWith('.gz') || manifest.files.some((f) => f.key.endsWith('.gz')) ? 'gzip' : 'none';
+  const gz = key.endsWith('.gz') ? 'gzip' : 'none';
   const source =
     `read_csv(${sqlString(file)}, columns = {${columns.join(', ')}}, header = false, delim = ',', quote = '"', escape = '"', ` +
     `compression = '${gz}', auto_detect = false, strict_mode = true, null_padding = false)`;
@@ -52,22 +52,21 @@ function csvSelect(manifest: InventoryManifest, file: string): string {
     CAST(NULLIF(size, '') AS BIGINT), ${textTime('last_modified_date')}, NULLIF(replication_status, '') FROM ${source}`;
 }
 
-/** The SELECT that reads one Parquet data file, by column name, whatever type S3 gave the timestamp. */
-async function parquetSelect(c: DuckDBConnection, manifest: InventoryManifest, file: string): Promise<string> {
-  const source = `read_parquet(${sqlString(file)})`;
-  const described = (await c.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJS() as {
-    column_name: string;
-    column_type: string;
-  }[];
+/** How a Parquet data file's columns are read, by name, whatever type S3 gave the timestamp (checked per file). */
+async function parquetProjection(c: DuckDBConnection, manifest: InventoryManifest, file: string, key: string): Promise<string> {
+  const name = `inventory ${manifest.location} (bucket ${manifest.bucket}): data file ${key} (${file})`;
+  let described: { column_name: string; column_type: string }[];
+  try {
+    described = (await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`)).getRowObjectsJS() as typeof described;
+  } catch (error) {
+    throw new InventoryError(`${name} is not a readable Parquet inventory: ${(error as Error).message.split('\n')[0]}`);
+  }
   const types = new Map(described.map((d) => [d.column_name.toLowerCase(), { name: d.column_name, type: d.column_type }]));
   const missing = ['key', 'version_id', 'is_delete_marker', 'size', 'last_modified_date', 'replication_status'].filter(
-    (c) => !types.has(c),
+    (column) => !types.has(column),
   );
-  if (missing.length > 0)
-    throw new InventoryError(
-      `inventory ${manifest.location} (bucket ${manifest.bucket}): data file ${file} has no column ${missing.join(', ')}`,
-    );
-  const col = (c: string) => ident(types.get(c)!.name);
+  if (missing.length > 0) throw new InventoryError(`${name} has no column ${missing.join(', ')}`);
+  const col = (column: string) => ident(types.get(column)!.name);
   const lm = types.get('last_modified_date')!.type;
   // S3 writes TIMESTAMP(MILLIS,true) (DuckDB: TIMESTAMP WITH TIME ZONE, taken as it is); a timestamp without the UTC
   // flag is UTC too (the session's zone); a bare int64 is epoch milliseconds.
@@ -79,25 +78,43 @@ async function parquetSelect(c: DuckDBConnection, manifest: InventoryManifest, f
         : /INT/.test(lm)
           ? `make_timestamptz(CAST(${col('last_modified_date')} AS BIGINT) * 1000)`
           : textTime(`CAST(${col('last_modified_date')} AS VARCHAR)`);
-  return `SELECT CAST(${col('key')} AS VARCHAR), NULLIF(CAST(${col('version_id')} AS VARCHAR), ''), CAST(${col('is_delete_marker')} AS BOOLEAN),
-    CAST(${col('size')} AS BIGINT), ${time}, NULLIF(CAST(${col('replication_status')} AS VARCHAR), '') FROM ${source}`;
+  return `CAST(${col('key')} AS VARCHAR) AS "key", NULLIF(CAST(${col('version_id')} AS VARCHAR), '') AS version_id,
+    CAST(${col('is_delete_marker')} AS BOOLEAN) AS is_delete_marker, CAST(${col('size')} AS BIGINT) AS size,
+    ${time} AS last_modified_date, NULLIF(CAST(${col('replication_status')} AS VARCHAR), '') AS replication_status`;
 }
 
-/** Loads one inventory into `table`; resolves to its row count. Any DuckDB error is refused naming the data file. */
-async function load(c: DuckDBConnection, inventory: LocalInventory, table: string): Promise<number> {
+/**
+ * A Parquet inventory is read where it lies, through a view (columnar: each scan reads only the columns it needs, and
+ * nothing is copied into memory that the join could use); files of one schema are read as one list. Resolves to
+ * the row count, from the files' metadata.
+ */
+async function parquetView(c: DuckDBConnection, inventory: LocalInventory, view: string): Promise<number> {
+  const { manifest } = inventory;
+  const groups = new Map<string, string[]>();
+  for (const [i, file] of inventory.paths.entries()) {
+    const projection = await parquetProjection(c, manifest, file, manifest.files[i].key);
+    groups.set(projection, [...(groups.get(projection) ?? []), file]);
+  }
+  const list = (files: string[]) => `[${files.map(sqlString).join(', ')}]`;
+  const selects = [...groups].map(([projection, files]) => `SELECT ${projection} FROM read_parquet(${list(files)})`);
+  await c.run(`CREATE VIEW ${view} AS ${selects.join('\nUNION ALL\n')}`);
+  const rows = await c.runAndReadAll(`SELECT sum(num_rows) FROM parquet_file_metadata(${list([...inventory.paths])})`);
+  return Number(rows.getRows()[0][0] ?? 0);
+}
+
+/** Loads a CSV inventory into `table`; resolves to its row count. Any DuckDB error is refused naming the data file. */
+async function csvTable(c: DuckDBConnection, inventory: LocalInventory, table: string): Promise<number> {
   const { manifest } = inventory;
   await c.run(`CREATE TABLE ${table} (${TABLE_COLUMNS})`);
   let rows = 0;
   for (const [i, file] of inventory.paths.entries()) {
     try {
-      const select = manifest.format === 'CSV' ? csvSelect(manifest, file) : await parquetSelect(c, manifest, file);
-      const result = await c.runAndReadAll(`INSERT INTO ${table} ${select}`);
+      const result = await c.runAndReadAll(`INSERT INTO ${table} ${csvSelect(manifest, file, manifest.files[i].key)}`);
       rows += Number(result.getRows()[0]?.[0] ?? 0);
     } catch (error) {
-      if (error instanceof InventoryError) throw error;
       throw new InventoryError(
         `inventory ${manifest.location} (bucket ${manifest.bucket}): data file ${manifest.files[i].key} (${file}) is not a readable ` +
-          `${manifest.format} inventory: ${(error as Error).message.split('\n')[0]}`,
+          `CSV inventory: ${(error as Error).message.split('\n')[0]}`,
       );
     }
   }
@@ -143,7 +160,7 @@ export function duckdbEngine(options: DuckDbEngineOptions = {}): ReconcileEngine
           const { manifest } = inventory;
           if (!used.has(manifest.bucket)) continue;
           const table = `inventory_${i}`;
-          const rows = await load(c, inventory, table);
+          const rows = manifest.format === 'CSV' ? await csvTable(c, inventory, table) : await parquetView(c, inventory, table);
           tables[manifest.bucket] = table;
           createdAt[manifest.bucket] = manifest.createdAt;
           counted.push({

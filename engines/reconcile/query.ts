@@ -49,7 +49,8 @@ export interface ReconcileQueryOptions {
   /** How long a version may stay PENDING before it is overdue (ms). */
   readonly overdueMillis: number;
   /**
-   * Optional: add a column `examples` to `reconcileSql`'s rows, the category's first N versions, each as
+   * Optional: add a column `examples` to `reconcileSql`'s rows, the category's first N versions (NULL for the
+   * replicated kinds), each as
    * `key + ' ' + version_id`, in that string's order (version IDs hold no space: split at the last one). Off by default.
    */
   readonly examples?: number;
@@ -111,7 +112,8 @@ function examples(opts: ReconcileQueryOptions): string {
   const n = opts.examples ?? 0;
   if (n === 0) return '';
   if (!Number.isSafeInteger(n) || n < 0 || n > 1000) throw new Error(`examples ${n}: expected 0 to 1000`);
-  return `, min("key" || ' ' || version_id, ${n}) AS examples`;
+  // Only the kinds that need attention: the concatenation is not paid for the replicated bulk.
+  return `, min(CASE WHEN category NOT IN ('replicated', 'deleteMarkers.replicated') THEN "key" || ' ' || version_id END, ${n}) AS examples`;
 }
 
 function timestampText(ms: number): string {

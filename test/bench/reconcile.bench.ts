@@ -31,7 +31,10 @@ async function md5(file: string): Promise<string> {
  * 1 % delete markers. The replica bucket: every COMPLETED version but 0.1 % (a few hundredths of them another size),
  * plus 0.5 % orphan replicas and 0.5 % destination-only versions. Row i of each is derived from i alone.
  */
-function selectFor(side: 'source' | 'replica', csv: boolean): string {
+/** Rows of data file `f` of `FILES`: each file a slice of the index ranges, so nothing is generated twice. */
+function selectFor(side: 'source' | 'replica', csv: boolean, f: number): string {
+  const slice = (from: number, to: number) =>
+    `range(${from + Math.floor(((to - from) * f) / FILES)}, ${from + Math.floor(((to - from) * (f + 1)) / FILES)})`;
   const key = `'data/' || lpad(CAST(i % 10000 AS VARCHAR), 4, '0') || '/object ' || CAST(i AS VARCHAR) || '+.bin'`;
   const vid = `md5(CAST(i AS VARCHAR))`;
   const lm = `make_timestamptz(${CREATED * 1000} - CAST(hash(i) % (90 * 86400) AS BIGINT) * ${SECOND} - ${3600 * SECOND})`;
@@ -43,15 +46,15 @@ function selectFor(side: 'source' | 'replica', csv: boolean): string {
       CASE WHEN i % 100 = 4 THEN NULL ELSE 1000 + i % 5000 END AS size,
       CASE WHEN i % 200 = 2 THEN ${recent} ELSE ${lm} END AS last_modified_date, 'etag' AS e_tag,
       CASE WHEN i % 100 = 4 THEN '' ELSE ${status} END AS replication_status
-      FROM range(${VERSIONS}) t(i)`;
+      FROM ${slice(0, VERSIONS)} t(i)`;
   // Replicas of the source's COMPLETED versions, less 1 in 1,000 (i % 1000 = 10); 1 in 10,000 another size; then
   // orphans (REPLICA, no source version) and direct writes, i ≥ VERSIONS.
   return `SELECT 'bench-replica' AS bucket, ${encode(key)} AS key, ${vid} AS version_id, true AS is_latest, false AS is_delete_marker,
       1000 + i % 5000 + CASE WHEN i % 10000 = 20 THEN 1 ELSE 0 END AS size, ${lm} AS last_modified_date, 'etag' AS e_tag, 'REPLICA' AS replication_status
-      FROM range(${VERSIONS}) t(i) WHERE i % 100 NOT IN (1, 2, 3, 4) AND i % 1000 <> 10
+      FROM ${slice(0, VERSIONS)} t(i) WHERE i % 100 NOT IN (1, 2, 3, 4) AND i % 1000 <> 10
     UNION ALL
     SELECT 'bench-replica', ${encode(key)}, ${vid}, true, false, 10, ${lm}, 'etag', CASE WHEN i % 2 = 0 THEN 'REPLICA' ELSE '' END
-      FROM range(${VERSIONS}, ${VERSIONS + extraReplicaRows()}) t(i)`;
+      FROM ${slice(VERSIONS, VERSIONS + extraReplicaRows())} t(i)`;
 }
 
 /** How many orphans and direct writes make the replica bucket as large as the source. */
@@ -79,7 +82,7 @@ async function generate(dir: string, csv: boolean): Promise<string[]> {
       for (let f = 0; f < FILES; f++) {
         const name = `${bucket}-${f}.${csv ? 'csv.gz' : 'parquet'}`;
         const file = path.join(base, 'data', name);
-        const part = `SELECT * FROM (${selectFor(side, csv)}) WHERE hash(version_id) % ${FILES} = ${f}`;
+        const part = selectFor(side, csv, f);
         const rows = csv
           ? `SELECT bucket, key, version_id, CAST(is_latest AS VARCHAR), CAST(is_delete_marker AS VARCHAR), CAST(size AS VARCHAR),
                strftime(last_modified_date, '%Y-%m-%dT%H:%M:%S.000Z'), e_tag, replication_status FROM (${part})`

@@ -26,7 +26,7 @@ async function table(c: DuckDBConnection, name: string, rows: Row[]): Promise<vo
   const q = (s: string | null) => (s === null ? 'NULL' : `'${s.replace(/'/g, "''")}'`);
   for (const r of rows)
     await c.run(
-      `INSERT INTO ${name} VALUES ('b', ${q(r.key)}, ${q(r.v)}, true, ${r.dm ?? false}, ${r.size ?? 1}, TIMESTAMPTZ ${q(r.lm + "+00")}, 'e', ${q(r.st)})`,
+      `INSERT INTO ${name} VALUES ('b', ${q(r.key)}, ${q(r.v)}, true, ${r.dm ?? false}, ${r.size ?? 1}, TIMESTAMPTZ ${q(r.lm + '+00')}, 'e', ${q(r.st)})`,
     );
 }
 
