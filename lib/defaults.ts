@@ -54,8 +54,8 @@ export const DEFAULTS = {
   reconcile: {
     /** Several Athena queries (a table per inventory, the counts, a manifest per pair) over inventories of any size. */
     timeout: Duration.minutes(15),
-    /** Batch Operations manifest lines are held until written: room for a few million. */
-    memorySize: 1024,
+    /** Pages of Athena results and one 8 MiB part of a Batch Operations manifest at a time: little is held. */
+    memorySize: 512,
     /** Lambda's asynchronous retries: a manifest that arrives before its Hive symlink is tried again. */
     retryAttempts: 2,
     /**

@@ -25,6 +25,8 @@ export interface InventoryStore {
   folders(bucket: string, prefix: string): Promise<string[]>;
   exists(bucket: string, key: string): Promise<boolean>;
   put(bucket: string, key: string, body: string, contentType: string): Promise<void>;
+  /** Writes the lines as one object, streamed (any number of lines); resolves to how many. */
+  putLines(bucket: string, key: string, lines: AsyncIterable<string>, contentType: string): Promise<number>;
 }
 
 /** The reconcile engine: Athena in the cloud (tests give another). */
@@ -215,10 +217,12 @@ export function createReconcileHandler(deps: ReconcileDeps): (event: ObjectCreat
     const manifests: string[] = [];
     for (const c of counts) {
       if (c.failed + c.overdue + c.completedButMissing === 0) continue;
-      const lines: string[] = [];
-      for await (const v of prepared.manifest(c)) lines.push(manifestLine(v.bucket, v.key, v.versionId));
       const manifestKey = `${folder}${c.source}--${c.destination}.manifest.csv`;
-      await store.put(settings.inventoryBucket, manifestKey, lines.join(''), 'text/csv');
+      const versions = prepared.manifest(c);
+      const lines = (async function* () {
+        for await (const v of versions) yield manifestLine(v.bucket, v.key, v.versionId);
+      })();
+      await store.putLines(settings.inventoryBucket, manifestKey, lines, 'text/csv');
       manifests.push(manifestKey);
     }
     const report = {

@@ -24,6 +24,10 @@ const ACTIONS: Record<string, Record<string, readonly string[]>> = {
     // No handler reads by version ID (the reconcile reads inventory manifests, never overwritten): s3:GetObject only.
     GetObjectCommand: ['s3:GetObject'],
     PutObjectCommand: ['s3:PutObject'],
+    CreateMultipartUploadCommand: ['s3:PutObject'],
+    UploadPartCommand: ['s3:PutObject'],
+    CompleteMultipartUploadCommand: ['s3:PutObject'],
+    AbortMultipartUploadCommand: ['s3:AbortMultipartUpload'],
     ListObjectVersionsCommand: ['s3:ListBucketVersions'],
     ListObjectsV2Command: ['s3:ListBucket'],
   },

@@ -203,7 +203,7 @@ describe('the reconcile handler', () => {
     const runs = 'crr-monitor/reconcile/runs/photos-a/2026-11-20T12-00Z/';
     expect(Object.keys(puts).sort()).toEqual([`${runs}photos-a--photos-b.manifest.csv`, `${runs}reconcile.json`]);
     expect(puts[`${runs}photos-a--photos-b.manifest.csv`]).toMatchObject({ Bucket: 'inventories', ContentType: 'text/csv' });
-    expect(puts[`${runs}photos-a--photos-b.manifest.csv`].Body).toBe(
+    expect(String(puts[`${runs}photos-a--photos-b.manifest.csv`].Body)).toBe(
       'photos-a,fail%20one.txt,v1\nphotos-a,gone%2F%C3%A9,v2\nphotos-a,stuck,null\nphotos-a,x%2Cy,v4\n',
     );
     const report = JSON.parse(puts[`${runs}reconcile.json`].Body as string);
