@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   redrive: () => import('./commands/redrive'),
   doctor: () => import('./commands/doctor'),
   report: () => import('./commands/report'),
+  reconcile: () => import('./commands/reconcile'),
 };
 
 const HELP = '  crr-monitor help | --help | COMMAND --help\n';

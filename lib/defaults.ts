@@ -51,6 +51,21 @@ export const DEFAULTS = {
     evaluationPeriods: 3,
     datapointsToAlarm: 1,
   },
+  reconcile: {
+    /** Several Athena queries (a table per inventory, the counts, a manifest per pair) over inventories of any size. */
+    timeout: Duration.minutes(15),
+    /** Pages of Athena results and one 8 MiB part of a Batch Operations manifest at a time: little is held. */
+    memorySize: 512,
+    /** Lambda's asynchronous retries: a manifest that arrives before its Hive symlink is tried again. */
+    retryAttempts: 2,
+    /**
+     * One datapoint per pair per reconcile (daily or weekly): an hourly period holds it, and missing data keeps the
+     * alarm where the last reconcile put it (an inventory says nothing new between two snapshots).
+     */
+    alarmPeriod: Duration.hours(1),
+    /** EventBridge patterns are limited in size: past this many buckets, one wildcard over the prefix (the handler filters). */
+    maxKeyPatterns: 40,
+  },
   /** Functions run on Graviton: cheaper per GB-second. */
   architecture: 'arm64',
 } as const;

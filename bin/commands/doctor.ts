@@ -1,7 +1,7 @@
 /**
  * `crr-monitor doctor [--config FILE] [--format table|json]`: checks the live setup against the config
- * (versioning, replication rules and their metrics, replication notifications, the trail, the stacks, the agent
- * roles), read-only. Exit 0 when nothing fails, 1 when a check fails, 2 on usage errors.
+ * (versioning, replication rules and their metrics, replication notifications, S3 Inventory for reconcile, the trail,
+ * the stacks, the agent roles), read-only. Exit 0 when nothing fails, 1 when a check fails, 2 on usage errors.
  */
 import { gatherFacts } from '../support/doctor-probe';
 import { runChecks, type Check } from '../support/doctor-checks';
@@ -11,7 +11,9 @@ import { describeError, OperatorClients } from '../support/operator-clients';
 export const usage = `  crr-monitor doctor [--config FILE] [--format table|json]
       Checks the deployed setup against the config (default crr-monitor.config.json): versioning on every bucket,
       an enabled replication rule with metrics for every pair, s3:Replication:* notifications to the forwarder
-      topic, a trail logging the buckets' object writes, the stacks, the agent read roles. Read-only.
+      topic, an all-versions S3 Inventory with the fields reconcile needs on every bucket (and, with the config's
+      reconcile, EventBridge on its inventory bucket), a trail logging the buckets' object writes, the stacks, the
+      agent read roles. Read-only.
       Exit 0: nothing failed; 1: a check failed; 2: usage error.
 `;
 

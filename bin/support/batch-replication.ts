@@ -13,26 +13,13 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateJobCommand, type CreateJobCommandInput, type S3ControlClient } from '@aws-sdk/client-s3-control';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as readline from 'node:readline';
 
 const MANIFEST_FORMAT = 'S3BatchOperations_CSV_20180820';
 
-/** A key as Batch Operations reads it from a CSV manifest. */
-export function encodeManifestKey(key: string): string {
-  return encodeURIComponent(key).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/**
- * Version IDs as S3 writes them: today 32 URL-safe characters, in older documentation also base64 (`+`, `/`, `=`).
- * They are written as they are (the User Guide's manifest example has the version ID unencoded); anything that
- * could end the CSV field or line is refused rather than guessed at.
- */
-const VERSION_ID = /^[A-Za-z0-9._+/=-]+$/;
-
-/** One manifest line (with its newline). Throws on a version ID that could not be written unquoted. */
-export function manifestLine(bucket: string, key: string, versionId: string): string {
-  if (!VERSION_ID.test(versionId)) throw new Error(`version ID ${JSON.stringify(versionId)} of ${key}: not a version ID S3 would give`);
-  return `${bucket},${encodeManifestKey(key)},${versionId}\n`;
-}
+// The manifest lines are pure (lambda/core/batch-manifest.ts): the cloud reconcile (lambda/reconcile) writes the same.
+import { manifestLine, VERSION_ID } from '../../lambda/core/batch-manifest';
+export { encodeManifestKey, manifestLine } from '../../lambda/core/batch-manifest';
 
 export interface ReplicationJobRequest {
   readonly accountId: string;
@@ -102,4 +89,70 @@ export async function startReplicationJob(
   const job = await clients.s3control.send(new CreateJobCommand(createJobInput(request, manifestKey, put.ETag, randomUUID())));
   if (!job.JobId) throw new Error('CreateJob returned no JobId');
   return { jobId: job.JobId, manifestKey };
+}
+
+/**
+ * Streams a manifest of `bucket`'s versions to `file` (or, without one, to `out`), one line per version in the order
+ * given; resolves to the count. What `redrive` and `reconcile --manifest` write.
+ */
+export async function writeManifest(
+  selection: AsyncIterable<{ key: string; versionId: string }>,
+  bucket: string,
+  file: string | undefined,
+  out: (text: string) => void,
+): Promise<number> {
+  const stream = file !== undefined ? fs.createWriteStream(file) : undefined;
+  let count = 0;
+  try {
+    for await (const version of selection) {
+      const line = manifestLine(bucket, version.key, version.versionId);
+      count++;
+      if (!stream) out(line);
+      else if (!stream.write(line)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+    }
+  } finally {
+    if (stream) await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+  return count;
+}
+
+/** A key as encodeManifestKey writes it: unreserved characters and percent-escapes only. */
+const ENCODED_KEY = /^(?:[A-Za-z0-9._~-]|%[0-9A-F]{2})+$/;
+
+/**
+ * Checks a manifest written by `writeManifest` (e.g. `reconcile --manifest`) line by line, streaming: every line
+ * `bucket,key,versionId` with `bucket` the given source, the key encoded as encodeManifestKey does, a version ID S3
+ * would give. Resolves to the number of lines; throws naming the file and the first bad line.
+ */
+export async function readManifestFile(file: string, bucket: string): Promise<number> {
+  let stream: fs.ReadStream;
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    stream = fs.createReadStream(file, { encoding: 'utf8' });
+  } catch {
+    throw new Error(`${file}: cannot be read`);
+  }
+  let count = 0;
+  const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      count++;
+      const fields = line.split(',');
+      const problem =
+        fields.length !== 3
+          ? 'expected bucket,key,versionId'
+          : fields[0] !== bucket
+            ? `bucket ${fields[0]}, not the pair's source ${bucket}`
+            : !ENCODED_KEY.test(fields[1])
+              ? 'the key is not URL-encoded as a Batch Operations manifest needs'
+              : !VERSION_ID.test(fields[2])
+                ? `version ID ${JSON.stringify(fields[2])} is not one S3 would give`
+                : undefined;
+      if (problem) throw new Error(`${file} line ${count}: ${problem}`);
+    }
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+  return count;
 }

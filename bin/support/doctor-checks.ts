@@ -8,7 +8,7 @@
  * that works but monitors less than it could (a rule filtered to a prefix, a trail that logs only some keys);
  * `skip` for what these credentials cannot see (another account's buckets and stacks). Only `fail` fails doctor.
  */
-import type { NotificationConfiguration, ReplicationConfiguration, ReplicationRule } from '@aws-sdk/client-s3';
+import type { InventoryConfiguration, NotificationConfiguration, ReplicationConfiguration, ReplicationRule } from '@aws-sdk/client-s3';
 import type { AdvancedEventSelector, AdvancedFieldSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
 import { localBuckets, partitionOf, replicationPairs, sourceAccounts, type MonitorConfig } from '../../lambda/shared/config';
 import { OBJECT_WRITE_OPERATIONS } from '../../lambda/core/types';
@@ -17,7 +17,17 @@ import { agentRoleName, agentStackName, forwarderStackName, forwarderTopicName, 
 type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export interface Check {
-  readonly check: 'versioning' | 'replication-rule' | 'replication-metrics' | 'notifications' | 'intake' | 'trail' | 'stack' | 'agent-role';
+  readonly check:
+    | 'versioning'
+    | 'replication-rule'
+    | 'replication-metrics'
+    | 'notifications'
+    | 'intake'
+    | 'inventory'
+    | 'reconcile-trigger'
+    | 'trail'
+    | 'stack'
+    | 'agent-role';
   /** What was checked: a bucket, a pair `SRC → DST`, a stack, a role. */
   readonly subject: string;
   readonly status: CheckStatus;
@@ -41,6 +51,8 @@ export interface BucketFacts {
    * every configured bucket (remote sources too, which these credentials may not be allowed to read).
    */
   readonly notifications?: Probe<NotificationConfiguration>;
+  /** ListBucketInventoryConfigurations, every page (an empty list when the bucket has none). */
+  readonly inventory?: Probe<InventoryConfiguration[]>;
 }
 
 export interface TrailFacts {
@@ -73,6 +85,8 @@ export interface SetupFacts {
   readonly stacks: readonly StackFacts[];
   /** Remote account → AssumeRole of its agent read role. */
   readonly agentRoles: Readonly<Record<string, Probe<true>>>;
+  /** With `reconcile`: GetBucketNotificationConfiguration of the inventory bucket (its EventBridge switch). */
+  readonly inventoryBucketNotifications?: Probe<NotificationConfiguration>;
 }
 
 const unreadable = (probe: { ok: false; error: string; httpStatus?: number }) =>
@@ -401,6 +415,130 @@ function unreadableIntake(
   };
 }
 
+/**
+ * What `reconcile` needs of an inventory (issue 16): every version (`IncludedObjectVersions` All adds VersionId,
+ * IsLatest and IsDeleteMarker; Key is always there) and these optional fields. ORC reports are refused by reconcile.
+ */
+const RECONCILE_INVENTORY_FIELDS = ['Size', 'LastModifiedDate', 'ReplicationStatus'] as const;
+const RECONCILE_FORMATS = ['CSV', 'Parquet'];
+
+/** The inventory bucket an inventory configuration delivers to (`arn:aws:s3:::name` as S3 returns it). */
+function inventoryDestination(inventory: InventoryConfiguration): string | undefined {
+  const bucket = inventory.Destination?.S3BucketDestination?.Bucket;
+  if (!bucket) return undefined;
+  return /^arn:[^:]+:s3:::([^/]+)$/.exec(bucket)?.[1] ?? bucket;
+}
+
+/** What keeps one inventory configuration from serving reconcile; empty when it serves. */
+function inventoryProblems(inventory: InventoryConfiguration, inventoryBucket: string | undefined, inventoryPrefix: string): string[] {
+  const problems: string[] = [];
+  if (inventory.IsEnabled !== true) problems.push('it is disabled');
+  if (inventory.IncludedObjectVersions !== 'All') problems.push(`it lists ${inventory.IncludedObjectVersions ?? 'no'} versions, not All`);
+  const format = inventory.Destination?.S3BucketDestination?.Format;
+  if (!RECONCILE_FORMATS.includes(String(format))) problems.push(`its format is ${format ?? 'unknown'} (reconcile reads CSV or Parquet)`);
+  const fields = new Set((inventory.OptionalFields ?? []).map(String));
+  const missing = RECONCILE_INVENTORY_FIELDS.filter((f) => !fields.has(f));
+  if (missing.length > 0) problems.push(`it lacks the field(s) ${missing.join(', ')}`);
+  if (inventoryBucket !== undefined) {
+    const destination = inventoryDestination(inventory);
+    const prefix = inventory.Destination?.S3BucketDestination?.Prefix ?? '';
+    // S3 puts `<prefix>/<bucket>/...` when a prefix is set: compare without the separator.
+    if (destination !== inventoryBucket)
+      problems.push(`it delivers to ${destination ?? 'no bucket'}, not reconcile.inventoryBucket ${inventoryBucket}`);
+    else if (prefix.replace(/\/+$/, '') !== inventoryPrefix.replace(/\/+$/, ''))
+      problems.push(`its prefix is '${prefix}', not reconcile.inventoryPrefix '${inventoryPrefix}'`);
+  }
+  return problems;
+}
+
+function inventoryCheck(bucket: string, facts: BucketFacts | undefined, config: MonitorConfig, remoteAccount: string | undefined): Check {
+  const subject = bucket;
+  const reconcile = config.reconcile;
+  const partition = partitionOf(config.monitorRegion);
+  const destination = reconcile?.inventoryBucket ?? '<inventory bucket>';
+  const prefix = reconcile?.inventoryPrefix ? `,"Prefix":"${reconcile.inventoryPrefix.replace(/\/+$/, '')}"` : '';
+  const fix =
+    `aws s3api put-bucket-inventory-configuration --bucket ${bucket} --id crr-monitor --inventory-configuration ` +
+    `'{"Id":"crr-monitor","IsEnabled":true,"IncludedObjectVersions":"All","Schedule":{"Frequency":"Daily"},` +
+    `"OptionalFields":[${RECONCILE_INVENTORY_FIELDS.map((f) => `"${f}"`).join(',')},"ETag"],` +
+    `"Destination":{"S3BucketDestination":{"Bucket":"arn:${partition}:s3:::${destination}","Format":"Parquet"${prefix}}}}'` +
+    ' (the inventory bucket\'s policy must let s3.amazonaws.com write it: S3 User Guide, "Configuring Amazon S3 Inventory")';
+  // Without the cloud reconcile the monitor works without inventories: a gap is a warning (offline reconcile needs them).
+  const gap: CheckStatus = reconcile ? 'fail' : 'warn';
+  const probe = facts?.inventory;
+  if (!probe) return { check: 'inventory', subject, status: gap, detail: 'the inventory configurations were not read', fix };
+  if (!probe.ok) {
+    if (remoteAccount !== undefined && isDenied(probe)) {
+      return {
+        check: 'inventory',
+        subject,
+        status: 'skip',
+        detail: `cannot read its inventory configurations with these credentials (${unreadable(probe)})`,
+        fix: `run doctor with account ${remoteAccount}'s credentials`,
+      };
+    }
+    return { check: 'inventory', subject, status: gap, detail: `cannot read its inventory configurations: ${unreadable(probe)}`, fix };
+  }
+  const all = probe.value;
+  const serving = all.filter((i) => inventoryProblems(i, reconcile?.inventoryBucket, reconcile?.inventoryPrefix ?? '').length === 0);
+  const name = (i: InventoryConfiguration) =>
+    `'${i.Id ?? '(no ID)'}' (${i.Schedule?.Frequency ?? '?'}, ${i.Destination?.S3BucketDestination?.Format ?? '?'})`;
+  if (serving.length === 0) {
+    const detail =
+      all.length === 0
+        ? 'no inventory configuration: `crr-monitor reconcile` has nothing to compare for this bucket'
+        : `no inventory configuration serves reconcile: ${all.map((i) => `${name(i)}: ${inventoryProblems(i, reconcile?.inventoryBucket, reconcile?.inventoryPrefix ?? '').join(', ')}`).join('; ')}`;
+    return { check: 'inventory', subject, status: gap, detail, fix };
+  }
+  const whole = serving.filter((i) => !i.Filter?.Prefix);
+  if (whole.length === 0) {
+    return {
+      check: 'inventory',
+      subject,
+      status: 'warn',
+      detail: `inventory ${serving.map((i) => `${name(i)} covers only prefix '${i.Filter?.Prefix}'`).join(', ')}: versions elsewhere are never reconciled`,
+      fix: 'remove the Filter of the inventory configuration (put-bucket-inventory-configuration replaces it)',
+    };
+  }
+  const to = inventoryDestination(whole[0]);
+  return {
+    check: 'inventory',
+    subject,
+    status: 'pass',
+    detail: `inventory ${name(whole[0])} lists all versions with ${RECONCILE_INVENTORY_FIELDS.join(', ')}, to ${to}`,
+  };
+}
+
+/** The cloud reconcile is triggered by the inventory bucket's EventBridge events: they must be on. */
+function reconcileTriggerCheck(inventoryBucket: string, probe: Probe<NotificationConfiguration> | undefined): Check {
+  const subject = inventoryBucket;
+  const fix =
+    `turn on EventBridge for ${inventoryBucket}: aws s3api get-bucket-notification-configuration --bucket ${inventoryBucket}, ` +
+    'add "EventBridgeConfiguration": {}, then put-bucket-notification-configuration (it replaces the whole configuration)';
+  if (!probe?.ok)
+    return {
+      check: 'reconcile-trigger',
+      subject,
+      status: 'fail',
+      detail: `cannot read the inventory bucket's notification configuration: ${probe ? unreadable(probe) : 'not read'}`,
+      fix,
+    };
+  if (probe.value.EventBridgeConfiguration === undefined)
+    return {
+      check: 'reconcile-trigger',
+      subject,
+      status: 'fail',
+      detail: 'EventBridge notifications are off: no manifest arrival reaches the reconcile',
+      fix,
+    };
+  return {
+    check: 'reconcile-trigger',
+    subject,
+    status: 'pass',
+    detail: 'EventBridge notifications are on: arriving manifests start the reconcile',
+  };
+}
+
 type Coverage = 'all' | 'partial' | 'none';
 const RANK: Record<Coverage, number> = { none: 0, partial: 1, all: 2 };
 const least = (a: Coverage, b: Coverage): Coverage => (RANK[a] <= RANK[b] ? a : b);
@@ -613,8 +751,8 @@ export function expectedStacks(config: MonitorConfig, monitorAccount: string): {
 }
 
 /**
- * Every check of the config against the facts, in a stable order: buckets, pairs, notifications, then the intake (the
- * trail, or each bucket's notification configuration), stacks, roles.
+ * Every check of the config against the facts, in a stable order: buckets, pairs, notifications, inventories, then the
+ * intake (the trail, or each bucket's notification configuration), stacks, roles.
  */
 export function runChecks(config: MonitorConfig, facts: SetupFacts): Check[] {
   const partition = partitionOf(config.monitorRegion);
@@ -650,6 +788,8 @@ export function runChecks(config: MonitorConfig, facts: SetupFacts): Check[] {
   for (const source of [...new Set(config.replication.filter((r) => !r.sourceAccount).map((r) => r.source))].sort()) {
     checks.push(notificationCheck(source, facts.buckets[source], facts.monitorAccount, config.regions));
   }
+  for (const bucket of buckets) checks.push(inventoryCheck(bucket, facts.buckets[bucket], config, remote.get(bucket)));
+  if (config.reconcile) checks.push(reconcileTriggerCheck(config.reconcile.inventoryBucket, facts.inventoryBucketNotifications));
   const intake = config.intake;
   if (intake === 'cloudtrail') {
     for (const bucket of localBuckets(config)) checks.push(trailCheck(bucket, facts.buckets[bucket], facts.trails, partition));

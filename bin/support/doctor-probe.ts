@@ -1,7 +1,8 @@
 /**
  * Gathers what `doctor` checks (SetupFacts) from the live account, read-only: per bucket GetBucketLocation,
- * GetBucketVersioning, and for sources GetBucketReplication and GetBucketNotificationConfiguration (every bucket's
- * with intake notifications or eventbridge); per region
+ * GetBucketVersioning, ListBucketInventoryConfigurations (every page), and for sources GetBucketReplication and
+ * GetBucketNotificationConfiguration (every bucket's with intake notifications or eventbridge, and the reconcile's
+ * inventory bucket's); per region
  * DescribeTrails (shadow trails included) then GetEventSelectors and GetTrailStatus per trail in its home region;
  * DescribeStacks per expected stack; AssumeRole of each agent read role. An error is recorded as that check's
  * answer, never thrown: one unreadable bucket must not hide the rest of the report.
@@ -11,6 +12,9 @@ import {
   GetBucketNotificationConfigurationCommand,
   GetBucketReplicationCommand,
   GetBucketVersioningCommand,
+  ListBucketInventoryConfigurationsCommand,
+  type InventoryConfiguration,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -57,7 +61,8 @@ export async function gatherFacts(config: MonitorConfig, clients: OperatorClient
     const versioning = await probe(
       async () => (await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status as string | undefined,
     );
-    const facts: { -readonly [K in keyof BucketFacts]: BucketFacts[K] } = { region, versioning };
+    const inventory = await probe(() => inventoryConfigurations(s3, bucket));
+    const facts: { -readonly [K in keyof BucketFacts]: BucketFacts[K] } = { region, versioning, inventory };
     if (sources.has(bucket)) {
       facts.replication = await probe(async () => {
         const out = await s3.send(new GetBucketReplicationCommand({ Bucket: bucket }));
@@ -98,7 +103,31 @@ export async function gatherFacts(config: MonitorConfig, clients: OperatorClient
       return true as const;
     });
   }
-  return { callerAccount, monitorAccount, buckets: bucketFacts, trails, stacks, agentRoles };
+  const inventoryBucket = config.reconcile?.inventoryBucket;
+  const inventoryBucketNotifications = inventoryBucket
+    ? await probe(() => clients.s3(home).send(new GetBucketNotificationConfigurationCommand({ Bucket: inventoryBucket })))
+    : undefined;
+  return {
+    callerAccount,
+    monitorAccount,
+    buckets: bucketFacts,
+    trails,
+    stacks,
+    agentRoles,
+    ...(inventoryBucketNotifications ? { inventoryBucketNotifications } : {}),
+  };
+}
+
+/** Every inventory configuration of a bucket: S3 returns at most 100 per page (a bucket may have 1,000). */
+async function inventoryConfigurations(s3: S3Client, bucket: string): Promise<InventoryConfiguration[]> {
+  const all: InventoryConfiguration[] = [];
+  let token: string | undefined;
+  do {
+    const out = await s3.send(new ListBucketInventoryConfigurationsCommand({ Bucket: bucket, ContinuationToken: token }));
+    all.push(...(out.InventoryConfigurationList ?? []));
+    token = out.IsTruncated ? out.NextContinuationToken : undefined;
+  } while (token);
+  return all;
 }
 
 async function gatherTrails(regions: readonly string[], clients: OperatorClients): Promise<TrailFacts[]> {

@@ -48,6 +48,16 @@ export const METRIC = {
   DeleteMarkerReplicationFailures: 'DeleteMarkerReplicationFailures',
   /** Source versions deleted before they replicated (SrcVersionNotFound, SrcKeyNotFound, SrcObjectNotFound): no alarm. Count. */
   SourceVersionsDeleted: 'SourceVersionsDeleted',
+  // ---- from the reconcile of S3 Inventory (issue 16): one datapoint per pair each time a pair is reconciled,
+  // stamped when the reconcile ran; each counts versions of the whole snapshot, not of a minute ----
+  /** Source versions the destination's inventory lacks: failed + overdue + completedButMissing. Unit Count. */
+  MissingReplicas: 'MissingReplicas',
+  /** Source versions present in the destination with another size. Unit Count. */
+  ReplicaSizeMismatches: 'ReplicaSizeMismatches',
+  /** Destination versions whose source version is gone (status REPLICA, in no configured source). Unit Count. */
+  OrphanReplicaVersions: 'OrphanReplicaVersions',
+  /** Source versions with no replication status: no enabled rule covered them (notReplicated). Unit Count. */
+  UnreplicatedVersions: 'UnreplicatedVersions',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
@@ -64,4 +74,8 @@ export const METRIC_UNIT: Record<MetricName, 'Count' | 'Bytes' | 'Seconds' | 'By
   MetadataReplicationFailures: 'Count',
   DeleteMarkerReplicationFailures: 'Count',
   SourceVersionsDeleted: 'Count',
+  MissingReplicas: 'Count',
+  ReplicaSizeMismatches: 'Count',
+  OrphanReplicaVersions: 'Count',
+  UnreplicatedVersions: 'Count',
 };

@@ -21,6 +21,13 @@ export const CONFIG_DEFAULTS = {
   logRetentionDays: 30,
   trailLogExpirationDays: 90,
   intake: 'cloudtrail',
+  /** The `reconcile` option's own defaults (issue 16): where in the buckets the inventories and the results live. */
+  reconcile: {
+    /** The inventory configurations' destination prefix (`<prefix><source bucket>/<config ID>/...`); '' = none. */
+    inventoryPrefix: '',
+    /** Athena query results, the reconcile reports and their Batch Operations manifests, in the inventory bucket. */
+    outputPrefix: 'crr-monitor/reconcile/',
+  },
 } as const;
 
 /**
@@ -131,6 +138,32 @@ function list<T extends z.ZodType>(element: T, what: string, nonEmpty: boolean, 
 }
 
 const RULE_FIELDS = ['source', 'destinations', 'sourceAccount'] as const;
+const RECONCILE_FIELDS = ['inventoryBucket', 'inventoryPrefix', 'outputPrefix'] as const;
+
+/** A key prefix: '' or ending in '/', no leading '/' (S3 keys have none), printable. */
+const keyPrefix = z
+  .string({ error: (iss) => `must be a key prefix string, got ${show(iss.input)}` })
+  .refine((v) => v === '' || (v.endsWith('/') && !v.startsWith('/') && ![...v].some((c) => c.charCodeAt(0) < 32)), {
+    error: (iss) => `${show(iss.input)} is not a key prefix: use '' or a prefix ending in '/' (no leading '/')`,
+  });
+
+const reconcileSchema = z.strictObject(
+  {
+    inventoryBucket: bucketOf(
+      required(' (the destination bucket of the inventory configurations)', (input) => `must be a bucket name string, got ${show(input)}`),
+    ),
+    inventoryPrefix: keyPrefix.default(CONFIG_DEFAULTS.reconcile.inventoryPrefix),
+    outputPrefix: keyPrefix
+      .refine((v) => v !== '', { error: 'must not be empty: the results need a prefix of their own' })
+      .default(CONFIG_DEFAULTS.reconcile.outputPrefix),
+  },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? 'unknown field'
+        : `must be an object { "inventoryBucket", "inventoryPrefix"?, "outputPrefix"? }, got ${show(iss.input)}`,
+  },
+);
 
 const ruleSchema = z.strictObject(
   {
@@ -175,6 +208,7 @@ const fields = {
   intake: z
     .enum(INTAKE_MODES, { error: (iss) => `must be one of ${INTAKE_MODES.map((m) => `'${m}'`).join(', ')}, got ${show(iss.input)}` })
     .default(CONFIG_DEFAULTS.intake),
+  reconcile: reconcileSchema.optional(),
 };
 const KNOWN_FIELDS = Object.keys(fields);
 
@@ -200,6 +234,19 @@ export interface ReplicationRule {
   destinations: string[];
   /** The 12-digit account that owns `source` when it is not the monitor account (cross-account). */
   sourceAccount?: string;
+}
+
+/**
+ * The cloud reconcile (issue 16): when a configured bucket's S3 Inventory manifest arrives in `inventoryBucket`, the
+ * stack reconciles every pair that bucket belongs to on Athena and publishes the counts as metrics.
+ */
+export interface ReconcileConfig {
+  /** The bucket the inventory configurations of the monitored buckets deliver to (in the monitor account). */
+  inventoryBucket: string;
+  /** Their destination prefix: manifests are at `<inventoryPrefix><bucket>/<config ID>/<YYYY-MM-DDTHH-MMZ>/manifest.json`. */
+  inventoryPrefix: string;
+  /** Where in inventoryBucket the Athena results, reports and Batch Operations manifests go. */
+  outputPrefix: string;
 }
 
 /** A validated config, defaults filled in. */
@@ -234,6 +281,8 @@ export interface MonitorConfig {
   trailLogExpirationDays: number;
   /** How object writes reach the monitor (see INTAKE_MODES). */
   intake: IntakeMode;
+  /** Reconcile from S3 Inventory on Athena when a manifest arrives (off when absent). */
+  reconcile?: ReconcileConfig;
 }
 
 // ---- errors ----------------------------------------------------------------------------------------------------
@@ -276,7 +325,8 @@ function problemsOf(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
       problems.push({ field: fieldPath(issue.path), message: issue.message });
       continue;
     }
-    const known: readonly string[] = issue.path.length === 0 ? KNOWN_FIELDS : RULE_FIELDS;
+    const known: readonly string[] =
+      issue.path.length === 0 ? KNOWN_FIELDS : issue.path[0] === 'reconcile' ? RECONCILE_FIELDS : RULE_FIELDS;
     for (const key of issue.keys) {
       const close = known.find((k) => k.toLowerCase() === key.toLowerCase());
       problems.push({
@@ -421,6 +471,13 @@ function crossFieldProblems(config: Partial<Parsed>, already: readonly ConfigPro
   if (config.archiveBucket !== undefined && buckets.includes(config.archiveBucket)) {
     fail('archiveBucket', `${show(config.archiveBucket)} is a monitored bucket; archive somewhere that is not replicated and monitored`);
   }
+  const inventoryBucket = config.reconcile?.inventoryBucket;
+  if (inventoryBucket !== undefined && buckets.includes(inventoryBucket)) {
+    fail(
+      'reconcile.inventoryBucket',
+      `${show(inventoryBucket)} is a monitored bucket; inventories belong in a bucket that is not replicated and monitored`,
+    );
+  }
   const { overdueMinutes, retentionHours } = config;
   if (overdueMinutes !== undefined && retentionHours !== undefined && overdueMinutes >= retentionHours * 60 && !failed('retentionHours')) {
     fail(
@@ -468,6 +525,7 @@ export function validateConfig(raw: unknown, origin?: string): MonitorConfig {
   if (parsed.alarmEmail !== undefined) config.alarmEmail = parsed.alarmEmail;
   if (parsed.existingTrailArn !== undefined) config.existingTrailArn = parsed.existingTrailArn;
   if (parsed.sloMinutes !== undefined) config.sloMinutes = parsed.sloMinutes;
+  if (parsed.reconcile !== undefined) config.reconcile = { ...parsed.reconcile };
   return config;
 }
 

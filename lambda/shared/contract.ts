@@ -85,6 +85,8 @@ export function tableDefinition(tableName: string) {
   };
 }
 
+class RuntimeConfigError extends Error {}
+
 /** The environment variables the CDK stack sets on the functions. */
 export const ENV = {
   tableName: 'TABLE_NAME',
@@ -97,7 +99,47 @@ export const ENV = {
   /** The drain's own queue, for ChangeMessageVisibility (back-off). */
   queueUrl: 'QUEUE_URL',
   logLevel: 'LOG_LEVEL',
+  /** The reconcile handler's settings (RECONCILE_JSON, see reconcileSettingsFrom). */
+  reconcile: 'RECONCILE_JSON',
 } as const;
+
+// ---- the reconcile handler's settings (RECONCILE_JSON, issue 16) -----------------------------------------------------
+// What lib/constructs/reconcile.ts creates and the handler uses: where the inventories and the results are, and the
+// Athena workgroup and Glue database it queries in. The pairs and overdueMinutes come from CONFIG_JSON.
+
+const reconcileSettingsSchema = z.strictObject({
+  inventoryBucket: z.string().min(1),
+  /** '' or ending in '/'. */
+  inventoryPrefix: z.string().refine((v) => v === '' || v.endsWith('/')),
+  /** Ends in '/': Athena results go to `<outputPrefix>athena/`, reports and manifests to `<outputPrefix>runs/`. */
+  outputPrefix: z
+    .string()
+    .min(1)
+    .refine((v) => v.endsWith('/')),
+  workgroup: z.string().min(1),
+  database: z.string().min(1),
+});
+
+export type ReconcileSettings = z.output<typeof reconcileSettingsSchema>;
+
+/** Where, below the output prefix, each kind of output goes (lib/ grants writes there; the handler writes there). */
+export const RECONCILE_OUTPUT = { athena: 'athena/', runs: 'runs/' } as const;
+
+export function parseReconcileSettings(text: string | undefined): ReconcileSettings {
+  if (!text) throw new RuntimeConfigError(`${ENV.reconcile} is not set`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new RuntimeConfigError(`${ENV.reconcile} is not valid JSON: ${(error as Error).message}`);
+  }
+  const result = reconcileSettingsSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new RuntimeConfigError(`${ENV.reconcile} ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return result.data;
+}
 
 /** The shard of a version in the `due` and `attention` indexes: a stable hash of (key, versionId). */
 export function pendingShardOf(key: string, versionId: string, shards: number = SHARDS): string {
@@ -157,8 +199,6 @@ export interface RuntimeConfig {
   /** Role to assume for HeadObject on a remote account's source bucket. */
   readonly agentRoles: Readonly<Record<string, string>>;
 }
-
-class RuntimeConfigError extends Error {}
 
 export function parseRuntimeConfig(text: string | undefined): RuntimeConfig {
   if (!text) throw new RuntimeConfigError('CONFIG_JSON is not set');

@@ -18,6 +18,7 @@ import { Archive } from '../constructs/archive';
 import { MonitorDashboard } from '../constructs/dashboard';
 import { Intake } from '../constructs/intake';
 import { Processing } from '../constructs/processing';
+import { Reconcile } from '../constructs/reconcile';
 import { ReplicationStore } from '../constructs/store';
 import { WriteDataTrail } from '../constructs/trail';
 
@@ -42,7 +43,7 @@ export function handlerConfig(config: MonitorConfig): HandlerConfig {
 
 /**
  * The monitor, in the account that holds the destination buckets: trail, queue, table, handlers, alarm topic,
- * alarms, dashboard and (optionally) the archive.
+ * alarms, dashboard and (optionally) the archive and the S3 Inventory reconcile.
  */
 export class MonitorStack extends Stack {
   readonly trail?: WriteDataTrail;
@@ -53,6 +54,7 @@ export class MonitorStack extends Stack {
   readonly alarms: MonitorAlarms;
   readonly dashboard: MonitorDashboard;
   readonly archive?: Archive;
+  readonly reconcile?: Reconcile;
 
   constructor(scope: Construct, id: string, props: MonitorStackProps) {
     super(scope, id, {
@@ -128,6 +130,21 @@ export class MonitorStack extends Stack {
         },
         logRetentionDays: config.logRetentionDays,
       });
+    }
+
+    if (config.reconcile) {
+      this.reconcile = new Reconcile(this, 'Reconcile', {
+        reconcile: config.reconcile,
+        pairs,
+        handlerConfigJson,
+        topic: this.alarmTopic.topic,
+        logRetentionDays: config.logRetentionDays,
+      });
+      new CfnOutput(this, 'ReconcileWorkGroup', {
+        value: this.reconcile.settings.workgroup,
+        description: 'Athena workgroup of the reconcile',
+      });
+      new CfnOutput(this, 'ReconcileDatabase', { value: this.reconcile.settings.database, description: 'Glue database of the reconcile' });
     }
 
     new CfnOutput(this, 'QueueArn', { value: this.intake.queue.queueArn, description: 'CRRMonitorQueue' });

@@ -9,7 +9,7 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const MONITOR_ACCOUNT = '222222222222';
 export const REMOTE_ACCOUNT = '111111111111';
 
-/** Every feature on: several regions, multi-destination, bi-directional and cross-account pairs, archive, e-mail. */
+/** Every feature on: several regions, multi-destination, bi-directional and cross-account pairs, archive, e-mail, reconcile. */
 export const fullConfig = (): MonitorConfig =>
   validateConfig({
     monitorRegion: 'us-east-1',
@@ -30,6 +30,7 @@ export const fullConfig = (): MonitorConfig =>
     maxConcurrency: 7,
     logRetentionDays: 14,
     trailLogExpirationDays: 60,
+    reconcile: { inventoryBucket: 'replication-inventories', inventoryPrefix: 'inventories/' },
   });
 
 /** The defaults: one pair, no account, no archive, no e-mail. */

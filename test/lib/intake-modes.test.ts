@@ -81,8 +81,13 @@ describe.each(['notifications', 'eventbridge'] as const)('intake %s', (intake) =
   test('the monitor bus admits the remote account’s Object Created events only (eventbridge), nothing (notifications)', () => {
     if (intake === 'notifications') {
       monitor.resourceCountIs('AWS::Events::EventBusPolicy', 0);
-      // The sweep's schedule is the only rule: none matches forwarded events.
-      expect(Object.values(monitor.findResources('AWS::Events::Rule')).filter((r) => r.Properties.EventPattern)).toEqual([]);
+      // No rule matches forwarded events: the sweep's schedule has no pattern, and the reconcile's rule matches only the
+      // inventory bucket's own manifests.
+      const inventoryBucket = fullConfig().reconcile!.inventoryBucket;
+      const patterns = Object.values(monitor.findResources('AWS::Events::Rule'))
+        .map((r) => r.Properties.EventPattern)
+        .filter((p) => p !== undefined);
+      expect(patterns.filter((p) => text(p.detail?.bucket?.name) !== text([inventoryBucket]))).toEqual([]);
       return;
     }
     monitor.hasResourceProperties('AWS::Events::EventBusPolicy', {

@@ -313,9 +313,9 @@ describe('MonitorStack: drain', () => {
   });
 
   test('log groups keep logs for logRetentionDays', () => {
-    // drain, sweep, archive handler, Firehose delivery errors
-    t.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 14 }, 4);
-    t.resourceCountIs('AWS::Logs::LogGroup', 4);
+    // drain, sweep, archive handler, Firehose delivery errors, reconcile handler
+    t.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 14 }, 5);
+    t.resourceCountIs('AWS::Logs::LogGroup', 5);
     tm.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 2);
   });
 
@@ -496,8 +496,9 @@ describe('MonitorStack: alarms', () => {
       Threshold: 1,
       TreatMissingData: 'breaching',
     });
-    // 5 pairs × (failed, metadata failed, delete marker failed, overdue) + 4 sources × untracked + 6 pipeline alarms.
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 5 * 4 + 4 + 6);
+    // 5 pairs × (failed, metadata failed, delete marker failed, overdue) + 4 sources × untracked + 6 pipeline alarms
+    // + 5 pairs × the reconcile's two.
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 5 * 4 + 4 + 6 + 5 * 2);
   });
 
   test('metadata and delete-marker failures alarm per pair; deleted source versions do not; descriptions carry fix hints', () => {
@@ -609,7 +610,8 @@ describe('MonitorStack: archive', () => {
   });
 
   test('Glue database and table with partition projection over the archive prefix', () => {
-    t.resourceCountIs('AWS::Glue::Database', 1);
+    // The archive's, and the reconcile's (test/lib/constructs/reconcile.test.ts).
+    t.resourceCountIs('AWS::Glue::Database', 2);
     t.hasResourceProperties('AWS::Glue::Table', {
       TableInput: Match.objectLike({
         Name: 'replications',

@@ -21,9 +21,22 @@ const ACTIONS: Record<string, Record<string, readonly string[]>> = {
     // With VersionId: s3:GetObjectVersion; without: s3:GetObject. s3:ListBucket makes a missing key a 404, not a 403
     // (the adapters tell "gone" from "forbidden" by it).
     HeadObjectCommand: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
-    GetObjectCommand: ['s3:GetObject', 's3:GetObjectVersion'],
+    // No handler reads by version ID (the reconcile reads inventory manifests, never overwritten): s3:GetObject only.
+    GetObjectCommand: ['s3:GetObject'],
+    PutObjectCommand: ['s3:PutObject'],
+    CreateMultipartUploadCommand: ['s3:PutObject'],
+    UploadPartCommand: ['s3:PutObject'],
+    CompleteMultipartUploadCommand: ['s3:PutObject'],
+    AbortMultipartUploadCommand: ['s3:AbortMultipartUpload'],
     ListObjectVersionsCommand: ['s3:ListBucketVersions'],
     ListObjectsV2Command: ['s3:ListBucket'],
+  },
+  '@aws-sdk/client-athena': {
+    StartQueryExecutionCommand: ['athena:StartQueryExecution'],
+    GetQueryExecutionCommand: ['athena:GetQueryExecution'],
+    // GetQueryResults reads the result file from the output location with the caller's credentials.
+    GetQueryResultsCommand: ['athena:GetQueryResults', 's3:GetObject'],
+    StopQueryExecutionCommand: ['athena:StopQueryExecution'],
   },
   '@aws-sdk/client-dynamodb': {
     UpdateItemCommand: ['dynamodb:UpdateItem'],
@@ -83,9 +96,25 @@ const SERVICE_ACTIONS: Record<string, Record<string, string>> = {
     'dynamodb:ListStreams': 'the mapping lists the table streams (no resource-level permission exists)',
     'sqs:SendMessage': "the mapping's on-failure destination is the DLQ: Lambda sends a failed batch's description there",
   },
+  // Athena runs the queries with the caller's credentials (Athena User Guide, "Access to Amazon S3" and "Access to the
+  // AWS Glue Data Catalog"): the role needs what Athena does on its behalf.
+  reconcile: {
+    'glue:GetDatabase': "Athena resolves the query's database in the Glue Data Catalog",
+    'glue:GetTable': 'Athena reads each inventory table (DDL IF NOT EXISTS and every query)',
+    'glue:CreateTable': 'CREATE EXTERNAL TABLE of an inventory report, run through StartQueryExecution',
+    's3:GetBucketLocation': 'Athena locates the inventory bucket (data and result location)',
+    's3:ListBucketMultipartUploads': 'Athena manages its multipart uploads of query results',
+    's3:AbortMultipartUpload': 'Athena aborts a result upload of a failed query',
+    's3:ListMultipartUploadParts': 'Athena writes large results as multipart uploads',
+  },
 };
 
-const ENTRIES = { drain: 'lambda/drain/index.ts', sweep: 'lambda/sweep/index.ts', archive: 'lambda/archive/index.ts' } as const;
+const ENTRIES = {
+  drain: 'lambda/drain/index.ts',
+  sweep: 'lambda/sweep/index.ts',
+  archive: 'lambda/archive/index.ts',
+  reconcile: 'lambda/reconcile/index.ts',
+} as const;
 type Handler = keyof typeof ENTRIES;
 
 /** The IAM actions a set of calls needs; unknown commands are collected, not guessed. */
@@ -138,6 +167,7 @@ const roleOf: Record<Handler, () => string> = {
   drain: () => monitor.getLogicalId(monitor.processing.drainRole.node.defaultChild as never),
   sweep: () => monitor.getLogicalId(monitor.processing.sweepRole.node.defaultChild as never),
   archive: () => monitor.getLogicalId(monitor.archive!.handler.role.node.defaultChild as never),
+  reconcile: () => monitor.getLogicalId(monitor.reconcile!.handler.role.node.defaultChild as never),
 };
 
 test('every function of the stack is one of the handlers checked here', () => {

@@ -25,6 +25,10 @@ interface Account {
   notification: string;
   /** Per bucket, instead of `notification`. */
   notifications?: Record<string, string>;
+  /** ListBucketInventoryConfigurations per bucket; a bucket without an entry has none (an empty list). */
+  inventory: Record<string, string>;
+  /** The reconcile's inventory bucket has EventBridge notifications on. */
+  inventoryBucketEventBridge?: boolean;
   stacks: Record<string, string>;
 }
 
@@ -33,6 +37,7 @@ function healthyAccount(): Account {
     versioning: { 'doctor-source': 'Enabled', 'doctor-replica': 'Enabled' },
     replication: fixture('replication.xml'),
     notification: fixture('notification.xml'),
+    inventory: { 'doctor-source': fixture('inventory.xml'), 'doctor-replica': fixture('inventory.xml') },
     stacks: { MonitorStack: 'UPDATE_COMPLETE', 'CrrForwarder-us-east-1': 'CREATE_COMPLETE' },
   };
 }
@@ -106,8 +111,17 @@ function answer(account: Account, method: string, url: URL, headers: http.Incomi
     return xml(`<VersioningConfiguration xmlns="${S3_NS}">${status ? `<Status>${status}</Status>` : ''}</VersioningConfiguration>`);
   }
   if (url.searchParams.has('replication')) return { type: 'application/xml', body: account.replication };
-  if (url.searchParams.has('notification'))
+  if (url.searchParams.has('notification')) {
+    if (bucket === 'doctor-inventories' && account.inventoryBucketEventBridge)
+      return xml(
+        `<NotificationConfiguration xmlns="${S3_NS}"><EventBridgeConfiguration></EventBridgeConfiguration></NotificationConfiguration>`,
+      );
     return { type: 'application/xml', body: account.notifications?.[bucket] ?? account.notification };
+  }
+  if (url.searchParams.has('inventory')) {
+    const none = `<ListInventoryConfigurationsResult xmlns="${S3_NS}"><IsTruncated>false</IsTruncated></ListInventoryConfigurationsResult>`;
+    return { type: 'application/xml', body: account.inventory[bucket] ?? xml(none).body };
+  }
   return { status: 501, type: 'text/plain', body: `not answered: ${method} ${url}` };
 }
 
@@ -141,7 +155,9 @@ describe('crr-monitor doctor (binary)', () => {
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       const { checks, summary } = JSON.parse(result.stdout);
-      expect(summary).toEqual({ pass: 9, warn: 0, fail: 0, skip: 0 });
+      expect(summary).toEqual({ pass: 11, warn: 0, fail: 0, skip: 0 });
+      const inventory = checks.find((c: { check: string }) => c.check === 'inventory').detail;
+      expect(inventory).toContain("'all-versions' (Daily, Parquet)");
       expect(checks.find((c: { check: string }) => c.check === 'replication-metrics').detail).toContain('Replication Time Control on');
       expect(checks.find((c: { check: string }) => c.check === 'replication-rule').detail).toContain("'everything' (priority 1)");
     });
@@ -160,7 +176,54 @@ describe('crr-monitor doctor (binary)', () => {
       expect(result.stdout).toMatch(/FAIL\s+stack\s+CrrForwarder-us-east-1 \(222222222222, us-east-1\)\s+the stack does not exist/);
       expect(result.stdout).toContain('put-bucket-versioning --bucket doctor-replica');
       expect(result.stdout).toContain("npx cdk deploy 'CrrForwarder-us-east-1'");
-      expect(result.stdout).toContain('6 passed, 0 warnings, 3 failed, 0 skipped');
+      expect(result.stdout).toContain('8 passed, 0 warnings, 3 failed, 0 skipped');
+    });
+  });
+
+  it('checks each bucket has an all-versions inventory with the fields reconcile needs: fails with reconcile on, warns with it off', async () => {
+    const account = healthyAccount();
+    // The replica's only inventory lists current versions: reconcile cannot see versions or replication statuses.
+    account.inventory['doctor-replica'] = fixture('inventory.xml').replace(
+      /<InventoryConfiguration>\s*<Id>all-versions[\s\S]*?<\/InventoryConfiguration>/,
+      '',
+    );
+    await withEndpoint(account, async (endpoint) => {
+      const on = await run(['doctor', '--config', 'test/fixtures/doctor/config-reconcile.json'], { AWS_ENDPOINT_URL: endpoint });
+      expect(on.code).toBe(1);
+      expect(on.stdout).toMatch(/PASS\s+inventory\s+doctor-source\s+inventory 'all-versions' \(Daily, Parquet\) lists all versions/);
+      expect(on.stdout).toMatch(
+        /FAIL\s+inventory\s+doctor-replica\s+no inventory configuration serves reconcile: 'current-only' \(Weekly, CSV\)/,
+      );
+      expect(on.stdout).toContain('it lists Current versions, not All');
+      expect(on.stdout).toContain('lacks the field(s) LastModifiedDate, ReplicationStatus');
+      expect(on.stdout).toContain("its prefix is '', not reconcile.inventoryPrefix 'inventories/'");
+      expect(on.stdout).toContain('put-bucket-inventory-configuration --bucket doctor-replica');
+      // The trigger: the inventory bucket answers with the source's configuration, which has no EventBridgeConfiguration.
+      expect(on.stdout).toMatch(/FAIL\s+reconcile-trigger\s+doctor-inventories\s+EventBridge notifications are off/);
+      expect(on.stdout).toContain('add "EventBridgeConfiguration": {}');
+      const off = await run(['doctor', '--config', CONFIG, '--format', 'json'], { AWS_ENDPOINT_URL: endpoint });
+      expect(off.code).toBe(0);
+      const { checks, summary } = JSON.parse(off.stdout);
+      expect(summary).toEqual({ pass: 10, warn: 1, fail: 0, skip: 0 });
+      expect(checks.find((c: { check: string; subject: string }) => c.check === 'inventory' && c.subject === 'doctor-replica').status).toBe(
+        'warn',
+      );
+    });
+  });
+
+  it('passes the reconcile trigger when the inventory bucket sends its events to EventBridge', async () => {
+    const account = { ...healthyAccount(), inventoryBucketEventBridge: true };
+    await withEndpoint(account, async (endpoint) => {
+      const result = await run(['doctor', '--config', 'test/fixtures/doctor/config-reconcile.json', '--format', 'json'], {
+        AWS_ENDPOINT_URL: endpoint,
+      });
+      expect(result.code).toBe(0);
+      const { checks, summary } = JSON.parse(result.stdout);
+      expect(summary).toEqual({ pass: 12, warn: 0, fail: 0, skip: 0 });
+      expect(checks.find((c: { check: string }) => c.check === 'reconcile-trigger')).toMatchObject({
+        subject: 'doctor-inventories',
+        status: 'pass',
+      });
     });
   });
 
@@ -209,7 +272,9 @@ describe('crr-monitor doctor: intake notifications and eventbridge (binary)', ()
       { check: 'intake', subject: 'doctor-source', status: 'pass', detail: `object creations (s3:ObjectCreated:*) go to ${TOPIC}` },
     ]);
     expect(checks.some((c) => c.check === 'trail')).toBe(false);
-    expect(summary).toEqual({ pass: 9, warn: 0, fail: 0, skip: 0 });
+    // The healthy account's two inventories pass as well (issue 16).
+    expect(checks.filter((c) => c.check === 'inventory').map((c) => c.status)).toEqual(['pass', 'pass']);
+    expect(summary).toEqual({ pass: 11, warn: 0, fail: 0, skip: 0 });
   });
 
   it('notifications: a bucket without it fails with the merge command', async () => {

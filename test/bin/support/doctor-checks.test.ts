@@ -1,5 +1,5 @@
 import type { AdvancedEventSelector } from '@aws-sdk/client-cloudtrail';
-import type { NotificationConfiguration } from '@aws-sdk/client-s3';
+import type { InventoryConfiguration, NotificationConfiguration } from '@aws-sdk/client-s3';
 import {
   advancedSelectorCoverage,
   basicSelectorCoverage,
@@ -258,7 +258,10 @@ describe('runChecks', () => {
     const denied = { ok: false as const, error: 'AccessDenied: Access Denied', httpStatus: 403 };
     const facts: SetupFacts = {
       ...healthy(),
-      buckets: { 'far-source': { region: denied, versioning: denied, replication: denied }, 'dst-bucket': healthy().buckets['dst-bucket'] },
+      buckets: {
+        'far-source': { region: denied, versioning: denied, replication: denied, inventory: denied },
+        'dst-bucket': healthy().buckets['dst-bucket'],
+      },
       stacks: [{ name: 'AgentStack-111111111111-us-east-1', account: '111111111111', region: 'us-east-1' }],
       agentRoles: { '111111111111': denied },
     };
@@ -268,6 +271,120 @@ describe('runChecks', () => {
     expect(statusOf(checks, 'stack', 'AgentStack-111111111111-us-east-1 (111111111111, us-east-1)')).toBe('skip');
     expect(statusOf(checks, 'agent-role', 'arn:aws:iam::111111111111:role/crr-monitor-agent-read-us-east-1')).toBe('warn');
     expect(checks.some((c) => c.check === 'notifications')).toBe(false);
+    expect(statusOf(checks, 'inventory', 'far-source')).toBe('skip');
+  });
+});
+
+describe('inventory (issue 16: what reconcile needs)', () => {
+  // ListBucketInventoryConfigurations as the SDK deserializes it (InventoryConfigurationList of InventoryConfiguration).
+  const inventory = (change: Partial<InventoryConfiguration> = {}): InventoryConfiguration => ({
+    Id: 'all-versions',
+    IsEnabled: true,
+    IncludedObjectVersions: 'All',
+    Schedule: { Frequency: 'Daily' },
+    OptionalFields: ['Size', 'LastModifiedDate', 'ETag', 'ReplicationStatus'],
+    Destination: { S3BucketDestination: { Bucket: 'arn:aws:s3:::inventory-bucket', Format: 'Parquet', Prefix: 'inv' } },
+    ...change,
+  });
+  const base = { monitorRegion: 'us-east-1', replication: [{ source: 'src-bucket', destinations: ['dst-bucket'] }] };
+  const withReconcile = validateConfig({ ...base, reconcile: { inventoryBucket: 'inventory-bucket', inventoryPrefix: 'inv/' } });
+  const without = validateConfig(base);
+  const facts = (src: InventoryConfiguration[], dst: InventoryConfiguration[] = [inventory()]): SetupFacts => ({
+    callerAccount: '222222222222',
+    monitorAccount: '222222222222',
+    buckets: {
+      'src-bucket': {
+        region: { ok: true, value: 'us-east-1' },
+        versioning: { ok: true, value: 'Enabled' },
+        inventory: { ok: true, value: src },
+      },
+      'dst-bucket': {
+        region: { ok: true, value: 'us-east-1' },
+        versioning: { ok: true, value: 'Enabled' },
+        inventory: { ok: true, value: dst },
+      },
+    },
+    trails: { ok: true, value: [] },
+    stacks: [],
+    agentRoles: {},
+  });
+  const check = (config: typeof without, f: SetupFacts, bucket = 'src-bucket') =>
+    runChecks(config, f).find((c) => c.check === 'inventory' && c.subject === bucket)!;
+
+  it('passes an enabled all-versions CSV or Parquet inventory with Size, LastModifiedDate and ReplicationStatus', () => {
+    expect(check(withReconcile, facts([inventory()]))).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining("'all-versions' (Daily, Parquet)"),
+    });
+    const csv = inventory({
+      Destination: { S3BucketDestination: { Bucket: 'arn:aws:s3:::inventory-bucket', Format: 'CSV', Prefix: 'inv' } },
+    });
+    expect(check(withReconcile, facts([csv])).status).toBe('pass');
+    // Another configuration that does not serve does not hide the one that does.
+    expect(check(withReconcile, facts([inventory({ Id: 'current', IncludedObjectVersions: 'Current' }), inventory()])).status).toBe('pass');
+  });
+
+  it.each([
+    ['current versions only', { IncludedObjectVersions: 'Current' as const }, 'lists Current versions, not All'],
+    [
+      'a missing ReplicationStatus field',
+      { OptionalFields: ['Size' as const, 'LastModifiedDate' as const] },
+      'lacks the field(s) ReplicationStatus',
+    ],
+    ['no optional fields at all', { OptionalFields: undefined }, 'lacks the field(s) Size, LastModifiedDate, ReplicationStatus'],
+    ['a disabled inventory', { IsEnabled: false }, 'it is disabled'],
+    [
+      'ORC',
+      { Destination: { S3BucketDestination: { Bucket: 'arn:aws:s3:::inventory-bucket', Format: 'ORC' as const, Prefix: 'inv' } } },
+      'its format is ORC',
+    ],
+    [
+      'another destination bucket',
+      { Destination: { S3BucketDestination: { Bucket: 'arn:aws:s3:::elsewhere', Format: 'CSV' as const } } },
+      'delivers to elsewhere, not reconcile.inventoryBucket inventory-bucket',
+    ],
+    [
+      'another prefix',
+      { Destination: { S3BucketDestination: { Bucket: 'arn:aws:s3:::inventory-bucket', Format: 'CSV' as const, Prefix: 'other' } } },
+      "its prefix is 'other', not reconcile.inventoryPrefix 'inv/'",
+    ],
+  ])('fails %s when reconcile is configured, naming why, with the fix', (_what, change, why) => {
+    const result = check(withReconcile, facts([inventory(change)]));
+    expect(result.status).toBe('fail');
+    expect(result.detail).toContain(why);
+    expect(result.fix).toContain('put-bucket-inventory-configuration --bucket src-bucket');
+    expect(result.fix).toContain('"IncludedObjectVersions":"All"');
+    expect(result.fix).toContain('"Bucket":"arn:aws:s3:::inventory-bucket"');
+    expect(result.fix).toContain('"Prefix":"inv"');
+  });
+
+  it('only warns when the cloud reconcile is off (the monitor works without inventories), and then takes any destination', () => {
+    const none = check(without, facts([]));
+    expect(none.status).toBe('warn');
+    expect(none.detail).toContain('no inventory configuration');
+    const elsewhere = inventory({ Destination: { S3BucketDestination: { Bucket: 'arn:aws:s3:::elsewhere', Format: 'CSV' } } });
+    expect(check(without, facts([elsewhere])).status).toBe('pass');
+    expect(check(withReconcile, facts([])).status).toBe('fail');
+  });
+
+  it('warns when the only serving inventory is filtered to a prefix, and checks every configured bucket', () => {
+    const filtered = check(withReconcile, facts([inventory({ Filter: { Prefix: 'photos/' } })]));
+    expect(filtered.status).toBe('warn');
+    expect(filtered.detail).toContain("covers only prefix 'photos/'");
+    expect(check(withReconcile, facts([inventory()], []), 'dst-bucket').status).toBe('fail');
+  });
+
+  it('fails on an unreadable configuration list', () => {
+    const f = facts([]);
+    const denied = { ok: false as const, error: 'AccessDenied: Access Denied', httpStatus: 403 };
+    const result = check(withReconcile, {
+      ...f,
+      buckets: { ...f.buckets, 'src-bucket': { ...f.buckets['src-bucket'], inventory: denied } },
+    });
+    expect(result).toMatchObject({
+      status: 'fail',
+      detail: 'cannot read its inventory configurations: AccessDenied: Access Denied (HTTP 403)',
+    });
   });
 });
 

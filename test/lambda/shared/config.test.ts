@@ -69,6 +69,16 @@ describe('validateConfig: defaults', () => {
     expect(CONFIG_DEFAULTS.overdueMinutes).toBe(15);
   });
 
+  test('reconcile gets its prefixes by default, and keeps them when given', () => {
+    expect(validateConfig({ ...minimal(), reconcile: { inventoryBucket: 'inv-bucket' } }).reconcile).toEqual({
+      inventoryBucket: 'inv-bucket',
+      inventoryPrefix: '',
+      outputPrefix: 'crr-monitor/reconcile/',
+    });
+    const given = { inventoryBucket: 'inv-bucket', inventoryPrefix: 'inventories/', outputPrefix: 'reports/reconcile/' };
+    expect(validateConfig({ ...minimal(), reconcile: given }).reconcile).toEqual(given);
+  });
+
   test('a full config is kept as given', () => {
     const raw = {
       monitorRegion: 'eu-west-1',
@@ -183,6 +193,31 @@ describe('validateConfig: errors name the field', () => {
       { intake: 'eventbridge', existingTrailArn: 'arn:aws:cloudtrail:us-east-1:222222222222:trail/org' },
       'existingTrailArn',
       "with intake 'eventbridge'",
+    ],
+    ['reconcile without an inventory bucket', { reconcile: {} }, 'reconcile.inventoryBucket', 'is required (the destination bucket'],
+    [
+      'a reconcile inventory bucket that is monitored',
+      { reconcile: { inventoryBucket: 'dst-bucket' } },
+      'reconcile.inventoryBucket',
+      'monitored',
+    ],
+    [
+      'an inventory prefix without a slash',
+      { reconcile: { inventoryBucket: 'inv-b', inventoryPrefix: 'inv' } },
+      'reconcile.inventoryPrefix',
+      'not a key prefix',
+    ],
+    [
+      'an empty output prefix',
+      { reconcile: { inventoryBucket: 'inv-b', outputPrefix: '' } },
+      'reconcile.outputPrefix',
+      'must not be empty',
+    ],
+    [
+      'a typo in a reconcile field',
+      { reconcile: { inventoryBucket: 'inv-b', outputprefix: 'x/' } },
+      'reconcile.outputprefix',
+      "did you mean 'outputPrefix'",
     ],
   ])('%s', (_what, change, field, text) => {
     const err = errorOf({ ...minimal(), ...change });
