@@ -26,7 +26,7 @@ import {
 import { environmentRegion } from '../support/operator-clients';
 
 export const usage = `  crr-monitor reconcile [--pair SRC=DST]... [--config FILE] --inventory MANIFEST... [--overdue-minutes 15]
-                        [--manifest FILE] [--format table|json] [--engine duckdb] [--memory-limit 2GB] [--examples 3]
+                        [--manifest FILE] [--format table|json] [--engine duckdb] [--memory-limit 2GB] [--examples 3] [--region R]
       Compares every version in each source bucket's S3 Inventory (all versions, with ReplicationStatus) with its
       destination's: replicated, size mismatches, failed, pending, overdue, never replicated, completed but missing,
       orphan replicas, destination-only versions, delete markers. MANIFEST: a manifest.json, local or s3://, one per
