@@ -14,6 +14,7 @@ import { DEFAULT_MEMORY_LIMIT, duckdbEngine } from '../../engines/reconcile/duck
 import { runReconcile, type ReconcileEngine, type ReconcileExample, type ReconcileResult } from '../../engines/reconcile/engine';
 import { InventoryError } from '../../engines/reconcile/manifest';
 import type { PairCounts } from '../../engines/reconcile/query';
+import { renderHtml } from '../../engines/report/html';
 import { writeManifest } from '../support/batch-replication';
 import {
   configOption,
@@ -28,7 +29,7 @@ import {
 import { environmentRegion } from '../support/operator-clients';
 
 export const usage = `  crr-monitor reconcile [--pair SRC=DST]... [--config FILE] --inventory MANIFEST... [--overdue-minutes 15]
-                        [--manifest FILE] [--format table|json] [--engine duckdb] [--memory-limit 2GB] [--examples 3]
+                        [--manifest FILE] [--format table|json|html] [--engine duckdb] [--memory-limit 2GB] [--examples 3] [--region R]
                         [--engine athena --workgroup W --database D --output s3://BUCKET/PREFIX/]
       Compares every version in each source bucket's S3 Inventory (all versions, with ReplicationStatus) with its
       destination's: replicated, size mismatches, failed, pending, overdue, never replicated, completed but missing,
@@ -99,7 +100,7 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   }
   if (positionals.length > 0)
     throw new UsageError(`reconcile takes no arguments (got '${positionals[0]}'); give inventories with --inventory`);
-  const format = formatOption(values.format);
+  const format = formatOption(values.format, ['table', 'json', 'html']);
   const config = values.config !== undefined ? configOption(values.config) : undefined;
   const pairs = pairsFrom(values.pair, config);
   if (pairs.length === 0) throw new UsageError('reconcile needs --pair SRC=DST or --config FILE');
@@ -155,9 +156,17 @@ export async function run(argv: string[], io: CommandIo = STDIO): Promise<number
   }
 
   if (format === 'json') io.out(JSON.stringify(result.report, null, 2) + '\n');
+  else if (format === 'html')
+    io.out(
+      renderHtml({
+        title: 'S3 replication reconcile',
+        reconcile: { pairs: result.report.pairs.map((p) => ({ ...p })), inventories: result.report.inventories },
+      }),
+    );
   else io.out(formatReconcile(result, examples));
   if (manifestFile !== undefined) {
-    const say = format === 'json' ? io.err : io.out;
+    // JSON and HTML keep stdout for the document.
+    const say = format === 'table' ? io.out : io.err;
     say(
       `Manifest ${manifestFile}: ${result.manifestCount} version(s) of ${pairs[0].source} to replicate again ` +
         `(redrive --pair ${pairs[0].source}=${pairs[0].destination} --from-reconcile ${manifestFile} --execute ... starts the job).\n`,

@@ -1,11 +1,13 @@
 /**
- * The embedded reconcile engine: DuckDB (`@duckdb/node-api`, parquet built in, no extension downloaded) in a database
- * file inside the request's temporary folder, with a memory limit and a spill folder, so inventories larger than
- * memory are joined on disk rather than failing.
+ * The embedded reconcile engine: DuckDB (`@duckdb/node-api`, parquet built in, no extension downloaded) in memory,
+ * with a memory limit and a spill folder in the request's temporary folder, so inventories larger than memory are
+ * joined on disk rather than failing.
  *
- * Each inventory's data files are loaded, one file per statement (so a bad value is refused naming its file), into a
- * table with query.ts's normalised columns: CSV keys URL-decoded (`+` is a space), version IDs as given,
- * timestamps in UTC. Then the one reconcile statement runs over those tables, and the manifest's when asked for.
+ * Each inventory becomes a view with query.ts's normalised columns (`inventory_<n>`): Parquet data files are read
+ * where they lie, by column name; CSV data files are decoded once each (keys URL-decoded, `+` a space; times as
+ * TIMESTAMPTZ, the session in UTC) into Parquet files in the temporary folder — one statement per data file, so a
+ * bad value is refused naming its file. Then the one reconcile statement runs over the views, and the manifest's when
+ * asked for.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import * as fs from 'node:fs';
@@ -31,10 +33,6 @@ export interface DuckDbEngineOptions {
 
 export const DEFAULT_MEMORY_LIMIT = '2GB';
 
-/** The normalised table every inventory is loaded into (the columns query.ts reads). */
-const TABLE_COLUMNS =
-  '"key" VARCHAR, version_id VARCHAR, is_delete_marker BOOLEAN, size BIGINT, last_modified_date TIMESTAMPTZ, replication_status VARCHAR';
-
 const sqlString = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -48,8 +46,9 @@ function csvSelect(manifest: InventoryManifest, file: string, key: string): stri
   const source =
     `read_csv(${sqlString(file)}, columns = {${columns.join(', ')}}, header = false, delim = ',', quote = '"', escape = '"', ` +
     `compression = '${gz}', auto_detect = false, strict_mode = true, null_padding = false)`;
-  return `SELECT url_decode(replace("key", '+', ' ')), NULLIF(version_id, ''), CAST(NULLIF(is_delete_marker, '') AS BOOLEAN),
-    CAST(NULLIF(size, '') AS BIGINT), ${textTime('last_modified_date')}, NULLIF(replication_status, '') FROM ${source}`;
+  return `SELECT url_decode(replace("key", '+', ' ')) AS "key", NULLIF(version_id, '') AS version_id,
+    CAST(NULLIF(is_delete_marker, '') AS BOOLEAN) AS is_delete_marker, CAST(NULLIF(size, '') AS BIGINT) AS size,
+    ${textTime('last_modified_date')} AS last_modified_date, NULLIF(replication_status, '') AS replication_status FROM ${source}`;
 }
 
 /** How a Parquet data file's columns are read, by name, whatever type S3 gave the timestamp (checked per file). */
@@ -102,14 +101,22 @@ async function parquetView(c: DuckDBConnection, inventory: LocalInventory, view:
   return Number(rows.getRows()[0][0] ?? 0);
 }
 
-/** Loads a CSV inventory into `table`; resolves to its row count. Any DuckDB error is refused naming the data file. */
-async function csvTable(c: DuckDBConnection, inventory: LocalInventory, table: string): Promise<number> {
+/**
+ * A CSV inventory is decoded once (gunzip, parse, URL-decode the keys, type every field) into Parquet files in the
+ * temporary folder, one per data file, then read through a view like a Parquet inventory: the decoded rows wait on
+ * disk, compressed, rather than in the memory the join needs. Resolves to the row count; any DuckDB error is
+ * refused naming the data file.
+ */
+async function csvView(c: DuckDBConnection, inventory: LocalInventory, view: string, tempDir: string): Promise<number> {
   const { manifest } = inventory;
-  await c.run(`CREATE TABLE ${table} (${TABLE_COLUMNS})`);
+  const decoded: string[] = [];
   let rows = 0;
   for (const [i, file] of inventory.paths.entries()) {
+    const out = path.join(tempDir, `${view}-${i}.parquet`);
     try {
-      const result = await c.runAndReadAll(`INSERT INTO ${table} ${csvSelect(manifest, file, manifest.files[i].key)}`);
+      const result = await c.runAndReadAll(
+        `COPY (${csvSelect(manifest, file, manifest.files[i].key)}) TO ${sqlString(out)} (FORMAT parquet)`,
+      );
       rows += Number(result.getRows()[0]?.[0] ?? 0);
     } catch (error) {
       throw new InventoryError(
@@ -117,8 +124,10 @@ async function csvTable(c: DuckDBConnection, inventory: LocalInventory, table: s
           `CSV inventory: ${(error as Error).message.split('\n')[0]}`,
       );
     }
+    decoded.push(out);
   }
-  const nullKey = Number((await c.runAndReadAll(`SELECT count(*) FROM ${table} WHERE "key" IS NULL`)).getRows()[0][0]);
+  await c.run(`CREATE VIEW ${view} AS SELECT * FROM read_parquet([${decoded.map(sqlString).join(', ')}])`);
+  const nullKey = Number((await c.runAndReadAll(`SELECT count(*) FROM ${view} WHERE "key" IS NULL`)).getRows()[0][0]);
   if (nullKey > 0) throw new InventoryError(`inventory ${manifest.location} (bucket ${manifest.bucket}): ${nullKey} rows without a key`);
   return rows;
 }
@@ -160,7 +169,8 @@ export function duckdbEngine(options: DuckDbEngineOptions = {}): ReconcileEngine
           const { manifest } = inventory;
           if (!used.has(manifest.bucket)) continue;
           const table = `inventory_${i}`;
-          const rows = manifest.format === 'CSV' ? await csvTable(c, inventory, table) : await parquetView(c, inventory, table);
+          const rows =
+            manifest.format === 'CSV' ? await csvView(c, inventory, table, request.tempDir) : await parquetView(c, inventory, table);
           tables[manifest.bucket] = table;
           createdAt[manifest.bucket] = manifest.createdAt;
           counted.push({

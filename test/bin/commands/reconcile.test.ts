@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { launchChromium, openHtml } from '../../support/browser';
 import { runCli } from '../../support/run-cli';
 import { writeInventory, type InventoryRow, type WrittenInventory } from '../../support/inventory';
 
@@ -181,6 +182,27 @@ describe('crr-monitor reconcile', () => {
       { bucket: 'bi-east', createdAt: '2026-11-20T00:00:00.000Z', format: 'Parquet', files: 1, rows: EAST.length },
       { bucket: 'bi-west', createdAt: '2026-11-20T00:00:00.000Z', format: 'CSV', files: 1, rows: WEST.length },
     ]);
+  });
+
+  it('renders the counts as one HTML page, as Chromium shows it, fetching nothing', async () => {
+    const result = await runCli(['reconcile', ...PAIRS, ...inventoryArgs(), '--format', 'html']);
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    const browser = await launchChromium();
+    try {
+      const { page, requests, close } = await openHtml(browser, result.stdout);
+      expect(await page.locator('h1').innerText()).toBe('S3 replication reconcile');
+      // One section per pair, each with its reconcile table: the counts a person reads are the JSON's.
+      expect(await page.locator('section.pair').count()).toBe(EXPECTED_PAIRS.length);
+      const table = page.locator('table', { has: page.locator('caption', { hasText: 'Reconcile counts, src-a → dst-b' }) });
+      const rows = await table.locator('tbody tr').allInnerTexts();
+      const cells = Object.fromEntries(rows.map((r) => r.split('\t').map((c) => c.trim())));
+      expect(cells).toMatchObject({ sourceVersions: '10', sizeMismatch: '1', completedButMissing: '1', 'deleteMarkers.missing': '1' });
+      expect(await page.locator('caption').allInnerTexts()).toContain('Inventories read');
+      expect(requests).toEqual([]);
+      await close();
+    } finally {
+      await browser.close();
+    }
   });
 
   it('writes the Batch Operations manifest of exactly the failed, overdue and completed-but-missing versions', async () => {
