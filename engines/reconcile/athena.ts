@@ -36,6 +36,23 @@ import { InventoryError, MAX_MANIFEST_BYTES } from './manifest';
 import { countsFromRows, manifestSql, reconcileSql, type BucketPair, type CountRow, type PairCounts } from './query';
 
 /** One inventory report (one snapshot of one bucket), as its manifest.json describes it. */
+/** The report's `inventories[]`: the snapshots a reconcile used, with the rows counted in each. */
+export function inventorySummaries(
+  snapshots: Iterable<InventorySnapshot>,
+  used: ReadonlySet<string>,
+  rows: Readonly<Record<string, number>>,
+): { bucket: string; createdAt: string; format: string; files: number; rows: number }[] {
+  return [...snapshots]
+    .filter((s) => used.has(s.bucket))
+    .map((s) => ({
+      bucket: s.bucket,
+      createdAt: new Date(s.createdAt).toISOString(),
+      format: s.format,
+      files: s.files,
+      rows: rows[s.bucket] ?? 0,
+    }));
+}
+
 export interface InventorySnapshot {
   /** The inventoried bucket (the manifest's `sourceBucket`). */
   readonly bucket: string;
@@ -430,15 +447,7 @@ export function athenaEngine(options: AthenaEngineOptions): ReconcileEngine {
           })(),
         );
       }
-      const inventories = snapshots
-        .filter((s) => used.has(s.bucket))
-        .map((s) => ({
-          bucket: s.bucket,
-          createdAt: new Date(s.createdAt).toISOString(),
-          format: s.format,
-          files: s.files,
-          rows: rows[s.bucket] ?? 0,
-        }));
+      const inventories = inventorySummaries(snapshots, used, rows);
       return {
         report: { pairs, inventories },
         examples: [],

@@ -12,7 +12,7 @@
  * of the counts. A manifest whose Hive symlink is not there yet fails the invocation, and Lambda's asynchronous retries
  * try again.
  */
-import type { InventorySnapshot, PreparedReconcile } from '../../engines/reconcile/athena';
+import { inventorySummaries, type InventorySnapshot, type PreparedReconcile } from '../../engines/reconcile/athena';
 import type { BucketPair, PairCounts } from '../../engines/reconcile/query';
 import { manifestLine } from '../core/batch-manifest';
 import { RECONCILE_OUTPUT, type ReconcileSettings } from '../shared/contract';
@@ -227,15 +227,7 @@ export function createReconcileHandler(deps: ReconcileDeps): (event: ObjectCreat
     }
     const report = {
       pairs: counts,
-      inventories: [...snapshots.values()]
-        .filter((s) => used.has(s.bucket))
-        .map((s) => ({
-          bucket: s.bucket,
-          createdAt: new Date(s.createdAt).toISOString(),
-          format: s.format,
-          files: s.files,
-          rows: rows[s.bucket] ?? 0,
-        })),
+      inventories: inventorySummaries(snapshots.values(), used, rows),
       athena: { queryExecutionId, workgroup: settings.workgroup, database: settings.database },
       manifests,
     };
