@@ -8,3 +8,4 @@ export * from './statistics';
 export * from './report';
 export * from './tracker';
 export * from './time';
+export * from './scan';
