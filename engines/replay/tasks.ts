@@ -4,7 +4,15 @@
  * to `place` (the local tracker, or the router to the worker that owns the version); its rejections come back with
  * the result, so that the coordinator prints them in input order whichever thread finished first.
  */
-import { changeFor, emptyParseResult, formatRejection, parseTextInto, scanInto, type ParseResult, type SlotChange } from '../../lambda/core';
+import {
+  changeFor,
+  emptyParseResult,
+  formatRejection,
+  parseTextInto,
+  scanInto,
+  type ParseResult,
+  type SlotChange,
+} from '../../lambda/core';
 import { bufferSource, describeError, fileSource, forEachLineRangeOf, readDocument, type InputLimits } from './inputs';
 
 export type ReplayTask =

@@ -78,7 +78,13 @@ function table(entries: readonly (readonly [string, number, Table?])[]): Table {
     next[f] = first[name.length];
     first[name.length] = f;
   });
-  return { names: entries.map(([name]) => ascii(name)), ids: entries.map(([, id]) => id), children: entries.map(([, , t]) => t), first, next };
+  return {
+    names: entries.map(([name]) => ascii(name)),
+    ids: entries.map(([, id]) => id),
+    children: entries.map(([, , t]) => t),
+    first,
+    next,
+  };
 }
 
 const REQUEST = table([
@@ -140,6 +146,33 @@ const HEX = new Uint8Array(256).map((_, c) => ((c >= 48 && c <= 57) || (c >= 65 
 /** After a backslash: the escapes JSON has besides \uXXXX. */
 const SHORT_ESCAPE = new Uint8Array(256).map((_, c) => ('"\\/bfnrt'.includes(String.fromCharCode(c)) ? 1 : 0));
 
+/** A view of the bytes' memory four at a time (of the last buffer scanned: a piece holds many lines). */
+let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
+let wordsOf: ArrayBufferLike | undefined;
+
+/**
+ * Past the plain bytes of a string from `i`: to its closing quote, a backslash or a control character. Four bytes
+ * at a time where they are aligned: a word has none of those when no byte is below 0x20, none is '"' and none is
+ * '\\' (the classic has-a-byte-less-than / has-a-zero-byte tests, whose false alarms only ever follow a true one
+ * in a lower byte, so the byte loop after them finds it). Most of an event's bytes are inside strings.
+ */
+function skipPlain(bytes: Buffer, i: number, stop: number): number {
+  const base = bytes.byteOffset;
+  while (i < stop && ((base + i) & 3) !== 0) {
+    if (PLAIN[bytes[i]] !== 1) return i;
+    i++;
+  }
+  while (i + 4 <= stop) {
+    const w = words[(base + i) >> 2];
+    const quote = w ^ 0x22222222;
+    const backslash = w ^ 0x5c5c5c5c;
+    if ((((w - 0x20202020) & ~w) | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080) break;
+    i += 4;
+  }
+  while (i < stop && PLAIN[bytes[i]] === 1) i++;
+  return i;
+}
+
 /** The field ID of the key at bytes[from, to) in an object read through `fields`: -1 for a key not read, -2 to decline. */
 function fieldOf(fields: Table, bytes: Buffer, from: number, to: number, escapes: boolean): number {
   if (escapes) {
@@ -174,6 +207,10 @@ const containerFields: (Table | undefined)[] = new Array<Table | undefined>(MAX_
  * One loop over locals with an explicit stack of containers: the hot part of the replay.
  */
 function walk(bytes: Buffer, start: number, stop: number): boolean {
+  if (bytes.buffer !== wordsOf) {
+    wordsOf = bytes.buffer;
+    words = new Int32Array(bytes.buffer, 0, bytes.buffer.byteLength >> 2);
+  }
   let i = start;
   while (i < stop && SPACE[bytes[i]] === 1) i++;
   if (i >= stop || bytes[i] !== 123) return false;
@@ -212,7 +249,7 @@ function walk(bytes: Buffer, start: number, stop: number): boolean {
       const from = ++i;
       let escapes = false;
       for (;;) {
-        while (i < stop && PLAIN[bytes[i]] === 1) i++;
+        i = skipPlain(bytes, i, stop);
         if (i >= stop) return false;
         c = bytes[i];
         if (c === 34) break;
@@ -257,7 +294,7 @@ function walk(bytes: Buffer, start: number, stop: number): boolean {
       const from = ++i;
       let escapes = false;
       for (;;) {
-        while (i < stop && PLAIN[bytes[i]] === 1) i++;
+        i = skipPlain(bytes, i, stop);
         if (i >= stop) return false;
         c = bytes[i];
         if (c === 34) break;
