@@ -158,18 +158,20 @@ let wordsOf: ArrayBufferLike | undefined;
  */
 function skipPlain(bytes: Buffer, i: number, stop: number): number {
   const base = bytes.byteOffset;
+  const plain = PLAIN;
+  const w32 = words;
   while (i < stop && ((base + i) & 3) !== 0) {
-    if (PLAIN[bytes[i]] !== 1) return i;
+    if (plain[bytes[i]] !== 1) return i;
     i++;
   }
   while (i + 4 <= stop) {
-    const w = words[(base + i) >> 2];
+    const w = w32[(base + i) >> 2];
     const quote = w ^ 0x22222222;
     const backslash = w ^ 0x5c5c5c5c;
     if ((((w - 0x20202020) & ~w) | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080) break;
     i += 4;
   }
-  while (i < stop && PLAIN[bytes[i]] === 1) i++;
+  while (i < stop && plain[bytes[i]] === 1) i++;
   return i;
 }
 
@@ -207,12 +209,17 @@ const containerFields: (Table | undefined)[] = new Array<Table | undefined>(MAX_
  * One loop over locals with an explicit stack of containers: the hot part of the replay.
  */
 function walk(bytes: Buffer, start: number, stop: number): boolean {
+  // The tables as locals: a module binding is a load per use in the loop.
+  const space = SPACE;
+  const hex = HEX;
+  const digit = DIGIT;
+  const shortEscape = SHORT_ESCAPE;
   if (bytes.buffer !== wordsOf) {
     wordsOf = bytes.buffer;
     words = new Int32Array(bytes.buffer, 0, bytes.buffer.byteLength >> 2);
   }
   let i = start;
-  while (i < stop && SPACE[bytes[i]] === 1) i++;
+  while (i < stop && space[bytes[i]] === 1) i++;
   if (i >= stop || bytes[i] !== 123) return false;
   i++;
   let top = 0;
@@ -222,7 +229,7 @@ function walk(bytes: Buffer, start: number, stop: number): boolean {
   /** The field ID the next value is, -1 when it is not read. */
   let field = -1;
   for (;;) {
-    while (i < stop && SPACE[bytes[i]] === 1) i++;
+    while (i < stop && space[bytes[i]] === 1) i++;
     if (i >= stop) return false;
     let c = bytes[i];
     if (expect === EXPECT_COMMA_OR_END) {
@@ -257,9 +264,9 @@ function walk(bytes: Buffer, start: number, stop: number): boolean {
         escapes = true;
         c = bytes[i + 1];
         if (c === 117) {
-          if (i + 5 >= stop || HEX[bytes[i + 2]] + HEX[bytes[i + 3]] + HEX[bytes[i + 4]] + HEX[bytes[i + 5]] !== 4) return false;
+          if (i + 5 >= stop || hex[bytes[i + 2]] + hex[bytes[i + 3]] + hex[bytes[i + 4]] + hex[bytes[i + 5]] !== 4) return false;
           i += 6;
-        } else if (SHORT_ESCAPE[c] === 1) i += 2;
+        } else if (shortEscape[c] === 1) i += 2;
         else return false;
       }
       const fields = containerFields[top];
@@ -275,7 +282,7 @@ function walk(bytes: Buffer, start: number, stop: number): boolean {
         }
       }
       i++;
-      while (i < stop && SPACE[bytes[i]] === 1) i++;
+      while (i < stop && space[bytes[i]] === 1) i++;
       if (i >= stop || bytes[i] !== 58) return false;
       i++;
       expect = EXPECT_VALUE;
@@ -302,9 +309,9 @@ function walk(bytes: Buffer, start: number, stop: number): boolean {
         escapes = true;
         c = bytes[i + 1];
         if (c === 117) {
-          if (i + 5 >= stop || HEX[bytes[i + 2]] + HEX[bytes[i + 3]] + HEX[bytes[i + 4]] + HEX[bytes[i + 5]] !== 4) return false;
+          if (i + 5 >= stop || hex[bytes[i + 2]] + hex[bytes[i + 3]] + hex[bytes[i + 4]] + hex[bytes[i + 5]] !== 4) return false;
           i += 6;
-        } else if (SHORT_ESCAPE[c] === 1) i += 2;
+        } else if (shortEscape[c] === 1) i += 2;
         else return false;
       }
       if (field >= 0) {
@@ -352,18 +359,18 @@ function walk(bytes: Buffer, start: number, stop: number): boolean {
       if (c === 48) i++;
       else if (c >= 49 && c <= 57) {
         i++;
-        while (i < stop && DIGIT[bytes[i]] === 1) i++;
+        while (i < stop && digit[bytes[i]] === 1) i++;
       } else return false;
       if (i < stop && bytes[i] === 46) {
         const point = ++i;
-        while (i < stop && DIGIT[bytes[i]] === 1) i++;
+        while (i < stop && digit[bytes[i]] === 1) i++;
         if (i === point) return false;
       }
       if (i < stop && (bytes[i] === 101 || bytes[i] === 69)) {
         i++;
         if (i < stop && (bytes[i] === 43 || bytes[i] === 45)) i++;
         const exponent = i;
-        while (i < stop && DIGIT[bytes[i]] === 1) i++;
+        while (i < stop && digit[bytes[i]] === 1) i++;
         if (i === exponent) return false;
       }
       kind = NUMBER;
@@ -377,7 +384,7 @@ function walk(bytes: Buffer, start: number, stop: number): boolean {
     field = -1;
   }
   // The object closed: only white space may follow.
-  while (i < stop && SPACE[bytes[i]] === 1) i++;
+  while (i < stop && space[bytes[i]] === 1) i++;
   return i === stop;
 }
 
