@@ -387,6 +387,21 @@ export async function forEachPiece(
  * counted but not handed on.
  */
 export function forEachLineOf(piece: Uint8Array, firstLine: number, onLine: (text: string, line: number) => void): void {
+  forEachLineRangeOf(piece, firstLine, (bytes, start, stop, line) => {
+    const text = bytes.toString('utf8', start, stop);
+    if (text.trim() !== '') onLine(text, line);
+  });
+}
+
+/**
+ * The lines of a piece as byte ranges (a trailing CR left out), blank ones included: what `forEachLineOf` decodes,
+ * for a caller that reads the bytes themselves (the replay's scanner, lambda/core/scan.ts) before decoding.
+ */
+export function forEachLineRangeOf(
+  piece: Uint8Array,
+  firstLine: number,
+  onLine: (bytes: Buffer, start: number, stop: number, line: number) => void,
+): void {
   const bytes = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
   let line = firstLine;
   let start = 0;
@@ -395,8 +410,7 @@ export function forEachLineOf(piece: Uint8Array, firstLine: number, onLine: (tex
     const next = end < 0 ? bytes.length : end + 1;
     if (end < 0) end = bytes.length;
     const stop = end > start && bytes[end - 1] === 13 ? end - 1 : end;
-    const text = bytes.toString('utf8', start, stop);
-    if (text.trim() !== '') onLine(text, line);
+    onLine(bytes, start, stop, line);
     line++;
     start = next;
   }

@@ -38,8 +38,8 @@ export type FromWorker =
   | { readonly kind: 'part'; readonly part: ReportPart }
   | { readonly kind: 'failed'; readonly message: string };
 
-/** Between workers: changes for the receiver's versions, as one JSON text (a string crosses cheaply; any field the
- * core adds to a change travels with it), and the end of a worker's changes. */
+/** Between workers: changes for the receiver's versions, as one JSON text of engines/replay/compact.ts's flat form
+ * (a string crosses cheaply), and the end of a worker's changes. */
 export type PeerMessage = { readonly kind: 'changes'; readonly changes: string } | { readonly kind: 'eos' };
 
 /** Tasks queued per worker: enough to keep it busy while the next piece is read, few enough to bound memory. */

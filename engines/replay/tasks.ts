@@ -4,8 +4,16 @@
  * to `place` (the local tracker, or the router to the worker that owns the version); its rejections come back with
  * the result, so that the coordinator prints them in input order whichever thread finished first.
  */
-import { changeFor, emptyParseResult, formatRejection, parseTextInto, type SlotChange } from '../../lambda/core';
-import { bufferSource, describeError, fileSource, forEachLineOf, readDocument, type InputLimits } from './inputs';
+import {
+  changeFor,
+  emptyParseResult,
+  formatRejection,
+  parseTextInto,
+  scanInto,
+  type ParseResult,
+  type SlotChange,
+} from '../../lambda/core';
+import { bufferSource, describeError, fileSource, forEachLineRangeOf, readDocument, type InputLimits } from './inputs';
 
 export type ReplayTask =
   | { readonly kind: 'lines'; readonly seq: number; readonly name: string; readonly firstLine: number; readonly bytes: Uint8Array }
@@ -40,7 +48,23 @@ class Replayer {
   constructor(private readonly place: (change: SlotChange) => void) {}
 
   unit(text: string, file: string, line?: number): void {
-    const parsed = parseTextInto(text, this.parsed);
+    this.absorb(parseTextInto(text, this.parsed), file, line);
+  }
+
+  /**
+   * One line of a piece: scanned from its bytes when lambda/core/scan.ts knows its shape (the same result as parsing
+   * its text, by construction), else decoded and parsed as `unit` (a blank line is no unit at all).
+   */
+  line(bytes: Buffer, start: number, stop: number, file: string, line: number): void {
+    if (scanInto(bytes, start, stop, this.parsed)) {
+      this.absorb(this.parsed, file, line);
+      return;
+    }
+    const text = bytes.toString('utf8', start, stop);
+    if (text.trim() !== '') this.unit(text, file, line);
+  }
+
+  private absorb(parsed: ParseResult, file: string, line: number | undefined): void {
     this.ignored += parsed.ignored;
     for (const rejection of parsed.rejected) this.rejections.push([placeOf(file, line), formatRejection(rejection)]);
     for (const operation of parsed.unseenOperations ?? []) this.operations.push([placeOf(file, line), operation]);
@@ -90,7 +114,7 @@ export class TaskRunner {
 
   /** Synchronous for a piece of lines (the one-thread path hands it a view of a buffer about to be reused). */
   lines(seq: number, name: string, firstLine: number, bytes: Uint8Array): TaskResult {
-    forEachLineOf(bytes, firstLine, (text, line) => this.replayer.unit(text, name, line));
+    forEachLineRangeOf(bytes, firstLine, (buffer, start, stop, line) => this.replayer.line(buffer, start, stop, name, line));
     return this.replayer.take(seq);
   }
 

@@ -1,11 +1,13 @@
 /**
  * A replay worker thread (started by engines/replay/pool.ts): parses the tasks it is given, routes each slot change
- * to the worker that owns its version (engines/replay/partition.ts) and merges the changes it owns into its own
+ * to the worker that owns its version (engines/replay/partition.ts; in the compact form of engines/replay/compact.ts)
+ * and merges the changes it owns into its own
  * tracker. At the end it reports its versions' latest time (and their pairs, when none are configured), then
  * evaluates its versions into a report part that the coordinator merges.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { VersionTracker, type SlotChange } from '../../lambda/core';
+import { VersionTracker } from '../../lambda/core';
+import { forEachChange, pushChange, type CompactChanges } from './compact';
 import type { InputLimits } from './inputs';
 import { ownerOf } from './partition';
 import { shareReport, summarizeShare } from './shares';
@@ -16,12 +18,12 @@ const setup = workerData as WorkerSetup;
 const { index, workers } = setup;
 const peers = setup.peers as (MessagePort | null)[];
 const tracker = new VersionTracker();
-const outboxes: SlotChange[][] = peers.map(() => []);
+const outboxes: CompactChanges[] = peers.map(() => []);
 
 const runner = new TaskRunner((change) => {
   const owner = ownerOf(change.key, change.versionId, workers);
   if (owner === index) tracker.applyChange(change);
-  else outboxes[owner].push(change);
+  else pushChange(outboxes[owner], change);
 }, setup.limits as InputLimits);
 
 const send = (message: FromWorker) => parentPort!.postMessage(message);
@@ -46,7 +48,7 @@ function maybeMerged(): void {
 
 for (const port of peers) {
   port?.on('message', (message: PeerMessage) => {
-    if (message.kind === 'changes') for (const change of JSON.parse(message.changes) as SlotChange[]) tracker.applyChange(change);
+    if (message.kind === 'changes') forEachChange(message.changes, (change) => tracker.applyChange(change));
     else {
       peersDone++;
       maybeMerged();

@@ -9,3 +9,4 @@ export * from './report';
 export * from './slo';
 export * from './tracker';
 export * from './time';
+export * from './scan';

@@ -389,7 +389,14 @@ function keepRejection(out: ParseResult, error: unknown): void {
  * a rejection with its reason and location, and good records beside it are kept.
  */
 export function parseDocument(doc: unknown): ParseResult {
-  const out = emptyParseResult();
+  return parseDocumentInto(doc, emptyParseResult());
+}
+
+/** `parseDocument` into `out`, which is cleared first (the replay's fast scanner, scan.ts, hands it what it read). */
+export function parseDocumentInto(doc: unknown, out: ParseResult): ParseResult {
+  out.events.length = 0;
+  out.rejected.length = 0;
+  out.ignored = 0;
   try {
     fromDocument(doc, '', out, 0);
   } catch (error) {
