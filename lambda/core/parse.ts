@@ -392,11 +392,17 @@ export function parseDocument(doc: unknown): ParseResult {
   return parseDocumentInto(doc, emptyParseResult());
 }
 
-/** `parseDocument` into `out`, which is cleared first (the replay's fast scanner, scan.ts, hands it what it read). */
-export function parseDocumentInto(doc: unknown, out: ParseResult): ParseResult {
+/** Empties a reused result: every field, so that nothing of the previous document is counted again. */
+function clearResult(out: ParseResult): void {
   out.events.length = 0;
   out.rejected.length = 0;
   out.ignored = 0;
+  if (out.unseenOperations) out.unseenOperations = undefined;
+}
+
+/** `parseDocument` into `out`, which is cleared first (the replay's fast scanner, scan.ts, hands it what it read). */
+export function parseDocumentInto(doc: unknown, out: ParseResult): ParseResult {
+  clearResult(out);
   try {
     fromDocument(doc, '', out, 0);
   } catch (error) {
@@ -415,10 +421,7 @@ export function parseText(body: string): ParseResult {
  * one result object spares the collector an object and two arrays per line.
  */
 export function parseTextInto(body: string, out: ParseResult): ParseResult {
-  out.events.length = 0;
-  out.rejected.length = 0;
-  out.ignored = 0;
-  if (out.unseenOperations) out.unseenOperations = undefined;
+  clearResult(out);
   try {
     fromText(body, '', out, 0);
   } catch (error) {

@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import {
   decodeNotificationKey,
   MAX_OBJECT_BYTES,
+  emptyParseResult,
   parseDocument,
+  parseDocumentInto,
   parseText,
   parseTextInto,
   type ObjectWrite,
@@ -150,6 +152,15 @@ describe('parse: S3 event notifications', () => {
         s3Operation: 'OBJECT_PUT',
       },
     ]);
+  });
+
+  it('parseDocumentInto (the scanner hands it a reused result) clears what the previous document left', () => {
+    const doc = JSON.parse(sample('s3-notification-replication-failed.json'));
+    doc.Records[0].replicationEventData.s3Operation = 'OBJECT_TAGGING_PUT';
+    const out = parseDocumentInto(doc, emptyParseResult());
+    expect(out.unseenOperations).toEqual(['OBJECT_TAGGING_PUT']);
+    parseDocumentInto(JSON.parse(sample('eventbridge-putobject-source.json')), out);
+    expect([out.unseenOperations, out.events.length, out.rejected]).toEqual([undefined, 1, []]);
   });
 
   it('keeps replicationEventData.s3Operation verbatim and surfaces values it has not seen for the caller to log', () => {
